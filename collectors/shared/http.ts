@@ -1,0 +1,155 @@
+/**
+ * The one got base every vendor client extends: timeouts, retries on network errors, 408, 429, 5xx
+ * and unreadable bodies with capped jittered backoff that honours Retry-After, a request budget per
+ * run, and the vendor's request id kept on errors. Collectors never import got directly.
+ */
+import got, { RequestError, type Got, type Options } from 'got';
+import type { Logger } from 'pino';
+import { VendorAuthError, VendorUnavailableError, WarehouseError, type ApiErrorContext } from '../../warehouse/errors.js';
+import { redactUrl, redact } from '../../warehouse/redact.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
+
+/** Counts every HTTP attempt (retries included) against a cap, so a fault storm cannot run forever. */
+export interface RequestBudget {
+  readonly limit: number;
+  used(): number;
+  retries(): number;
+  take(): void;
+  noteRetry(): void;
+}
+
+export class BudgetExhaustedError extends WarehouseError {
+  constructor(limit: number) {
+    super('ERR_BUDGET_EXHAUSTED', 7, `request budget of ${limit} requests exhausted`,
+      'The vendor needed more requests than the budget allows (retry storm or a larger fleet); raise the request budget or re-run later.');
+  }
+}
+
+export function createBudget(limit: number): RequestBudget {
+  let used = 0;
+  let retries = 0;
+  return {
+    limit,
+    used: () => used,
+    retries: () => retries,
+    take() {
+      if (used >= limit) throw new BudgetExhaustedError(limit);
+      used += 1;
+    },
+    noteRetry() {
+      retries += 1;
+    },
+  };
+}
+
+export interface HttpOptions {
+  vendor: string;
+  prefixUrl: string;
+  budget: RequestBudget;
+  log: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** Retry POST too: for APIs whose list calls are POSTed reads (ThreatLocker). */
+  retryPost?: boolean;
+  /** Response headers that carry the vendor's request id, first match wins. */
+  requestIdHeaders?: string[];
+  /** Pull a request or incident id out of an error body (NinjaOne incidentId, ThreatLocker LoggerId). */
+  requestIdFromBody?: (body: unknown) => string | undefined;
+  timeoutMs?: number;
+  random?: () => number;
+  signal?: AbortSignal;
+}
+
+const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 520, 521, 522, 524];
+
+export function createHttp(options: HttpOptions): Got {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const random = options.random ?? Math.random;
+  const { budget, log, vendor } = options;
+  const extra: Partial<Options> = options.signal ? { signal: options.signal } : {};
+  return got.extend({
+    prefixUrl: options.prefixUrl,
+    ...extra,
+    timeout: { request: options.timeoutMs ?? 60_000 },
+    headers: { 'user-agent': 'msp-warehouse/0.1 (+inventory collector)', accept: 'application/json' },
+    retry: {
+      limit: policy.limit,
+      methods: options.retryPost ? ['GET', 'HEAD', 'OPTIONS', 'POST'] : ['GET', 'HEAD', 'OPTIONS'],
+      statusCodes: RETRY_STATUS,
+      calculateDelay: ({ attemptCount, error, computedValue }) => {
+        if (error.cause instanceof BudgetExhaustedError) return 0;
+        // got rules out non-idempotent methods and non-retriable statuses with 0; a body that did not
+        // parse (truncated, or an HTML page with status 200) is worth another try too.
+        const unreadable = error.name === 'ParseError';
+        if (computedValue === 0 && !unreadable) return 0;
+        const retryAfterMs = parseRetryAfter(headerOf(error, 'retry-after'), Date.now());
+        const delay = retryDelay({ attempt: attemptCount, policy, retryAfterMs, random });
+        return delay < 0 ? 0 : delay;
+      },
+    },
+    hooks: {
+      beforeRequest: [
+        () => {
+          budget.take();
+        },
+      ],
+      beforeRetry: [
+        (error, retryCount) => {
+          budget.noteRetry();
+          log.warn({ vendor, retryCount, status: error.response?.statusCode, code: error.code, url: redactUrl(error.options.url ?? '') }, 'retrying request');
+        },
+      ],
+    },
+  });
+}
+
+function headerOf(error: RequestError, name: string): string | undefined {
+  const value = error.response?.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The request id a vendor attached to a failed response, from headers or the error body. */
+function requestIdOf(error: RequestError, options: Pick<HttpOptions, 'requestIdHeaders' | 'requestIdFromBody'>): string | undefined {
+  for (const name of options.requestIdHeaders ?? ['x-request-id', 'x-correlation-id', 'request-id']) {
+    const value = headerOf(error, name);
+    if (value) return value;
+  }
+  const body = error.response?.body;
+  if (options.requestIdFromBody && body !== undefined) {
+    try {
+      return options.requestIdFromBody(typeof body === 'string' || Buffer.isBuffer(body) ? JSON.parse(String(body)) : body);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Turn whatever a vendor call threw into the typed error whose exit code the operator expects:
+ * 401/403 -> authentication (6); exhausted retries, timeouts, 5xx, 429, unreadable bodies -> unavailable (7).
+ */
+export function toCollectorError(
+  error: unknown,
+  vendor: string,
+  options: Pick<HttpOptions, 'requestIdHeaders' | 'requestIdFromBody'> = {},
+): WarehouseError {
+  if (error instanceof WarehouseError) return error;
+  if (error instanceof RequestError) {
+    if (error.cause instanceof WarehouseError) return error.cause;
+    const context: ApiErrorContext = {
+      status: error.response?.statusCode,
+      method: error.options.method,
+      url: redactUrl(error.options.url ?? ''),
+      requestId: requestIdOf(error, options),
+    };
+    const what = `${context.method ?? 'GET'} ${context.url ?? ''}`;
+    if (context.status === 401 || context.status === 403) {
+      return new VendorAuthError(vendor, `${what} was refused with ${context.status}`, context, { cause: error });
+    }
+    const reason = context.status ? `HTTP ${context.status}` : error.code ?? error.name;
+    const id = context.requestId ? ` (request id ${context.requestId})` : '';
+    return new VendorUnavailableError(vendor, redact(`${what} failed: ${reason}${id}`), context, { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new VendorUnavailableError(vendor, redact(message), {}, { cause: error });
+}

@@ -1,0 +1,210 @@
+/**
+ * One source-day: lock, record the run, fetch pages into run-scoped staging, gate, publish in one
+ * transaction, and one summary log line. A refused or failed run leaves published data untouched.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { RequestError } from 'got';
+import type { Source } from './source.js';
+import { createBudget, toCollectorError } from './http.js';
+import { createStagingSink, type StagingSink } from './sink.js';
+import { redact } from '../../warehouse/redact.js';
+import { loadWarehouseConfig, integerKey, type Env } from '../../warehouse/config.js';
+import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
+import { ConfigError, EXIT, UsageError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
+import { silentLogger } from '../../warehouse/log.js';
+import { parseDay, todayIn } from '../../warehouse/time.js';
+import { runGate } from '../../warehouse/load/gate.js';
+import { acquireSourceLock, releaseSourceLock, sweepAbandonedRuns } from '../../warehouse/load/lock.js';
+import { publish, type PublishResult } from '../../warehouse/load/publish.js';
+import { createStaging, dropStaging } from '../../warehouse/load/staging.js';
+
+export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused';
+
+export interface RunResult {
+  runId: number;
+  status: RunStatus;
+  exitCode: ExitCode;
+  snapshotDay: string;
+  rows: { devices: number; aliases: number; patchStatus: number; changed: number };
+  pages: number;
+  requests: number;
+  retries: number;
+  durationMs: number;
+  error?: WarehouseError;
+}
+
+export interface RunCollectOptions {
+  source: Source<any>;
+  env: Env;
+  /** Overrides DATABASE_URL (the CLI passes the embedded database's URL). */
+  databaseUrl?: string;
+  date?: string;
+  instance?: string;
+  acceptShrink?: boolean;
+  force?: boolean;
+  log?: Logger;
+  progress?: (stream: string, done: number, total?: number) => void;
+  signal?: AbortSignal;
+  /** Test hooks at the two moments a kill must not corrupt anything. */
+  hooks?: { afterStaged?: () => Promise<void>; insidePublish?: () => Promise<void> };
+}
+
+/** The source whose organisations create canonical sites (the RMM is the system of record for clients). */
+const SITE_SOURCE_DEFAULT = 'ninjaone';
+
+export async function runCollect(options: RunCollectOptions): Promise<RunResult> {
+  const started = Date.now();
+  const config = loadWarehouseConfig(options.env);
+  const { source } = options;
+  const sourceConfig = source.loadConfig(config.reader);
+  if (sourceConfig === null) {
+    const key = source.keys.required[0] ?? source.name.toUpperCase();
+    throw new ConfigError(key, `${source.name} is not configured`, `Set ${source.keys.required.join(', ')} (see README, "Configure each vendor").`);
+  }
+  const url = options.databaseUrl ?? config.databaseUrl;
+  if (!url) throw new UsageError('no database to publish into', 'Set DATABASE_URL, or run through the warehouse CLI, which starts the embedded database.');
+  const snapshotDay = options.date ? parseDay(options.date) : todayIn(config.timeZone);
+  const instance = options.instance ?? 'default';
+  const log = (options.log ?? silentLogger).child({ source: source.name, instance, snapshotDay });
+  const siteSource = config.reader.get('WAREHOUSE_SITE_SOURCE') ?? SITE_SOURCE_DEFAULT;
+  const budget = createBudget(integerKey(config.reader, `${source.name.toUpperCase()}_REQUEST_BUDGET`, 20_000, 1, 10_000_000));
+  const database = openDatabase(url, { applicationName: `collector:${source.name}`, max: 6 });
+  const { sql } = database;
+  try {
+    const sourceInstanceId = await ensureSourceInstance(sql, source.name, instance).catch((error: unknown) => { throw asDatabaseError(error); });
+    const lock = await acquireSourceLock(sql, sourceInstanceId, `${source.name} (${instance})`);
+    try {
+      await sweepAbandonedRuns(sql);
+      const runId = await insertRun(sql, sourceInstanceId, snapshotDay, options);
+      const runLog = log.child({ runId });
+      const result = await executeRun({
+        ...options, sql, runId, sourceInstanceId, snapshotDay, sourceConfig, budget, log: runLog,
+        createsSites: siteSource === source.name,
+        keepRawPages: config.reader.get('WAREHOUSE_RAW_PAGES') !== 'off',
+      });
+      result.durationMs = Date.now() - started;
+      await sql`update ops.sync_runs set duration_ms = ${result.durationMs} where run_id = ${runId}`;
+      const { error, ...summary } = result;
+      runLog[result.exitCode === EXIT.ok ? 'info' : result.exitCode === EXIT.partial ? 'warn' : 'error'](
+        { ...summary, error: error ? { code: error.code, message: error.message } : undefined }, `run ${result.status}`);
+      return result;
+    } finally {
+      await releaseSourceLock(lock, sourceInstanceId).catch(() => {});
+    }
+  } catch (error) {
+    throw asDatabaseError(error);
+  } finally {
+    await database.close();
+  }
+}
+
+async function ensureSourceInstance(sql: Sql, source: string, instance: string): Promise<number> {
+  const [row] = await sql<{ id: number }[]>`
+    insert into ops.source_instances (source, instance) values (${source}, ${instance})
+    on conflict (source, instance) do update set source = excluded.source
+    returning source_instance_id as id`;
+  return row?.id as number;
+}
+
+async function insertRun(sql: Sql, sourceInstanceId: number, snapshotDay: string, options: RunCollectOptions): Promise<number> {
+  const [row] = await sql<{ run_id: number }[]>`
+    insert into ops.sync_runs (source_instance_id, snapshot_day, accept_shrink, forced, host, pid)
+    values (${sourceInstanceId}, ${snapshotDay}, ${options.acceptShrink ?? false}, ${options.force ?? false}, ${hostname()}, ${process.pid})
+    returning run_id`;
+  return row?.run_id as number;
+}
+
+interface ExecuteInput extends RunCollectOptions {
+  sql: Sql;
+  runId: number;
+  sourceInstanceId: number;
+  snapshotDay: string;
+  sourceConfig: unknown;
+  budget: ReturnType<typeof createBudget>;
+  log: Logger;
+  createsSites: boolean;
+  keepRawPages: boolean;
+}
+
+async function executeRun(input: ExecuteInput): Promise<RunResult> {
+  const { sql, runId, snapshotDay, budget, log } = input;
+  const base = (): RunResult => ({
+    runId, status: 'failed', exitCode: EXIT.internal, snapshotDay,
+    rows: { devices: 0, aliases: 0, patchStatus: 0, changed: 0 },
+    pages: 0, requests: budget.used(), retries: budget.retries(), durationMs: 0,
+  });
+  let sink: StagingSink | undefined;
+  const staging = await createStaging(sql, runId);
+  try {
+    await sql`select core.ensure_partitions(${snapshotDay}::date)`;
+    sink = await createStagingSink({ sql, staging, runId, snapshotDay, keepRawPages: input.keepRawPages });
+    const controller = new AbortController();
+    input.signal?.addEventListener('abort', () => controller.abort(input.signal?.reason));
+    await input.source.collect({
+      config: input.sourceConfig, snapshotDay, log, budget, signal: controller.signal,
+      progress: input.progress ?? (() => {}), sink,
+    });
+    const staged = await sink.finish();
+    await input.hooks?.afterStaged?.();
+    const gate = await runGate({
+      sql, staging, sourceInstanceId: input.sourceInstanceId, snapshotDay,
+      orgExternalIds: sink.aliasRows.filter((a) => a.parentExternalId === null).map((a) => a.externalId),
+      expectedTotals: sink.totals, acceptShrink: input.acceptShrink ?? false, force: input.force ?? false,
+    });
+    const partial = sink.optionalFailures.length > 0;
+    const status: RunStatus = partial ? 'partial' : 'succeeded';
+    const result: RunResult = {
+      ...base(), status, exitCode: partial ? EXIT.partial : EXIT.ok,
+      rows: { devices: staged.devices, aliases: sink.aliasRows.length, patchStatus: staged.patchStatus, changed: 0 },
+      pages: sink.pageCount(),
+    };
+    const finalSink = sink;
+    const forcedIntoClosedMonth = (input.force ?? false) && (await monthClosed(sql, snapshotDay));
+    const publishHooks = input.hooks?.insidePublish ? { afterDeviceDays: input.hooks.insidePublish } : {};
+    await publish({
+      sql, runId, source: input.source.name, sourceInstanceId: input.sourceInstanceId, snapshotDay, staging,
+      aliases: finalSink.aliasRows, summary: finalSink.summary, complete: !partial, createsSites: input.createsSites,
+      forcedIntoClosedMonth, ...publishHooks,
+      finish: async (tx, published: PublishResult) => {
+        result.rows.changed = published.devicesChanged + published.devicesRemoved;
+        result.requests = budget.used();
+        result.retries = budget.retries();
+        const failures = finalSink.optionalFailures.map((f) => `${f.stream}: ${redact(f.error.message)}`);
+        await tx`update ops.sync_runs set status = ${status}, exit_code = ${result.exitCode}, finished_at = now(),
+          rows_devices = ${staged.devices}, rows_aliases = ${finalSink.aliasRows.length}, rows_patch_status = ${staged.patchStatus},
+          rows_changed = ${result.rows.changed}, pages = ${result.pages}, requests = ${result.requests}, retries = ${result.retries},
+          error_code = ${partial ? 'ERR_PARTIAL' : null}, error_message = ${partial ? failures.join('; ') : null},
+          details = ${JSON.stringify({ gate, published, optionalFailures: failures })}::jsonb
+          where run_id = ${runId}`;
+      },
+    });
+    return result;
+  } catch (thrown) {
+    sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    const error = classifyRunError(thrown, input.source.name);
+    const status: RunStatus = error.exitCode === EXIT.gateRefused ? 'refused' : 'failed';
+    await sql`update ops.sync_runs set status = ${status}, exit_code = ${error.exitCode}, finished_at = now(),
+      error_code = ${error.code}, error_message = ${redact(error.message)}, requests = ${budget.used()}, retries = ${budget.retries()},
+      pages = ${sink?.pageCount() ?? 0}
+      where run_id = ${runId}`.catch(() => {});
+    return { ...base(), status, exitCode: error.exitCode, pages: sink?.pageCount() ?? 0, error };
+  } finally {
+    await dropStaging(sql, runId).catch(() => {});
+  }
+}
+
+async function monthClosed(sql: Sql, day: string): Promise<boolean> {
+  const rows = await sql`select 1 from ops.billing_months where month = date_trunc('month', ${day}::date)::date`;
+  return rows.length > 0;
+}
+
+/** Vendor failures keep their typed exit codes; database trouble is 8; anything else is a bug (1), never "vendor unavailable". */
+function classifyRunError(thrown: unknown, source: string): WarehouseError {
+  const error = asDatabaseError(thrown);
+  if (error instanceof WarehouseError) return error;
+  if (error instanceof RequestError) return toCollectorError(error, source);
+  const message = error instanceof Error ? error.message : String(error);
+  return new WarehouseError('ERR_INTERNAL', EXIT.internal, redact(message),
+    'An unexpected error; nothing was published. Report it with this log line.', { cause: error });
+}

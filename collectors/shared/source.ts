@@ -1,0 +1,77 @@
+/**
+ * The contract between a vendor folder and the run lifecycle (warehouse/run). A source declares how
+ * to read its configuration and how to collect one snapshot; the lifecycle owns locking, staging,
+ * the completeness gate and the one-transaction publish. A collector never writes SQL.
+ */
+import type { Got } from 'got';
+import type { Logger } from 'pino';
+import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from './rows.js';
+import type { RequestBudget } from './http.js';
+import type { Simulator } from './simulator.js';
+
+export type SourceName = 'ninjaone' | 'threatlocker' | 'pmp';
+export const SOURCE_NAMES: readonly SourceName[] = ['ninjaone', 'threatlocker', 'pmp'];
+
+export type { ConfigReader } from '../../warehouse/config.js';
+import type { ConfigReader } from '../../warehouse/config.js';
+
+/** Everything a collector may use while it runs. */
+export interface CollectContext<Config> {
+  config: Config;
+  /** The snapshot day (YYYY-MM-DD, in the MSP's time zone), fixed when the run started. */
+  snapshotDay: string;
+  log: Logger;
+  /** Shared per-run request budget; createHttp() counts against it. */
+  budget: RequestBudget;
+  /** Aborted when the run is being cancelled (signal, timeout). */
+  signal: AbortSignal;
+  /** Progress for humans on a terminal; a no-op otherwise. */
+  progress(stream: string, done: number, total?: number): void;
+  sink: RunSink;
+}
+
+/**
+ * Where collected rows go. Every write awaits back-pressure (rows are COPYed into a run-scoped
+ * staging table as they arrive), so a collector stays flat in memory: write each page, then fetch the next.
+ */
+export interface RunSink {
+  aliases(rows: AliasRow[]): Promise<void>;
+  devices(rows: DeviceRow[]): Promise<void>;
+  patchStatus(rows: PatchStatusRow[]): Promise<void>;
+  patchSummary(row: PatchSummaryRow): Promise<void>;
+  /** Keep a vendor page as received (raw payloads are kept 7 days for audits and schema drift). */
+  rawPage(stream: string, page: number, payload: unknown): Promise<void>;
+  /**
+   * The vendor's own total for a stream (ThreatLocker totalRows, PMP total). The gate refuses to
+   * publish when the staged count differs.
+   */
+  expectTotal(stream: 'devices' | 'patch_status', total: number): void;
+  /** Count a fetched page for the run summary. */
+  page(stream: string): void;
+  /**
+   * An optional stream failed (e.g. PMP 403 on an endpoint outside the token's scope). The run still
+   * publishes what the required streams delivered and exits 3 (partial).
+   */
+  optionalStreamFailed(stream: string, error: Error): void;
+}
+
+export interface Source<Config = unknown> {
+  name: SourceName;
+  /** The configuration keys this source reads (DESIGN.md §5), and which are secrets (never logged). */
+  keys: { required: readonly string[]; optional: readonly string[]; secrets: readonly string[] };
+  /**
+   * Parse configuration. Returns null when none of the source's keys is set (not configured: nightly
+   * skips it); throws ConfigError naming the key and the fix when half-configured or invalid.
+   */
+  loadConfig(reader: ConfigReader): Config | null;
+  /** Values that must never appear in logs or errors (the resolved secrets). */
+  secretsOf(config: Config): string[];
+  /** Collect one complete snapshot into ctx.sink. Throw a CollectorError subclass on failure. */
+  collect(ctx: CollectContext<Config>): Promise<void>;
+  /** Start this vendor's simulator (tests, demo, `warehouse simulate`). */
+  simulator(options: { devices: number; seed: number; date: string; port?: number }): Promise<Simulator>;
+}
+
+export function defineSource<Config>(source: Source<Config>): Source<Config> {
+  return source;
+}

@@ -1,0 +1,43 @@
+/** A fresh, migrated database per call, cloned from the run's template (CREATE DATABASE ... TEMPLATE). */
+import { randomBytes } from 'node:crypto';
+import postgres, { type Sql } from 'postgres';
+import { inject } from 'vitest';
+
+export interface TestDatabase {
+  url: string;
+  /** postgres.js client on the test database (owner role). */
+  sql: Sql;
+  name: string;
+  close(): Promise<void>;
+}
+
+export function adminUrl(): string {
+  return inject('pgAdminUrl');
+}
+
+export function urlFor(database: string): string {
+  const url = new URL(adminUrl());
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function testDatabase(): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name} template ${inject('pgTemplate')}`);
+  } finally {
+    await admin.end();
+  }
+  const url = urlFor(name);
+  const sql = postgres(url, { max: 4, onnotice: () => {}, types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } } });
+  return {
+    url, sql, name,
+    async close() {
+      await sql.end({ timeout: 5 });
+      const drop = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+      await drop.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+      await drop.end();
+    },
+  };
+}

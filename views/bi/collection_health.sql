@@ -1,0 +1,72 @@
+-- one row per source instance: last run, last success, age, consecutive failures, rows
+create view bi.collection_health as
+with runs as (
+    select
+        r.source_instance_id,
+        r.run_id,
+        r.snapshot_day,
+        r.started_at,
+        r.finished_at,
+        r.status,
+        r.exit_code,
+        r.error_code,
+        r.error_message,
+        r.rows_devices,
+        r.status in ('succeeded', 'partial') as is_success
+    from ops.sync_runs as r
+),
+last_run as (
+    select distinct on (runs.source_instance_id) runs.*
+    from runs
+    order by runs.source_instance_id, runs.started_at desc, runs.run_id desc
+),
+last_success as (
+    select distinct on (runs.source_instance_id) runs.*
+    from runs
+    where runs.is_success
+    order by runs.source_instance_id, runs.started_at desc, runs.run_id desc
+),
+failures as (
+    select
+        runs.source_instance_id,
+        count(*) filter (
+            where runs.status in ('failed', 'refused')
+            and runs.started_at > coalesce(ls.started_at, '-infinity')
+        ) as consecutive_failures
+    from runs
+    left join last_success as ls on ls.source_instance_id = runs.source_instance_id
+    group by runs.source_instance_id
+)
+select
+    si.source,
+    si.instance,
+    lr.started_at as last_run_at,
+    lr.status as last_run_status,
+    lr.exit_code as last_run_exit_code,
+    lr.error_code as last_error_code,
+    lr.error_message as last_error,
+    ls.finished_at as last_success_at,
+    ls.snapshot_day as last_success_day,
+    now() - ls.finished_at as age,
+    round(extract(epoch from now() - ls.finished_at) / 3600.0, 1) as age_hours,
+    coalesce(f.consecutive_failures, 0) as consecutive_failures,
+    ls.rows_devices as rows
+from ops.source_instances as si
+left join last_run as lr on lr.source_instance_id = si.source_instance_id
+left join last_success as ls on ls.source_instance_id = si.source_instance_id
+left join failures as f on f.source_instance_id = si.source_instance_id;
+
+comment on view bi.collection_health is 'One row per source instance: its last run, last successful run, how old the last success is, consecutive failures since, and the rows it published.';
+comment on column bi.collection_health.source is 'Vendor: ninjaone, threatlocker or pmp.';
+comment on column bi.collection_health.instance is 'Source instance.';
+comment on column bi.collection_health.last_run_at is 'When the most recent run started.';
+comment on column bi.collection_health.last_run_status is 'running, succeeded, partial, failed or refused.';
+comment on column bi.collection_health.last_run_exit_code is 'Exit code of the most recent run (DESIGN.md §5).';
+comment on column bi.collection_health.last_error_code is 'Error code of the most recent run, if it failed.';
+comment on column bi.collection_health.last_error is 'Error message of the most recent run (secrets redacted).';
+comment on column bi.collection_health.last_success_at is 'When the last successful (or partial) run finished.';
+comment on column bi.collection_health.last_success_day is 'Snapshot day of the last successful run.';
+comment on column bi.collection_health.age is 'Time since the last success.';
+comment on column bi.collection_health.age_hours is 'Hours since the last success, one decimal.';
+comment on column bi.collection_health.consecutive_failures is 'Failed or refused runs since the last success.';
+comment on column bi.collection_health.rows is 'Devices published by the last successful run.';

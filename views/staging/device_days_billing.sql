@@ -1,0 +1,51 @@
+-- one row per device per source instance per day, with its billing decision and names resolved
+create view staging.device_days_billing as
+select
+    -- ids
+    dd.site_id,
+    dd.device_id,
+    dd.source_instance_id,
+    dd.snapshot_day,
+    si.source,
+    si.instance,
+    dd.vendor_id,
+    -- attributes
+    s.name as site,
+    sa.external_id as alias_external_id,
+    sa.name as alias_name,
+    dd.location_name,
+    dd.display_name,
+    dd.hostname,
+    dd.fqdn,
+    dd.serial_number,
+    dd.mac_addresses,
+    dd.ip_addresses,
+    dd.os_name,
+    dd.os_build,
+    dd.vendor_class,
+    dd.device_class,
+    case when dd.device_class in ('workstation', 'server') then dd.device_class else 'not_billed' end as billing_category,
+    dd.is_spare,
+    dd.spare_rule_id,
+    case
+        when s.is_internal then 'internal'
+        when dd.is_spare then 'spare'
+        when dd.device_class in ('workstation', 'server') then 'billable'
+        else 'not_billed'
+    end as billing_status,
+    case
+        when s.is_internal then 'site is internal (never billed)'
+        when dd.is_spare then 'spare: ' || coalesce(dd.spare_rule_id, 'rule')
+        when dd.device_class in ('workstation', 'server') then 'billable ' || dd.device_class
+        else 'class ' || dd.device_class || ' is not billed'
+    end as billing_reason,
+    dd.online,
+    dd.last_contact_at,
+    dd.last_user,
+    dd.agent_version,
+    dd.extras,
+    dd.run_id
+from core.device_days as dd
+inner join ops.source_instances as si on si.source_instance_id = dd.source_instance_id
+inner join core.sites as s on s.site_id = dd.site_id
+inner join core.site_aliases as sa on sa.alias_id = dd.alias_id;

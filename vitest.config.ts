@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// One PostgreSQL server per run (tests/setup/postgres.ts), a migrated template cloned per test file.
+// The faults project is the fault, bad-input and security suite; `npm test` runs every project.
+export default defineConfig({
+  test: {
+    globalSetup: ['tests/setup/postgres.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/faults/**'] } },
+      { extends: true, test: { name: 'faults', include: ['tests/faults/**/*.test.ts'] } },
+    ],
+  },
+});

@@ -1,0 +1,142 @@
+/**
+ * Configuration, resolved once per process from fixed keys (DESIGN.md §5). Precedence, highest first:
+ *   1. a file named after the key in lower case in $CREDENTIALS_DIRECTORY (systemd LoadCredential=), secrets only
+ *   2. the process environment
+ *   3. the optional config file named by WAREHOUSE_CONFIG (KEY=VALUE lines, systemd EnvironmentFile syntax)
+ *   4. defaults
+ * Every error names the key and the fix. Nothing else in the project reads process.env.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+import { registerSecret } from './redact.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** Where configuration values come from; sources read their keys through it. */
+export interface ConfigReader {
+  /** The value of a fixed key (credentials file, environment, config file), or undefined. */
+  get(key: string): string | undefined;
+}
+
+/** Keys whose values are secrets: they may come from $CREDENTIALS_DIRECTORY and are never logged. */
+export const SECRET_KEYS = [
+  'NINJAONE_CLIENT_SECRET', 'THREATLOCKER_API_TOKEN', 'PMP_PASSWORD', 'PMP_CLIENT_SECRET', 'PMP_REFRESH_TOKEN',
+] as const;
+
+export interface WarehouseConfig {
+  /** Set: use this PostgreSQL. Unset: the embedded default database in `home`. */
+  databaseUrl: string | undefined;
+  home: string;
+  timeZone: string;
+  /** `warehouse status` fails when a source's last success is older than this. */
+  staleAfterHours: number;
+  /** Where to write Prometheus text-file metrics after each run; unset = off. */
+  metricsFile: string | undefined;
+  reader: ConfigReader;
+}
+
+/** Parse KEY=VALUE lines; `#` comments; optional quotes. A bad line is an error naming its number. */
+export function parseConfigFile(text: string, file: string): Env {
+  const out: Env = {};
+  text.split(/\r?\n/u).forEach((line, index) => {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const match = /^(?:export\s+)?([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/u.exec(trimmed);
+    if (!match) {
+      throw new ConfigError('WAREHOUSE_CONFIG', `${file} line ${index + 1} is not KEY=VALUE`, 'Fix or remove that line (comments start with #).');
+    }
+    let value = match[2] ?? '';
+    if (/^(["']).*\1$/u.test(value)) value = value.slice(1, -1);
+    out[match[1] as string] = value;
+  });
+  return out;
+}
+
+/** Build the reader that sources and the warehouse use to look up keys, with the precedence above. */
+export function createReader(env: Env): ConfigReader {
+  let fileValues: Env = {};
+  const configFile = env.WAREHOUSE_CONFIG;
+  if (configFile) {
+    if (!existsSync(configFile)) {
+      throw new ConfigError('WAREHOUSE_CONFIG', `the config file ${configFile} does not exist`, 'Point WAREHOUSE_CONFIG at an existing KEY=VALUE file, or unset it.');
+    }
+    fileValues = parseConfigFile(readFileSync(configFile, 'utf8'), configFile);
+  }
+  const credentialsDir = env.CREDENTIALS_DIRECTORY;
+  const secretKeys = new Set<string>(SECRET_KEYS);
+  return {
+    get(key: string): string | undefined {
+      let value: string | undefined;
+      if (credentialsDir && secretKeys.has(key)) {
+        const file = path.join(credentialsDir, key.toLowerCase());
+        if (existsSync(file)) value = readFileSync(file, 'utf8').trim();
+      }
+      value ??= env[key] ?? fileValues[key];
+      if (value !== undefined && value.trim() === '') value = undefined;
+      if (value !== undefined && secretKeys.has(key)) registerSecret(value);
+      return value;
+    },
+  };
+}
+
+export function validateDatabaseUrl(value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a valid URL', 'Use postgres://user:password@host:5432/dbname, or unset DATABASE_URL to use the embedded database.');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `has scheme "${parsed.protocol.replace(/:$/u, '')}", expected postgres`, 'Use postgres://user:password@host:5432/dbname.');
+  }
+  if (parsed.pathname.length <= 1) {
+    throw new ConfigError('DATABASE_URL', 'names no database', 'Add the database name: postgres://user@host:5432/warehouse.');
+  }
+  if (parsed.password) registerSecret(decodeURIComponent(parsed.password));
+  return value;
+}
+
+export function validateTimeZone(value: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return value;
+  } catch {
+    throw new ConfigError('WAREHOUSE_TIMEZONE', `"${value}" is not an IANA time zone`, 'Use a name such as Australia/Sydney, Europe/London or UTC.');
+  }
+}
+
+function positiveNumber(reader: ConfigReader, key: string, fallback: number): number {
+  const raw = reader.get(key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(key, `"${raw}" is not a positive number`, `Set ${key} to a positive number or unset it (default ${fallback}).`);
+  }
+  return value;
+}
+
+/** Parse an integer key within bounds; shared by the sources' page sizes and budgets. */
+export function integerKey(reader: ConfigReader, key: string, fallback: number, min: number, max: number): number {
+  const raw = reader.get(key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(key, `"${raw}" is not a whole number from ${min} to ${max}`, `Set ${key} within that range or unset it (default ${fallback}).`);
+  }
+  return value;
+}
+
+export function loadWarehouseConfig(env: Env, cwd = process.cwd()): WarehouseConfig {
+  const reader = createReader(env);
+  const databaseUrl = reader.get('DATABASE_URL');
+  const timeZone = reader.get('WAREHOUSE_TIMEZONE') ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return Object.freeze({
+    databaseUrl: databaseUrl === undefined ? undefined : validateDatabaseUrl(databaseUrl),
+    home: path.resolve(cwd, reader.get('WAREHOUSE_HOME') ?? '.warehouse'),
+    timeZone: validateTimeZone(timeZone),
+    staleAfterHours: positiveNumber(reader, 'WAREHOUSE_STALE_HOURS', 36),
+    metricsFile: reader.get('WAREHOUSE_METRICS_FILE'),
+    reader,
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * The completeness gate: a source-day is published only whole. Every check runs against the staged
+ * rows, before anything published is touched; a refusal names each reason.
+ */
+import type { Sql } from 'postgres';
+import { GateRefusedError } from '../errors.js';
+import type { StagingTables } from './staging.js';
+
+export interface GateInput {
+  sql: Sql;
+  staging: StagingTables;
+  sourceInstanceId: number;
+  snapshotDay: string;
+  /** Top-level alias ids (externalId) the run listed: every device must belong to one. */
+  orgExternalIds: string[];
+  expectedTotals: Map<string, number>;
+  acceptShrink: boolean;
+  /** Allow publishing into a closed billing month (recorded as a forced change). */
+  force: boolean;
+  /** Refuse a drop larger than this share of the last published day. */
+  maxShrink?: number;
+}
+
+export interface GateResult { devices: number; patchStatus: number; previousDevices: number | null }
+
+export async function runGate(input: GateInput): Promise<GateResult> {
+  const { sql, staging, sourceInstanceId, snapshotDay } = input;
+  const reasons: string[] = [];
+  const [counts] = await sql.unsafe<{ devices: number; bad_required: number; orphan_orgs: number }[]>(`
+    select
+      count(*)::int as devices,
+      count(*) filter (where vendor_id is null or vendor_id = '' or org_external_id is null
+        or device_class not in ('workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other'))::int as bad_required,
+      count(*) filter (where org_external_id is not null
+        and org_external_id not in (select jsonb_array_elements_text($1::jsonb)))::int as orphan_orgs
+    from ${staging.devices}`, [JSON.stringify(input.orgExternalIds)]);
+  const devices = counts?.devices ?? 0;
+  const duplicates = await sql.unsafe<{ vendor_id: string; n: number }[]>(
+    `select vendor_id, count(*)::int as n from ${staging.devices} group by vendor_id having count(*) > 1 order by n desc limit 5`);
+  const [patch] = await sql.unsafe<{ n: number; dup: number }[]>(
+    `select count(*)::int as n, (count(*) - count(distinct vendor_id))::int as dup from ${staging.patch}`);
+  const patchStatus = patch?.n ?? 0;
+
+  if (duplicates.length > 0) {
+    reasons.push(`duplicate vendor ids (${duplicates.map((d) => `${d.vendor_id} x${d.n}`).join(', ')}): a page was repeated or the vendor listed a device twice`);
+  }
+  if ((patch?.dup ?? 0) > 0) reasons.push(`${patch?.dup} duplicate patch-status rows`);
+  if ((counts?.bad_required ?? 0) > 0) reasons.push(`${counts?.bad_required} devices lack a required field (id, organisation or class)`);
+  if ((counts?.orphan_orgs ?? 0) > 0) reasons.push(`${counts?.orphan_orgs} devices belong to organisations the run did not list (organisation paging incomplete?)`);
+  for (const [stream, expected] of input.expectedTotals) {
+    const staged = stream === 'devices' ? devices : patchStatus;
+    if (staged !== expected) reasons.push(`${stream}: staged ${staged} rows but the vendor reported a total of ${expected} (paging truncated or skipped a page)`);
+  }
+
+  const [previous] = await sql<{ device_count: number }[]>`
+    select device_count from ops.source_days
+    where source_instance_id = ${sourceInstanceId} and snapshot_day < ${snapshotDay}
+    order by snapshot_day desc limit 1`;
+  const previousDevices = previous?.device_count ?? null;
+  const maxShrink = input.maxShrink ?? 0.1;
+  if (!input.acceptShrink) {
+    if (devices === 0) {
+      reasons.push('the vendor listed zero devices');
+    } else if (previousDevices !== null && devices < previousDevices * (1 - maxShrink)) {
+      reasons.push(`device count fell from ${previousDevices} to ${devices} (more than ${Math.round(maxShrink * 100)} %)`);
+    }
+  }
+
+  const [closed] = await sql<{ month: string }[]>`
+    select month::text from ops.billing_months where month = date_trunc('month', ${snapshotDay}::date)::date`;
+  if (closed && !input.force) reasons.push(`billing month ${closed.month.slice(0, 7)} is closed (invoiced)`);
+
+  if (reasons.length > 0) {
+    const hint = closed && !input.force
+      ? 'The month is closed; re-run with --force only if the invoice must change (the change is recorded).'
+      : 'Nothing was published; the previous snapshot is intact. Fix the cause, or re-run with --accept-shrink if the drop is real.';
+    throw new GateRefusedError(reasons, hint);
+  }
+  return { devices, patchStatus, previousDevices };
+}

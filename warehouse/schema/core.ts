@@ -1,0 +1,89 @@
+/** Conformed entities: canonical sites, vendor aliases, device identity, spare rules, exceptions. */
+import { bigint, bigserial, boolean, date, index, integer, jsonb, pgSchema, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from './_columns.js';
+import { sourceInstances } from './ops.js';
+
+export const core = pgSchema('core');
+
+export const sites = core.table('sites', {
+  siteId: serial().primaryKey(),
+  name: text().notNull().unique(),
+  /** Normalised for matching (case, punctuation, legal suffixes, & / and). */
+  normalizedName: text().notNull(),
+  /** Internal sites (the MSP's own machines) are never billed. */
+  isInternal: boolean().notNull().default(false),
+  /** The one explicit site that holds devices of unmapped aliases, so totals always add up. */
+  isUnmapped: boolean().notNull().default(false),
+  createdAt: createdAt(),
+}, (t) => [index().on(t.normalizedName)]);
+
+export const siteAliases = core.table('site_aliases', {
+  aliasId: serial().primaryKey(),
+  sourceInstanceId: integer().notNull().references(() => sourceInstances.sourceInstanceId),
+  kind: text().notNull(),
+  externalId: text().notNull(),
+  name: text().notNull(),
+  parentExternalId: text(),
+  /** Null while unmapped. */
+  siteId: integer().references(() => sites.siteId),
+  /** auto | manual | unmapped */
+  mapping: text().notNull().default('unmapped'),
+  firstSeenOn: date().notNull(),
+  lastSeenOn: date().notNull(),
+  updatedAt: updatedAt(),
+}, (t) => [unique().on(t.sourceInstanceId, t.kind, t.externalId), index().on(t.siteId)]);
+
+export const devices = core.table('devices', {
+  deviceId: bigserial({ mode: 'number' }).primaryKey(),
+  sourceInstanceId: integer().notNull().references(() => sourceInstances.sourceInstanceId),
+  vendorId: text().notNull(),
+  firstSeenOn: date().notNull(),
+  lastSeenOn: date().notNull(),
+}, (t) => [unique().on(t.sourceInstanceId, t.vendorId)]);
+
+/** The ordered spare rules; the first enabled rule that matches decides, and its id is stored per device-day. */
+export const spareRules = core.table('spare_rules', {
+  ruleId: text().primaryKey(),
+  priority: integer().notNull(),
+  /** display_name | location | vendor_class */
+  field: text().notNull(),
+  /** ILIKE pattern. */
+  pattern: text().notNull(),
+  /** Null = every source. */
+  source: text(),
+  description: text().notNull(),
+  enabled: boolean().notNull().default(true),
+});
+
+/** Cross-vendor findings; they persist across runs with their acknowledgement. */
+export const exceptions = core.table('exceptions', {
+  siteId: integer().notNull(),
+  exceptionId: bigserial({ mode: 'number' }).notNull(),
+  kind: text().notNull(),
+  /** Stable identity of the finding within its kind (e.g. the device key), so re-runs update it. */
+  subjectKey: text().notNull(),
+  detail: text().notNull(),
+  firstSeenOn: date().notNull(),
+  lastSeenOn: date().notNull(),
+  /** open | acknowledged | resolved */
+  status: text().notNull().default('open'),
+  note: text(),
+  acknowledgedAt: timestamp({ withTimezone: true }),
+  resolvedOn: date(),
+  deviceId: bigint({ mode: 'number' }),
+}, (t) => [
+  primaryKey({ columns: [t.siteId, t.exceptionId] }),
+  unique().on(t.siteId, t.kind, t.subjectKey),
+  index().on(t.status),
+]);
+
+export const pmpSummaries = core.table('pmp_summaries', {
+  sourceInstanceId: integer().notNull().references(() => sourceInstances.sourceInstanceId),
+  snapshotDay: date().notNull(),
+  runId: bigint({ mode: 'number' }).notNull(),
+  takenAt: timestamp({ withTimezone: true }).notNull(),
+  /** Every summary leaf, flattened as `<group>.<metric>`. */
+  metrics: jsonb().$type<Record<string, number | boolean | string | null>>().notNull(),
+  severitySumDifference: integer(),
+  notes: text().array().notNull().default([]),
+}, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);

@@ -1,0 +1,26 @@
+/** Month-end bookkeeping (the per-device month-end rows and the daily counts are partitioned: see partitioned.ts). */
+import { bigint, boolean, date, integer, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { sourceInstances } from './ops.js';
+
+export const rollup = pgSchema('rollup');
+
+/** For each month and source instance: which snapshot day stood for the month's end. */
+export const monthEnds = rollup.table('month_ends', {
+  month: date().notNull(),
+  sourceInstanceId: integer().notNull().references(() => sourceInstances.sourceInstanceId),
+  monthEndDay: date().notNull(),
+  /** True when the month-end day is the calendar's last day of the month. */
+  isExact: boolean().notNull(),
+  runId: bigint({ mode: 'number' }).notNull(),
+  materialisedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.month, t.sourceInstanceId] })]);
+
+/** Month-end counts per site, source instance, class and billing status. */
+export const monthEndCounts = rollup.table('month_end_counts', {
+  siteId: integer().notNull(),
+  month: date().notNull(),
+  sourceInstanceId: integer().notNull(),
+  deviceClass: text().notNull(),
+  billingStatus: text().notNull(),
+  devices: integer().notNull(),
+}, (t) => [primaryKey({ columns: [t.siteId, t.month, t.sourceInstanceId, t.deviceClass, t.billingStatus] })]);
