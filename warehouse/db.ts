@@ -8,23 +8,40 @@ export type { Sql };
 export type Db = PostgresJsDatabase<typeof schema>;
 
 export interface Database {
+  /** Raw postgres.js: COPY, the load SQL, views. */
   sql: Sql;
-  db: Db;
+  /** Typed drizzle queries, on a client of its own (see below). */
+  db(): Db;
   close(): Promise<void>;
 }
 
-export function openDatabase(url: string, options: { applicationName: string; max?: number }): Database {
-  const sql = postgres(url, {
-    max: options.max ?? 4,
+function client(url: string, applicationName: string, max: number): Sql {
+  return postgres(url, {
+    max,
     onnotice: () => {},
-    connection: { application_name: options.applicationName },
-    // bigint counts come back as numbers: no count here approaches 2^53.
-    types: { bigint: { to: 20, from: [20], serialize: (value: number) => String(value), parse: (value: string) => Number(value) } },
+    connection: { application_name: applicationName },
     transform: { undefined: null },
     connect_timeout: 10,
   });
-  const db = drizzle(sql, { schema, casing: 'snake_case' });
-  return { sql, db, close: () => sql.end({ timeout: 5 }) };
+}
+
+export function openDatabase(url: string, options: { applicationName: string; max?: number }): Database {
+  const sql = client(url, options.applicationName, options.max ?? 4);
+  // drizzle's postgres-js driver replaces the client's date and JSON serializers with pass-through
+  // ones, which breaks raw queries that bind Date or objects; so drizzle never shares `sql`.
+  let drizzleClient: Sql | undefined;
+  let db: Db | undefined;
+  return {
+    sql,
+    db() {
+      drizzleClient ??= client(url, options.applicationName, 2);
+      db ??= drizzle(drizzleClient, { schema, casing: 'snake_case' });
+      return db;
+    },
+    async close() {
+      await Promise.all([sql.end({ timeout: 5 }), drizzleClient?.end({ timeout: 5 })]);
+    },
+  };
 }
 
 /** Connection failures become exit 8 with a hint; everything else stays a PostgresError. */

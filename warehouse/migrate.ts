@@ -10,10 +10,11 @@ const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migr
 
 export async function migrate(url: string, log: Logger): Promise<{ views: number }> {
   const { db, sql, close } = openDatabase(url, { applicationName: 'warehouse:migrate', max: 1 });
+  const drizzleDb = db();
   try {
     // Serialise concurrent migrators (two timers firing together) on one advisory lock.
     await sql`select pg_advisory_lock(hashtext('warehouse:migrate'))`;
-    await drizzleMigrate(db, { migrationsFolder: MIGRATIONS, migrationsSchema: 'drizzle', migrationsTable: 'migrations' });
+    await drizzleMigrate(drizzleDb, { migrationsFolder: MIGRATIONS, migrationsSchema: 'drizzle', migrationsTable: 'migrations' });
     const views = await applyViews(sql);
     log.info({ views }, 'migrations applied; views and grants recreated');
     return { views };

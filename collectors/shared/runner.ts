@@ -111,7 +111,7 @@ async function insertRun(sql: Sql, sourceInstanceId: number, snapshotDay: string
   const [row] = await sql<{ run_id: number }[]>`
     insert into ops.sync_runs (source_instance_id, snapshot_day, accept_shrink, forced, host, pid)
     values (${sourceInstanceId}, ${snapshotDay}, ${options.acceptShrink ?? false}, ${options.force ?? false}, ${hostname()}, ${process.pid})
-    returning run_id`;
+    returning run_id::int as run_id`;
   return row?.run_id as number;
 }
 
@@ -175,7 +175,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
           rows_devices = ${staged.devices}, rows_aliases = ${finalSink.aliasRows.length}, rows_patch_status = ${staged.patchStatus},
           rows_changed = ${result.rows.changed}, pages = ${result.pages}, requests = ${result.requests}, retries = ${result.retries},
           error_code = ${partial ? 'ERR_PARTIAL' : null}, error_message = ${partial ? failures.join('; ') : null},
-          details = ${JSON.stringify({ gate, published, optionalFailures: failures })}::jsonb
+          details = ${tx.json({ gate, published, optionalFailures: failures } as never)}
           where run_id = ${runId}`;
       },
     });

@@ -39,7 +39,7 @@ export async function createStagingSink(options: {
     async rawPage(stream, page, payload) {
       if (!options.keepRawPages) return;
       await sql`insert into raw.pages (snapshot_day, run_id, stream, page_no, fetched_at, payload)
-        values (${snapshotDay}, ${runId}, ${stream}, ${page}, now(), ${JSON.stringify(payload)}::jsonb)`;
+        values (${snapshotDay}, ${runId}, ${stream}, ${page}, now(), ${sql.json(payload as never)})`;
     },
     expectTotal(stream, total) { sink.totals.set(stream, total); },
     page() { pages += 1; },

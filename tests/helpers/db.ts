@@ -30,7 +30,7 @@ export async function testDatabase(): Promise<TestDatabase> {
     await admin.end();
   }
   const url = urlFor(name);
-  const sql = postgres(url, { max: 4, onnotice: () => {}, types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } } });
+  const sql = postgres(url, { max: 4, onnotice: () => {} });
   return {
     url, sql, name,
     async close() {

@@ -21,7 +21,7 @@ export async function publishAliases(input: AliasPublishInput): Promise<void> {
   await tx`
     insert into core.site_aliases (source_instance_id, kind, external_id, name, parent_external_id, first_seen_on, last_seen_on)
     select ${sourceInstanceId}, a.kind, a.external_id, a.name, a.parent_external_id, ${snapshotDay}::date, ${snapshotDay}::date
-    from jsonb_to_recordset(${JSON.stringify(aliases.map((a) => ({ kind: a.kind, external_id: a.externalId, name: a.name, parent_external_id: a.parentExternalId })))}::jsonb)
+    from jsonb_to_recordset(${tx.json(aliases.map((a) => ({ kind: a.kind, external_id: a.externalId, name: a.name, parent_external_id: a.parentExternalId })) as never)})
       as a(kind text, external_id text, name text, parent_external_id text)
     on conflict (source_instance_id, kind, external_id) do update set
       name = excluded.name,

@@ -33,7 +33,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
         or device_class not in ('workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other'))::int as bad_required,
       count(*) filter (where org_external_id is not null
         and org_external_id not in (select jsonb_array_elements_text($1::jsonb)))::int as orphan_orgs
-    from ${staging.devices}`, [JSON.stringify(input.orgExternalIds)]);
+    from ${staging.devices}`, [input.orgExternalIds as never]);
   const devices = counts?.devices ?? 0;
   const duplicates = await sql.unsafe<{ vendor_id: string; n: number }[]>(
     `select vendor_id, count(*)::int as n from ${staging.devices} group by vendor_id having count(*) > 1 order by n desc limit 5`);

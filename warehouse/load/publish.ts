@@ -132,7 +132,7 @@ async function deleteStale(tx: TransactionSql, table: string, p: { inst: number;
 async function publishSummary(tx: TransactionSql, p: { inst: number; day: string; run: number }, summary: PatchSummaryRow): Promise<void> {
   await tx`
     insert into core.pmp_summaries (source_instance_id, snapshot_day, run_id, taken_at, metrics, severity_sum_difference, notes)
-    values (${p.inst}, ${p.day}, ${p.run}, ${summary.takenAt}, ${JSON.stringify(summary.metrics)}::jsonb, ${summary.severitySumDifference}, array(select jsonb_array_elements_text(${JSON.stringify(summary.notes)}::jsonb)))
+    values (${p.inst}, ${p.day}, ${p.run}, ${summary.takenAt}, ${tx.json(summary.metrics as never)}, ${summary.severitySumDifference}, array(select jsonb_array_elements_text(${tx.json(summary.notes as never)})))
     on conflict (source_instance_id, snapshot_day) do update set
       run_id = excluded.run_id, taken_at = excluded.taken_at, metrics = excluded.metrics,
       severity_sum_difference = excluded.severity_sum_difference, notes = excluded.notes`;

@@ -1,0 +1,25 @@
+/** Flag parsing for the verbs: node:util parseArgs, with usage errors that say what to type instead. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../warehouse/errors.js';
+
+export type Flags = NonNullable<ParseArgsConfig['options']>;
+
+export function parse(verb: string, argv: string[], options: Flags): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (error) {
+    throw new UsageError(`${verb}: ${(error as Error).message}`, `Run \`warehouse ${verb} --help\`.`);
+  }
+}
+
+export function positiveInt(value: string | boolean | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} ${String(value)} is not a positive whole number`, `Use e.g. ${flag} ${fallback}.`);
+  return n;
+}
+
+export function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,50 @@
+/**
+ * `warehouse <verb>`: the verbs and exit codes of DESIGN.md §5. Every non-zero exit prints one line
+ * saying what to do. Verbs whose subsystem has not landed yet say so and exit 2.
+ */
+import { EXIT, WarehouseError, exitCodeOf } from '../warehouse/errors.js';
+import { redact } from '../warehouse/redact.js';
+import { VERBS, type Verb } from './verbs.js';
+
+const USAGE = `warehouse: the MSP inventory and compliance warehouse
+
+usage: warehouse <verb> [options]     (warehouse <verb> --help for each)
+
+${Object.entries(VERBS).map(([name, verb]) => `  ${name.padEnd(12)} ${verb.summary}`).join('\n')}
+
+Exit codes: 0 ok · 1 internal error · 2 usage or configuration · 3 partial · 4 completeness gate refused
+            5 locked by another run · 6 vendor authentication · 7 vendor unavailable · 8 database unavailable`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const verb: Verb | undefined = VERBS[name];
+  if (!verb) {
+    process.stderr.write(`warehouse: unknown verb "${name}"\n→ Run \`warehouse --help\` for the list of verbs.\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${verb.help.trim()}\n`);
+    return EXIT.ok;
+  }
+  return verb.run(rest);
+}
+
+function report(error: unknown): number {
+  const code = exitCodeOf(error);
+  if (error instanceof WarehouseError) {
+    process.stderr.write(`warehouse: ${redact(error.message)}\n→ ${error.hint}\n`);
+  } else {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`warehouse: internal error: ${redact(message)}\n→ This is a bug; nothing was published. Report it with the output above.\n`);
+  }
+  return code;
+}
+
+const code = await main(process.argv.slice(2)).catch(report);
+// Flush and exit explicitly: open sockets of a finished command must not keep a oneshot job alive.
+process.exitCode = code;
+setImmediate(() => process.exit(code));

@@ -1,0 +1,92 @@
+import { SOURCES, sourceByName } from '../../collectors/registry.js';
+import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
+import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
+import { createLogger } from '../../warehouse/log.js';
+import { parseDay } from '../../warehouse/time.js';
+import { parse, str } from '../args.js';
+import { withDatabase } from '../database.js';
+import { createProgress } from '../progress.js';
+import type { Verb } from '../verbs.js';
+
+function explain(result: RunResult, source: string): void {
+  if (result.exitCode === EXIT.ok) return;
+  const line = result.error ? `${result.error.message}\n→ ${result.error.hint}` : `${source}: run ${result.status}`;
+  process.stderr.write(`warehouse: ${line}\n`);
+  if (result.exitCode === EXIT.partial) process.stderr.write('→ Published, but an optional stream failed; see `warehouse status` and the run log.\n');
+}
+
+export const collectCommand: Verb = {
+  summary: 'Collect one source-day: fetch, stage, gate, publish',
+  help: `usage: warehouse collect <ninjaone|threatlocker|pmp> [--date YYYY-MM-DD] [--accept-shrink] [--force]
+
+Fetches the vendor's inventory, stages it, checks completeness (paging to the end, vendor totals, no
+duplicate ids, required fields, no drop over 10 % against the last published day) and publishes the
+snapshot day in one transaction. A refused or failed run leaves the published data untouched.
+  --date D          snapshot day (default: today in WAREHOUSE_TIMEZONE)
+  --accept-shrink   publish even though the device count fell by more than 10 % (or to zero)
+  --force           publish into a closed billing month (recorded as a forced change)
+Exit codes: 0 ok, 2 configuration, 3 partial, 4 refused, 5 locked, 6 vendor auth, 7 vendor unavailable, 8 database.`,
+  async run(argv) {
+    const { values, positionals } = parse('collect', argv, {
+      date: { type: 'string' }, 'accept-shrink': { type: 'boolean' }, force: { type: 'boolean' },
+    });
+    const source = sourceByName(positionals[0]);
+    const config = loadWarehouseConfig(process.env);
+    const date = str(values.date);
+    if (date) parseDay(date);
+    const progress = createProgress();
+    const result = await withDatabase(config, (databaseUrl) => runCollect({
+      source, env: process.env, databaseUrl, ...(date ? { date } : {}),
+      acceptShrink: values['accept-shrink'] === true, force: values.force === true,
+      log: createLogger(), progress: (stream, done, total) => progress.update(`${source.name} ${stream}`, done, total),
+    }));
+    progress.done(`${source.name}: ${result.status}, ${result.rows.devices} devices, ${result.requests} requests`);
+    explain(result, source.name);
+    return result.exitCode;
+  },
+};
+
+/** The worst outcome wins, but a partial run is milder than any failure. */
+export function combineExitCodes(codes: ExitCode[]): ExitCode {
+  const failures = codes.filter((c) => c !== EXIT.ok && c !== EXIT.partial);
+  if (failures.length > 0) return Math.max(...failures) as ExitCode;
+  return codes.includes(EXIT.partial) ? EXIT.partial : EXIT.ok;
+}
+
+export const nightlyCommand: Verb = {
+  summary: 'Every configured source, then rollup and retention',
+  help: `usage: warehouse nightly [--date YYYY-MM-DD]
+
+Collects every configured source (a source with none of its keys set is skipped; a half-configured one
+is an error), one after another, then runs the rollup and retention steps that exist in this version.
+Exits with the worst outcome (a partial run counts less than a failure).`,
+  async run(argv) {
+    const { values } = parse('nightly', argv, { date: { type: 'string' } });
+    const config = loadWarehouseConfig(process.env);
+    const date = str(values.date);
+    if (date) parseDay(date);
+    const configured = Object.values(SOURCES).filter((source) => source.loadConfig(config.reader) !== null);
+    if (configured.length === 0) {
+      throw new UsageError('no source is configured', 'Set the keys of at least one vendor (README, "Configure each vendor").');
+    }
+    const log = createLogger();
+    const codes: ExitCode[] = [];
+    await withDatabase(config, async (databaseUrl) => {
+      for (const source of configured) {
+        const result = await runCollect({ source, env: process.env, databaseUrl, ...(date ? { date } : {}), log })
+          .catch((error: unknown) => {
+            const code = (error as { exitCode?: ExitCode }).exitCode ?? EXIT.internal;
+            process.stderr.write(`warehouse: ${source.name}: ${(error as Error).message}\n`);
+            codes.push(code);
+            return undefined;
+          });
+        if (result) {
+          explain(result, source.name);
+          codes.push(result.exitCode);
+        }
+      }
+    });
+    return combineExitCodes(codes);
+  },
+};
