@@ -1,0 +1,32 @@
+/**
+ * ThreatLocker: which devices are actually protected. Child organizations become site aliases and
+ * computers become device days, from one combined paged list asked as the MSP's parent org.
+ */
+import { defineSource } from '../shared/source.js';
+import { createThreatLockerClient } from './client.js';
+import { KEYS, loadThreatLockerConfig, type ThreatLockerConfig } from './config.js';
+import { startThreatLockerSimulator } from './simulator/index.js';
+import { collectComputers } from './streams/computers.js';
+import { aliasesForUnlisted, collectOrganizations } from './streams/organizations.js';
+
+export type { ThreatLockerConfig } from './config.js';
+
+export const threatlocker = defineSource<ThreatLockerConfig>({
+  name: 'threatlocker',
+  keys: KEYS,
+  loadConfig: loadThreatLockerConfig,
+  secretsOf: (config) => [config.apiToken],
+  async collect(ctx) {
+    const client = createThreatLockerClient(ctx);
+    const listed = await collectOrganizations(ctx, client);
+    const computers = await collectComputers(ctx, client);
+    const extra = aliasesForUnlisted(listed, computers.organizations, ctx.config.organizationId);
+    if (extra.length > 0) {
+      ctx.log.info({ organizations: extra.map((a) => a.externalId) }, 'computers name organizations the child list did not; adding them as aliases');
+      await ctx.sink.aliases(extra);
+    }
+  },
+  simulator: (options) => startThreatLockerSimulator(options),
+});
+
+export default threatlocker;
