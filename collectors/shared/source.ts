@@ -3,7 +3,6 @@
  * to read its configuration and how to collect one snapshot; the lifecycle owns locking, staging,
  * the completeness gate and the one-transaction publish. A collector never writes SQL.
  */
-import type { Got } from 'got';
 import type { Logger } from 'pino';
 import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from './rows.js';
 import type { RequestBudget } from './http.js';

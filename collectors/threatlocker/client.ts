@@ -4,7 +4,8 @@
  */
 import type { Got } from 'got';
 import { RequestError } from 'got';
-import { PayloadError, VendorAuthError, VendorUnavailableError, WarehouseError } from '../../warehouse/errors.js';
+import type { WarehouseError } from '../../warehouse/errors.js';
+import { PayloadError, VendorAuthError, VendorUnavailableError } from '../../warehouse/errors.js';
 import { createHttp, toCollectorError } from '../shared/http.js';
 import { redact } from '../shared/redact.js';
 import type { CollectContext } from '../shared/source.js';
