@@ -58,7 +58,8 @@ export async function createCopyWriter<Row>(
       let chunk = '';
       for (const row of rows) chunk += `${encode(row).map(copyField).join('\t')}\n`;
       count += rows.length;
-      if (!stream.write(chunk.replace(NUL, ''))) await Promise.race([once(stream, 'drain'), once(stream, 'error')]);
+      // events.once rejects if 'error' fires while waiting, so a failed COPY cannot hang here.
+      if (!stream.write(chunk.replace(NUL, ''))) await once(stream, 'drain');
       if (failure) throw failure;
     },
     async end() {

@@ -1,0 +1,170 @@
+/**
+ * The NinjaOne API as the collector uses it: the shared got base plus bearer auth, and the two
+ * paging styles of vendor-apis.md §1.5 as async generators of pages (one page in memory at a time).
+ *
+ * - List endpoints (bare arrays, `pageSize` + `after` = last id). The reference says a short page is
+ *   the last one; we ask once more and stop only on an empty page, because a server that caps
+ *   `pageSize` below what we asked for would otherwise truncate the fleet without a trace.
+ * - Query endpoints (`{cursor, results}`): repeat with `cursor=<name>` until `results` is empty.
+ */
+import type { Got } from 'got';
+import type { Logger } from 'pino';
+import { PayloadError } from '../../warehouse/errors.js';
+import { createHttp, toCollectorError, type RequestBudget } from '../shared/http.js';
+import { createTokenCache, type TokenCache } from './auth.js';
+import type { NinjaOneConfig } from './config.js';
+import type { NinjaErrorBody, NinjaQueryPage } from './types.js';
+
+const VENDOR = 'ninjaone';
+/** A list page whose ids do not follow the cursor is asked for again this many times before giving up. */
+const OUT_OF_ORDER_RETRIES = 2;
+
+export type Params = Record<string, string | number>;
+
+export interface NinjaOneClient {
+  /** Pages of a list endpoint (e.g. `v2/devices-detailed`), ascending by id, each non-empty. */
+  list<T extends { id: number }>(path: string, params?: Params): AsyncGenerator<T[]>;
+  /** Pages of `results` of a query endpoint (e.g. `v2/queries/os-patches`), each non-empty. */
+  query<T>(path: string, params?: Params): AsyncGenerator<T[]>;
+  tokens: TokenCache;
+}
+
+export interface ClientDeps {
+  budget: RequestBudget;
+  log: Logger;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+const incidentIdOf = (body: unknown): string | undefined => {
+  const id = (body as NinjaErrorBody | null)?.incidentId;
+  return typeof id === 'string' ? id : undefined;
+};
+
+export function createNinjaOneClient(config: NinjaOneConfig, deps: ClientDeps): NinjaOneClient {
+  const base = createHttp({
+    vendor: VENDOR,
+    prefixUrl: config.baseUrl,
+    budget: deps.budget,
+    log: deps.log,
+    requestIdFromBody: incidentIdOf,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  const tokens = createTokenCache(base, config, deps.log, deps.now);
+  // The token is attached per attempt, so a retry after a long Retry-After uses a fresh one.
+  const api = base.extend({
+    hooks: {
+      beforeRequest: [async (options) => { options.headers.authorization = `Bearer ${await tokens.token()}`; }],
+    },
+  });
+  const get = (path: string, params: Params): Promise<unknown> => getJson(api, tokens, path, params);
+  return {
+    list: (path, params = {}) => listPages(get, path, params, config.pageSize, deps.log),
+    query: (path, params = {}) => queryPages(get, path, params, config.pageSize),
+    tokens,
+  };
+}
+
+/**
+ * One GET, parsed as JSON. A 401 means the token expired or was revoked (vendor-apis.md §1.9): fetch
+ * a new one and repeat the very same request (same cursor) once; a second 401 is an auth failure.
+ */
+async function getJson(api: Got, tokens: TokenCache, path: string, params: Params): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    // Fetched here rather than only in the hook, so a token request is never counted inside a GET's attempt.
+    await tokens.token();
+    try {
+      const response = await api.get(path, { searchParams: params, responseType: 'json' });
+      return response.body;
+    } catch (error) {
+      const status = (error as { response?: { statusCode?: number } }).response?.statusCode;
+      if (status === 401 && attempt === 0) {
+        tokens.invalidate();
+        continue;
+      }
+      throw toCollectorError(error, VENDOR, { requestIdFromBody: incidentIdOf });
+    }
+  }
+}
+
+async function* listPages<T extends { id: number }>(
+  get: (path: string, params: Params) => Promise<unknown>,
+  path: string, params: Params, pageSize: number, log: Logger,
+): AsyncGenerator<T[]> {
+  let after: number | undefined;
+  let shortPageSeen = false;
+  for (;;) {
+    const page = await listPage<T>(get, path, { ...params, pageSize, ...(after === undefined ? {} : { after }) }, after);
+    if (page.length === 0) return;
+    if (shortPageSeen) {
+      // Only a server that caps pageSize serves more after a short page; the data is still whole.
+      log.warn({ path, pageSize, served: page.length }, 'ninjaone served fewer items than pageSize before the end of the list; kept paging');
+      shortPageSeen = false;
+    }
+    if (page.length < pageSize) shortPageSeen = true;
+    after = page[page.length - 1]!.id;
+    yield page;
+  }
+}
+
+/** One list page, checked: an array of objects with integer ids, ascending and all after the cursor. */
+async function listPage<T extends { id: number }>(
+  get: (path: string, params: Params) => Promise<unknown>, path: string, params: Params, after: number | undefined,
+): Promise<T[]> {
+  for (let attempt = 0; ; attempt++) {
+    const body = await get(path, params);
+    if (!Array.isArray(body)) {
+      throw new PayloadError(VENDOR, `${path} answered with ${describe(body)} where a JSON array was expected`);
+    }
+    const problem = orderProblem(body, after);
+    if (problem === null) return body as T[];
+    // A page that repeats ids before the cursor is a server hiccup (a repeated page); asking again is
+    // cheap, while keeping it would duplicate devices and stopping would truncate the fleet.
+    if (attempt >= OUT_OF_ORDER_RETRIES) {
+      throw new PayloadError(VENDOR, `${path}?after=${after ?? ''} kept answering with a page that does not follow the cursor: ${problem}`);
+    }
+  }
+}
+
+function orderProblem(items: unknown[], after: number | undefined): string | null {
+  let previous = after ?? Number.NEGATIVE_INFINITY;
+  for (const item of items) {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'number' || !Number.isInteger(id)) return `an item without an integer id (${describe(item)})`;
+    if (id <= previous) return `id ${id} after ${previous}`;
+    previous = id;
+  }
+  return null;
+}
+
+async function* queryPages<T>(
+  get: (path: string, params: Params) => Promise<unknown>, path: string, params: Params, pageSize: number,
+): AsyncGenerator<T[]> {
+  let cursor: string | undefined;
+  for (;;) {
+    const body = await get(path, { ...params, pageSize, ...(cursor === undefined ? {} : { cursor }) });
+    const page = body as NinjaQueryPage<T> | null;
+    if (page === null || typeof page !== 'object' || Array.isArray(page) || !Array.isArray(page.results)) {
+      throw new PayloadError(VENDOR, `${path} answered with ${describe(body)} where a {cursor, results} object was expected`);
+    }
+    if (page.results.length === 0) return;
+    yield page.results;
+    const next = page.cursor?.name;
+    if (typeof next !== 'string' || next === '') {
+      if (page.results.length < pageSize) return;
+      throw new PayloadError(VENDOR, `${path} answered with a full page but no cursor name to continue from`);
+    }
+    cursor = next;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') {
+    const error = value as NinjaErrorBody;
+    if (typeof error.errorMessage === 'string') return `an error body (${error.resultCode ?? 'FAILURE'}: ${error.errorMessage})`;
+    return `an object with keys ${Object.keys(value).slice(0, 5).join(', ')}`;
+  }
+  return typeof value;
+}

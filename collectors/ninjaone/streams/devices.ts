@@ -1,0 +1,37 @@
+/**
+ * `/v2/devices-detailed`, every page, each written to the sink before the next is fetched. Only the
+ * ids are remembered (for the patch stream), never the devices themselves.
+ */
+import type { CollectContext } from '../../shared/source.js';
+import type { NinjaOneClient } from '../client.js';
+import type { NinjaOneConfig } from '../config.js';
+import { deviceRow, isPatchable } from '../map.js';
+import type { NinjaDetailedDevice } from '../types.js';
+import { mapped } from './mapped.js';
+import type { LocationNames } from './sites.js';
+
+export interface FleetIds {
+  /** Every device id listed today. */
+  all: Set<number>;
+  /** Windows agents, which get a patch row even when nothing is pending. */
+  patchable: Set<number>;
+}
+
+export async function collectDevices(
+  client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, locations: LocationNames,
+): Promise<FleetIds> {
+  const fleet: FleetIds = { all: new Set(), patchable: new Set() };
+  let page = 0;
+  for await (const devices of client.list<NinjaDetailedDevice>('v2/devices-detailed')) {
+    ctx.sink.page('devices');
+    await ctx.sink.rawPage('devices', ++page, devices);
+    await ctx.sink.devices(devices.map((device) => mapped(() => deviceRow(device, locations))));
+    for (const device of devices) {
+      fleet.all.add(device.id);
+      if (isPatchable(device)) fleet.patchable.add(device.id);
+    }
+    ctx.progress('devices', fleet.all.size);
+  }
+  ctx.log.info({ stream: 'devices', pages: page, devices: fleet.all.size, patchable: fleet.patchable.size }, 'ninjaone devices collected');
+  return fleet;
+}

@@ -1,0 +1,88 @@
+/**
+ * Patch status per device from the two fleet-wide OS-patch queries (never the per-device endpoints):
+ * `/v2/queries/os-patches` (not installed: pending, manual, approved, failed) folded into counts by
+ * severity and kind, and `/v2/queries/os-patch-installs` (installs in the last 30 days, an optional
+ * stream). Memory holds one small counter per device with pending patches, not the rows.
+ */
+import { BudgetExhaustedError } from '../../shared/http.js';
+import type { PatchStatusRow } from '../../shared/rows.js';
+import type { CollectContext } from '../../shared/source.js';
+import type { NinjaOneClient } from '../client.js';
+import type { NinjaOneConfig } from '../config.js';
+import { addMissingPatch, emptyPatchCounts, isMissingPatch, patchStatusRow, type PatchCounts } from '../map.js';
+import type { NinjaOsPatchRow } from '../types.js';
+import type { FleetIds } from './devices.js';
+
+export const INSTALL_WINDOW_DAYS = 30;
+const DAY_MS = 86_400_000;
+const WRITE_BATCH = 1000;
+
+export async function collectPatches(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, fleet: FleetIds): Promise<void> {
+  const installed = await installsSince(client, ctx, installWindowStart(ctx.snapshotDay));
+  const counts = await missingPatches(client, ctx);
+
+  // Patchable devices always get a row; others only when NinjaOne reports patches for them.
+  // Rows for devices not in today's list (removed between the two calls) are dropped.
+  const ids = [...new Set([...fleet.patchable, ...[...counts.keys()].filter((id) => fleet.all.has(id))])].sort((a, b) => a - b);
+  let batch: PatchStatusRow[] = [];
+  for (const id of ids) {
+    const installedCount = installed === null ? null : installed.get(id) ?? 0;
+    batch.push(patchStatusRow(id, counts.get(id) ?? emptyPatchCounts(), installedCount));
+    if (batch.length >= WRITE_BATCH) {
+      await ctx.sink.patchStatus(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await ctx.sink.patchStatus(batch);
+  ctx.log.info({ stream: 'patch_status', devices: ids.length, withPending: counts.size }, 'ninjaone patch status collected');
+}
+
+/** Epoch seconds of 00:00 UTC, INSTALL_WINDOW_DAYS before the snapshot day. */
+export function installWindowStart(snapshotDay: string): number {
+  return (Date.parse(`${snapshotDay}T00:00:00Z`) - INSTALL_WINDOW_DAYS * DAY_MS) / 1000;
+}
+
+async function missingPatches(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>): Promise<Map<number, PatchCounts>> {
+  const counts = new Map<number, PatchCounts>();
+  let page = 0;
+  let rows = 0;
+  for await (const results of client.query<NinjaOsPatchRow>('v2/queries/os-patches')) {
+    ctx.sink.page('os_patches');
+    await ctx.sink.rawPage('os_patches', ++page, results);
+    for (const row of results) {
+      if (typeof row.deviceId !== 'number' || !isMissingPatch(row)) continue;
+      let deviceCounts = counts.get(row.deviceId);
+      if (deviceCounts === undefined) counts.set(row.deviceId, (deviceCounts = emptyPatchCounts()));
+      addMissingPatch(deviceCounts, row);
+    }
+    rows += results.length;
+    ctx.progress('os_patches', rows);
+  }
+  ctx.log.info({ stream: 'os_patches', pages: page, rows }, 'ninjaone os-patches query read');
+  return counts;
+}
+
+/** Successful installs per device since `afterSeconds`; null when the optional stream failed. */
+async function installsSince(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, afterSeconds: number): Promise<Map<number, number> | null> {
+  const installed = new Map<number, number>();
+  let page = 0;
+  try {
+    const params = { status: 'INSTALLED', installedAfter: afterSeconds };
+    for await (const results of client.query<NinjaOsPatchRow>('v2/queries/os-patch-installs', params)) {
+      ctx.sink.page('os_patch_installs');
+      await ctx.sink.rawPage('os_patch_installs', ++page, results);
+      for (const row of results) {
+        if (typeof row.deviceId === 'number' && row.status?.toUpperCase() === 'INSTALLED') {
+          installed.set(row.deviceId, (installed.get(row.deviceId) ?? 0) + 1);
+        }
+      }
+    }
+    return installed;
+  } catch (error) {
+    // The budget and cancellation belong to the whole run; anything else only costs installedCount.
+    if (error instanceof BudgetExhaustedError || ctx.signal.aborted || !(error instanceof Error)) throw error;
+    ctx.log.warn({ stream: 'os_patch_installs', err: error }, 'ninjaone os-patch-installs failed; installed counts left empty');
+    ctx.sink.optionalStreamFailed('os_patch_installs', error);
+    return null;
+  }
+}
