@@ -114,25 +114,6 @@ function consistency(m: Metrics, fetchedAt: Date): { notes: string[]; difference
   return { notes, difference };
 }
 
-/**
- * The cross-run check "snapshot timestamps increase monotonically": the warehouse calls this with
- * the previously stored snapshot of the same source instance (a collector cannot see it). Returns
- * notes; an empty list means the new snapshot is later on both clocks.
- */
-export function monotonicNotes(previous: Pick<PatchSummaryRow, 'takenAt' | 'metrics'>, next: Pick<PatchSummaryRow, 'takenAt' | 'metrics'>): string[] {
-  const notes: string[] = [];
-  if (next.takenAt.getTime() <= previous.takenAt.getTime()) {
-    notes.push(`snapshot time ${next.takenAt.toISOString()} is not after the previous ${previous.takenAt.toISOString()}`);
-  }
-  const key = 'vulnerability_db_summary.last_db_update_time';
-  const before = previous.metrics[key];
-  const after = next.metrics[key];
-  if (typeof before === 'number' && typeof after === 'number' && after < before) {
-    notes.push(`${key} went backwards (${new Date(after).toISOString()} < ${new Date(before).toISOString()})`);
-  }
-  return notes;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -34,6 +34,8 @@ export interface RunningSimulator {
   requestCount(): number;
   requests(): RequestLogEntry[];
   resetRequestLog(): void;
+  /** The same as POST /__simulator/faults, in-process: validates, then replaces every switch (kit and vendor). */
+  setFaults(faults: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,12 @@ export function startSimulator(spec: SimulatorSpec, opts: { port?: number; host?
   const errorBody = (status: number, message: string): SimResponse =>
     spec.errorBody ? spec.errorBody(status, message) : jsonResponse(status, { error: message });
 
+  function setFaults(f: Record<string, unknown>): void {
+    const parsed = parseKitFaults(f); // validate before applying anything
+    spec.setFaults(f);
+    faults = parsed;
+  }
+
   async function admin(method: string, path: string, body: string): Promise<SimResponse> {
     const route = `${method} ${path.slice(ADMIN_PREFIX.length)}`;
     switch (route) {
@@ -129,9 +137,7 @@ export function startSimulator(spec: SimulatorSpec, opts: { port?: number; host?
       }
       case 'POST faults': {
         const f = asObject(parseJsonBody(body), 'body');
-        const parsed = parseKitFaults(f); // validate before applying anything
-        try { spec.setFaults(f); } catch (e) { throw new BadRequest(e instanceof Error ? e.message : String(e)); }
-        faults = parsed;
+        try { setFaults(f); } catch (e) { throw new BadRequest(e instanceof Error ? e.message : String(e)); }
         return jsonResponse(200, { ok: true, faults: f });
       }
       default: return jsonResponse(404, { error: `no admin route ${route}` });
@@ -198,6 +204,7 @@ export function startSimulator(spec: SimulatorSpec, opts: { port?: number; host?
         requestCount: () => count,
         requests: () => log.slice(),
         resetRequestLog: () => { count = 0; log = []; },
+        setFaults,
         close: () => new Promise<void>((done, fail) => {
           server.close((e) => (e ? fail(e) : done()));
           server.closeAllConnections(); // keep-alive sockets would otherwise hold close() open

@@ -8,7 +8,7 @@ import { startSimulator, type RequestLogEntry, type SimResponse } from '../../si
 import type { Simulator } from '../../shared/simulator.js';
 import type { NinjaDetailedDevice, NinjaLocation, NinjaOrganization, NinjaOsPatchRow } from '../types.js';
 import { detailedDevice } from './devices.js';
-import { createGenericFaults, parseVendorFaults } from './faults.js';
+import { parseVendorFaults } from './faults.js';
 import { fleetDay, type FleetDay } from './fleet.js';
 import { createOAuthServer, TOKEN_LIFETIME_S } from './oauth.js';
 import { isPatchableSim, osPatchInstallRows, osPatchRows } from './patches.js';
@@ -69,7 +69,6 @@ export async function startNinjaOneSimulator(options: NinjaOneSimulatorOptions):
     }),
   };
   const errorBody = (status: number, message: string): SimResponse => ninjaError(status, message);
-  const generic = createGenericFaults(errorBody);
   const setDay = (next: string): void => {
     estate.day(next); // throws on a bad date or one before day 0, before anything changes
     date = next;
@@ -77,7 +76,7 @@ export async function startNinjaOneSimulator(options: NinjaOneSimulatorOptions):
   const truth = (): NinjaOneTruth => truthOf(day());
   const server = await startSimulator({
     name: 'ninjaone',
-    handle: generic.wrap((req) => route(state, req)),
+    handle: (req) => route(state, req),
     truth,
     setDay,
     setFaults: (faults) => { state.faults = parseVendorFaults(faults); },
@@ -89,11 +88,7 @@ export async function startNinjaOneSimulator(options: NinjaOneSimulatorOptions):
     config: { NINJAONE_BASE_URL: server.url, NINJAONE_CLIENT_ID: SIMULATOR_CLIENT_ID, NINJAONE_CLIENT_SECRET: SIMULATOR_CLIENT_SECRET },
     estate,
     setDay,
-    setFaults(faults) {
-      const vendor = parseVendorFaults(faults); // validate everything before applying anything
-      generic.set(faults);
-      state.faults = vendor;
-    },
+    setFaults: (faults) => server.setFaults(faults),
     truth,
     requestCount: () => server.requestCount(),
     requests: () => server.requests(),

@@ -5,19 +5,13 @@
  *   htmlThrottle {count}                    the next `count` API answers are HTML "please wait" pages
  *   forbiddenEndpoint {path | paths}        that endpoint answers 403 (outside the token's scope)
  *   tokenExpiry {afterRequests}             after that many more API requests every issued token dies
- * Setting faults in-process (Simulator.setFaults) also applies the kit's generic switches here,
- * because the kit only sees faults posted over HTTP.
  */
-import { parseKitFaults } from '../../simulation/server.js';
-
 export interface PmpFaults {
   errorAs200: { count: number; errorCode: string; path: string | null } | null;
   htmlThrottle: { count: number } | null;
   forbidden: string[];
   tokenExpiryAfter: number | null;
 }
-
-export type KitFaults = ReturnType<typeof parseKitFaults>;
 
 export const NO_FAULTS: PmpFaults = { errorAs200: null, htmlThrottle: null, forbidden: [], tokenExpiryAfter: null };
 
@@ -78,4 +72,3 @@ export function takeThrottle(faults: PmpFaults): boolean {
   return true;
 }
 
-export { parseKitFaults };

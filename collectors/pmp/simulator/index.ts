@@ -7,7 +7,7 @@ import { createEstate } from '../../simulation/estate.js';
 import { jsonResponse, startSimulator, type SimRequest, type SimResponse, type SimulatorSpec } from '../../simulation/server.js';
 import type { Simulator } from '../../shared/simulator.js';
 import { SimAuth, type SimCredentials } from './auth.js';
-import { NO_FAULTS, parseKitFaults, parsePmpFaults, type KitFaults, type PmpFaults } from './faults.js';
+import { NO_FAULTS, parsePmpFaults, type PmpFaults } from './faults.js';
 import type { Edition } from './fleet.js';
 import { handle } from './routes.js';
 import { DayView } from './view.js';
@@ -41,7 +41,6 @@ export async function startPmpSimulator(options: PmpSimulatorOptions): Promise<P
   const auth = new SimAuth(options.seed, options.credentials);
   let view = new DayView(estate, options.date, edition);
   let faults: PmpFaults = NO_FAULTS;
-  let localKit: KitFaults = { latencyMs: 0 };
 
   const setVendorFaults = (f: Record<string, unknown>): void => {
     faults = parsePmpFaults(f);
@@ -49,20 +48,12 @@ export async function startPmpSimulator(options: PmpSimulatorOptions): Promise<P
   };
   const spec: SimulatorSpec = {
     name: 'pmp',
-    async handle(req) {
-      const early = await beforeHandle(localKit);
-      if (early) return early;
-      return afterHandle(localKit, handle({ view: () => view, auth, faults: () => faults }, req));
-    },
+    handle: (req) => handle({ view: () => view, auth, faults: () => faults }, req),
     truth: () => ({ day: view.date, edition, summary: view.summaryFor(null), customers: view.customers, systems: view.records.map((r) => r.scan) }),
     setDay(date) {
       view = new DayView(estate, date, edition);
     },
-    // Over HTTP the kit applies its generic switches itself; the in-process ones are cleared.
-    setFaults(f) {
-      setVendorFaults(f);
-      localKit = { latencyMs: 0 };
-    },
+    setFaults: setVendorFaults,
     errorBody: kitErrorBody,
   };
   const server = await startSimulator(spec, options.port === undefined ? {} : { port: options.port });
@@ -83,11 +74,7 @@ export async function startPmpSimulator(options: PmpSimulatorOptions): Promise<P
     config,
     cloudConfig: { ...config, PMP_AUTH: 'cloud' },
     setDay: (date) => spec.setDay(date),
-    setFaults(f) {
-      const kit = parseKitFaults(f);
-      setVendorFaults(f);
-      localKit = kit;
-    },
+    setFaults: (f) => server.setFaults(f),
     truth: () => spec.truth(),
     requestCount: () => server.requestCount() + accounts.requestCount(),
     async close() {
@@ -119,29 +106,3 @@ function accountsSpec(auth: SimAuth): SimulatorSpec {
   };
 }
 
-/** The kit's generic switches for faults set in-process (the kit itself only sees HTTP ones). */
-async function beforeHandle(kit: KitFaults): Promise<SimResponse | null> {
-  if (kit.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, kit.latencyMs));
-  const rl = kit.rateLimit;
-  if (rl && rl.count > 0) {
-    rl.count -= 1;
-    const retryAfter = rl.retryAfterDate ? new Date(Date.now() + rl.retryAfterSeconds * 1000).toUTCString() : String(Math.ceil(rl.retryAfterSeconds));
-    const r = kitErrorBody(429, 'Too many requests');
-    return { ...r, headers: { ...r.headers, 'retry-after': retryAfter } };
-  }
-  const se = kit.serverErrors;
-  if (se && se.count > 0) {
-    se.count -= 1;
-    return kitErrorBody(se.status, 'Service unavailable (simulated)');
-  }
-  return null;
-}
-
-function afterHandle(kit: KitFaults, r: SimResponse): SimResponse {
-  const tb = kit.truncateBody;
-  const json = String(r.headers?.['content-type'] ?? 'application/json').includes('json');
-  if (!tb || tb.count <= 0 || r.status !== 200 || !json) return r;
-  tb.count -= 1;
-  const buf = Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
-  return { ...r, body: buf.subarray(0, Math.floor(buf.length / 2)) };
-}

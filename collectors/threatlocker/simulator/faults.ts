@@ -4,7 +4,6 @@
  * HTTP. Simulator.setFaults() is a plain call with no HTTP round trip, so for it the same generic
  * switches are applied here, with the kit's own parser and semantics.
  */
-import { parseKitFaults, type SimRequest, type SimResponse } from '../../simulation/server.js';
 import type { VendorFaults } from './routes.js';
 
 const GENERIC = new Set(['rateLimit', 'serverErrors', 'truncateBody', 'latencyMs']);
@@ -53,43 +52,4 @@ function invalid417(value: unknown): NonNullable<VendorFaults['invalid417']> {
   }
   if (o['message'] !== undefined) out.message = String(o['message']);
   return out;
-}
-
-type KitFaults = ReturnType<typeof parseKitFaults>;
-type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
-
-/** The kit's generic switches, for faults set by a direct call rather than POST /__simulator/faults. */
-export function createGenericFaults(errorBody: (status: number, message: string) => SimResponse): {
-  set(input: Record<string, unknown>): void;
-  wrap(handler: Handler): Handler;
-} {
-  let faults: KitFaults = { latencyMs: 0 };
-  return {
-    set(input) {
-      faults = parseKitFaults(input);
-    },
-    wrap: (handler) => async (req) => {
-      if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-      const rl = faults.rateLimit;
-      if (rl && rl.count > 0) {
-        rl.count -= 1;
-        const retryAfter = rl.retryAfterDate ? new Date(Date.now() + rl.retryAfterSeconds * 1000).toUTCString() : String(Math.ceil(rl.retryAfterSeconds));
-        const r = errorBody(429, 'Too many requests');
-        return { ...r, status: 429, headers: { ...(r.headers ?? {}), 'retry-after': retryAfter } };
-      }
-      const se = faults.serverErrors;
-      if (se && se.count > 0) {
-        se.count -= 1;
-        return { ...errorBody(se.status, 'Service unavailable (simulated)'), status: se.status };
-      }
-      const r = await handler(req);
-      const tb = faults.truncateBody;
-      if (tb && tb.count > 0 && r.status === 200) {
-        tb.count -= 1;
-        const buf = Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body);
-        return { ...r, body: buf.subarray(0, Math.floor(buf.length / 2)) };
-      }
-      return r;
-    },
-  };
 }

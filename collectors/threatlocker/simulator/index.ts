@@ -6,7 +6,7 @@ import { createEstate, type Estate } from '../../simulation/estate.js';
 import { startSimulator, type SimResponse } from '../../simulation/server.js';
 import type { Simulator } from '../../shared/simulator.js';
 import { ZERO_GUID, type TlComputer, type TlOrganization } from '../types.js';
-import { createGenericFaults, parseVendorFaults } from './faults.js';
+import { parseVendorFaults } from './faults.js';
 import { filterComputers, sortComputers } from './query.js';
 import { route, tlError, type RouteState } from './routes.js';
 import { tenantDay, type ParentOrganization, type TenantDay } from './tenant.js';
@@ -38,7 +38,6 @@ export async function startThreatLockerSimulator(options: { devices: number; see
   const tenant = (): TenantDay => (current && current.date === date ? current : (current = tenantDay(estate, date)));
   const state: RouteState = { tenant, faults: {}, seed: options.seed, errors: 0, bodies: [] };
   const errorBody = (status: number, message: string): SimResponse => tlError(state, status, message);
-  const generic = createGenericFaults(errorBody);
   const setDay = (next: string): void => {
     estate.day(next); // throws on a bad date or one before day 0, before anything changes
     date = next;
@@ -55,7 +54,7 @@ export async function startThreatLockerSimulator(options: { devices: number; see
   };
   const server = await startSimulator({
     name: 'threatlocker',
-    handle: generic.wrap((req) => route(state, req)),
+    handle: (req) => route(state, req),
     truth,
     setDay,
     setFaults: (faults) => {
@@ -73,11 +72,7 @@ export async function startThreatLockerSimulator(options: { devices: number; see
     },
     estate,
     setDay,
-    setFaults(faults) {
-      const vendor = parseVendorFaults(faults);
-      generic.set(faults);
-      state.faults = vendor;
-    },
+    setFaults: (faults) => server.setFaults(faults),
     truth,
     requestCount: () => server.requestCount(),
     requestBodies: () => state.bodies.slice(),

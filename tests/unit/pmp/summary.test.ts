@@ -1,6 +1,7 @@
 /** The summary's validation, on the live response of P2 Appendix A and variations of it. */
 import { describe, expect, it } from 'vitest';
-import { METRIC_KEYS, monotonicNotes, summaryRow } from '../../../collectors/pmp/summary.js';
+import { METRIC_KEYS, summaryRow } from '../../../collectors/pmp/summary.js';
+import { summaryOrderNotes as monotonicNotes } from '../../../warehouse/load/summary-order.js';
 import { PayloadError } from '../../../warehouse/errors.js';
 
 function live(): Record<string, unknown> {
