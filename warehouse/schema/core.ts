@@ -28,6 +28,12 @@ export const siteAliases = core.table('site_aliases', {
   siteId: integer().references(() => sites.siteId),
   /** auto | manual | unmapped */
   mapping: text().notNull().default('unmapped'),
+  /** The name as matched (warehouse/sites/normalize.ts), kept for reports of ambiguous or missing matches. */
+  normalizedName: text(),
+  /** Why the alias is mapped as it is: the rule, the mapping-file line or the CLI, or why it stayed unmapped. */
+  mappingNote: text(),
+  /** When the current mapping was made. */
+  mappedAt: timestamp({ withTimezone: true }),
   firstSeenOn: date().notNull(),
   lastSeenOn: date().notNull(),
   updatedAt: updatedAt(),
@@ -71,10 +77,42 @@ export const exceptions = core.table('exceptions', {
   acknowledgedAt: timestamp({ withTimezone: true }),
   resolvedOn: date(),
   deviceId: bigint({ mode: 'number' }),
+  /** The source instance whose data the finding is about; a refresh only resolves findings it could evaluate. */
+  sourceInstanceId: integer(),
+  /** Human name of the subject (host name), kept after the device is gone. */
+  subjectName: text(),
 }, (t) => [
   primaryKey({ columns: [t.siteId, t.exceptionId] }),
   unique().on(t.siteId, t.kind, t.subjectKey),
   index().on(t.status),
+]);
+
+/**
+ * The cross-vendor picture as of the last exceptions refresh (warehouse/matching/exceptions.ts): one
+ * row per device of every source at its latest snapshot, with the RMM device it matched and the rule
+ * that matched. Replaced by each refresh; bi.coverage reads it, so coverage and exceptions agree.
+ */
+export const deviceMatches = core.table('device_matches', {
+  siteId: integer().notNull(),
+  deviceId: bigint({ mode: 'number' }).notNull(),
+  sourceInstanceId: integer().notNull(),
+  /** The device's snapshot day the picture used (its source's latest published day). */
+  snapshotDay: date().notNull(),
+  /** The refresh's as-of day: the latest day any source published. */
+  evaluatedOn: date().notNull(),
+  billingStatus: text().notNull(),
+  isSpare: boolean().notNull(),
+  hostKey: text(),
+  /** Null for RMM devices and for devices no rule matched. */
+  rmmDeviceId: bigint({ mode: 'number' }),
+  rmmSiteId: integer(),
+  /** hostname | hostname_netbios | serial | mac | hostname_ip */
+  matchRule: text(),
+  /** Why a rule could not decide (several candidates), when one could not. */
+  ambiguity: text(),
+}, (t) => [
+  primaryKey({ columns: [t.siteId, t.deviceId] }),
+  index().on(t.rmmDeviceId),
 ]);
 
 export const pmpSummaries = core.table('pmp_summaries', {

@@ -70,3 +70,33 @@ export const forcedChanges = ops.table('forced_changes', {
   reason: text().notNull(),
   at: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Vendor records set aside instead of published: a missing or malformed id, an implausible timestamp
+ * (a unit changed upstream), an unknown class. A run publishes without them while they stay under
+ * the threshold, and is refused past it. Kept with the run for the operator to inspect.
+ */
+export const quarantine = ops.table('quarantine', {
+  quarantineId: bigserial({ mode: 'number' }).primaryKey(),
+  runId: bigint({ mode: 'number' }).notNull().references(() => syncRuns.runId, { onDelete: 'cascade' }),
+  stream: text().notNull(),
+  vendorId: text(),
+  reason: text().notNull(),
+  payload: jsonb().notNull(),
+  quarantinedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index().on(t.runId)]);
+
+/** Each refresh of the cross-vendor findings: the day judged, what it could judge, and what changed. */
+export const exceptionRefreshes = ops.table('exception_refreshes', {
+  refreshId: bigserial({ mode: 'number' }).primaryKey(),
+  asOf: date().notNull(),
+  refreshedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** The finding kinds and source instances the snapshots could judge, as 'kind:source_instance_id'. */
+  judged: text().array().notNull(),
+  opened: integer().notNull(),
+  reopened: integer().notNull(),
+  resolved: integer().notNull(),
+  removed: integer().notNull(),
+  open: integer().notNull(),
+  acknowledged: integer().notNull(),
+}, (t) => [index().on(t.asOf)]);

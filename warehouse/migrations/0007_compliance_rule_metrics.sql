@@ -1,0 +1,1 @@
+ALTER TABLE "core"."compliance_rules" ADD CONSTRAINT "compliance_rules_metric" CHECK (metric in ('critical_count', 'important_count', 'moderate_count', 'low_count', 'unrated_count', 'highly_vulnerable_pct', 'healthy_pct', 'scanned_pct', 'unscanned_systems', 'scan_success_pct', 'scanned_within_window_pct', 'vuln_db_age_days', 'apd_tasks', 'os_patches_over_30d'));
