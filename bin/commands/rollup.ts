@@ -1,0 +1,112 @@
+import { hostname, userInfo } from 'node:os';
+import { closeBillingMonth } from '../../rollups/billing-close.js';
+import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
+import { daysOf, pendingDays, rollupDays } from '../../rollups/run.js';
+import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { asDatabaseError, openDatabase, type Sql } from '../../warehouse/db.js';
+import { EXIT, UsageError } from '../../warehouse/errors.js';
+import { createLogger } from '../../warehouse/log.js';
+import { parseDay, todayIn } from '../../warehouse/time.js';
+import { parse, str } from '../args.js';
+import { withDatabase } from '../database.js';
+import type { Verb } from '../verbs.js';
+
+async function withSql<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string): Promise<T> {
+  const config = loadWarehouseConfig(process.env);
+  const today = todayFlag ? parseDay(todayFlag, '--today') : todayIn(config.timeZone);
+  return withDatabase(config, async (url) => {
+    const { sql, close } = openDatabase(url, { applicationName: job, max: 2 });
+    try {
+      return await work(sql, today);
+    } catch (error) {
+      throw asDatabaseError(error);
+    } finally {
+      await close();
+    }
+  });
+}
+
+export const rollupCommand: Verb = {
+  summary: 'Daily counts and month-end tables for the given days',
+  help: `usage: warehouse rollup [--date D | --from D --to D] [--force]
+
+Recomputes daily counts (day × site × source × class × billing status) from published source-days,
+then the month-end tables of every month in range that has ended (refreshed until \`billing close\`).
+Without dates: every published day not rolled up yet, and days re-published in the last 36 hours.
+Idempotent for any day or range. A source missing for a day is reported and the command exits 3.
+  --force   also rewrite the month-end of a closed month (recorded in ops.forced_changes)`,
+  async run(argv) {
+    const { values } = parse('rollup', argv, { date: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' }, today: { type: 'string' } });
+    const date = str(values.date);
+    const from = str(values.from);
+    const to = str(values.to);
+    if (date && (from || to)) throw new UsageError('rollup: use --date or --from/--to, not both', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
+    if (Boolean(from) !== Boolean(to)) throw new UsageError('rollup: --from and --to go together', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
+    const log = createLogger();
+    const result = await withSql('rollup:daily', async (sql, today) => {
+      const days = date ? [parseDay(date)] : from && to ? daysOf(parseDay(from, '--from'), parseDay(to, '--to')) : await pendingDays(sql);
+      if (from && to && days.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
+      return rollupDays(sql, days, { today, force: values.force === true });
+    }, str(values.today));
+    log.info({ days: result.days, rows: result.rows, months: result.months, missing: result.missing }, 'rollup done');
+    const closed = result.months.filter((m) => m.skippedClosed).map((m) => m.month);
+    if (closed.length > 0) process.stderr.write(`warehouse: month-end of closed month(s) ${closed.join(', ')} left as invoiced (use --force to rewrite; it is recorded)\n`);
+    if (result.missing.length > 0) {
+      const sample = result.missing.slice(0, 5).map((m) => `${m.day} ${m.source}`).join(', ');
+      process.stderr.write(`warehouse: incomplete: ${result.missing.length} source-day(s) missing (${sample}); counted what was published\n→ Re-run the missing collections (\`warehouse collect <source> --date D\`), then \`warehouse rollup\` again.\n`);
+      return EXIT.partial;
+    }
+    return EXIT.ok;
+  },
+};
+
+export const retentionCommand: Verb = {
+  summary: 'Drop what has expired under the retention policy',
+  help: `usage: warehouse retention [--dry-run]
+
+Drops expired partitions: device days, patch status and daily counts after WAREHOUSE_RETENTION_DAILY_DAYS
+(65), raw vendor pages after WAREHOUSE_RETENTION_RAW_DAYS (7), month-end rows after
+WAREHOUSE_RETENTION_MONTH_END_MONTHS (24), run history after WAREHOUSE_RETENTION_RUN_MONTHS (24).
+Never drops a month's dailies before its month-end exists. Waits at most
+WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it for the next night (exit 3).
+  --dry-run   list what would be dropped and change nothing`,
+  async run(argv) {
+    const { values } = parse('retention', argv, { 'dry-run': { type: 'boolean' }, today: { type: 'string' } });
+    const config = loadWarehouseConfig(process.env);
+    const policy = loadRetentionPolicy(config.reader);
+    const outcome = await withSql('retention', async (sql, today) => {
+      const plan = await planRetention(sql, today, policy);
+      if (values['dry-run']) return { plan, dropped: [] as string[], busy: [] as string[] };
+      return applyRetention(sql, plan, policy);
+    }, str(values.today));
+    if (values['dry-run']) {
+      process.stdout.write(`would drop ${outcome.plan.drop.length} partition(s):\n${outcome.plan.drop.map((p) => `  ${p.name}`).join('\n')}\n`);
+      if (outcome.plan.monthEndsToMaterialise.length > 0) process.stdout.write(`would first materialise the month-end of ${outcome.plan.monthEndsToMaterialise.join(', ')}\n`);
+      return EXIT.ok;
+    }
+    createLogger().info({ dropped: outcome.dropped.length, busy: outcome.busy }, 'retention done');
+    if (outcome.busy.length > 0) {
+      process.stderr.write(`warehouse: ${outcome.busy.length} partition(s) busy (a long query held them); left for the next run\n→ Nothing to do: retention retries tomorrow.\n`);
+      return EXIT.partial;
+    }
+    return EXIT.ok;
+  },
+};
+
+export const billingCommand: Verb = {
+  summary: 'billing close <YYYY-MM>: freeze a month\'s month-end tables (invoiced)',
+  help: `usage: warehouse billing close <YYYY-MM> [--note TEXT]
+
+Materialises the month's month-end one last time and freezes it: later collection into the month is
+refused (exit 4) and rollups leave it as invoiced, unless forced with --force (which is recorded).`,
+  async run(argv) {
+    const { values, positionals } = parse('billing', argv, { note: { type: 'string' }, today: { type: 'string' } });
+    if (positionals[0] !== 'close' || !positionals[1]) throw new UsageError('billing: expected `billing close <YYYY-MM>`', 'e.g. `warehouse billing close 2026-10`.');
+    const month = positionals[1];
+    const note = str(values.note);
+    const result = await withSql('billing:close', (sql, today) =>
+      closeBillingMonth(sql, month, { today, closedBy: `${userInfo().username}@${hostname()}`, ...(note ? { note } : {}) }), str(values.today));
+    process.stdout.write(result.alreadyClosed ? `${month} was already closed\n` : `${month} closed; month-end day(s): ${result.monthEndDays.join(', ')}\n`);
+    return EXIT.ok;
+  },
+};

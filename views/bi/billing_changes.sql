@@ -1,0 +1,64 @@
+-- one row per month × device (× side, for moves) whose billable seat changed since the previous month-end
+-- depends: staging.month_end_transitions
+create view bi.billing_changes as
+with changes as (
+    select t.*, 'added'::text as change, t.current_site_id as site_id, 1 as seat_delta,
+        case when t.previous_status is null then 'new device' else 'became billable (was ' || t.previous_reason || ')' end as detail
+    from staging.month_end_transitions as t where t.is_billable and not t.was_billable
+    union all
+    select t.*, 'removed', t.previous_site_id, -1,
+        case when t.current_status is null then 'no longer listed by the vendor' else 'no longer billable: ' || t.current_reason end
+    from staging.month_end_transitions as t where t.was_billable and not t.is_billable
+    union all
+    select t.*, 'moved_out', t.previous_site_id, -1, 'moved to another site'
+    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
+    union all
+    select t.*, 'moved_in', t.current_site_id, 1, 'moved from another site'
+    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
+    union all
+    select t.*, 'reclassified', t.current_site_id, 0, t.previous_class || ' -> ' || t.current_class
+    from staging.month_end_transitions as t
+    where t.was_billable and t.is_billable and t.previous_site_id = t.current_site_id and t.previous_class <> t.current_class
+)
+select
+    to_char(c.month, 'YYYY-MM') as month,
+    c.site_id,
+    s.name as site,
+    si.source,
+    si.instance,
+    c.vendor_id,
+    c.hostname,
+    c.display_name,
+    c.change,
+    c.seat_delta,
+    c.detail,
+    ps.name as previous_site,
+    c.previous_class,
+    c.previous_status,
+    cs.name as current_site,
+    c.current_class,
+    c.current_status
+from changes as c
+inner join core.sites as s on s.site_id = c.site_id
+inner join ops.source_instances as si on si.source_instance_id = c.source_instance_id
+left join core.sites as ps on ps.site_id = c.previous_site_id
+left join core.sites as cs on cs.site_id = c.current_site_id;
+
+comment on view bi.billing_changes is 'One row per month × device whose billable seat changed since the previous month-end (a move gives two rows: moved_out at the old site, moved_in at the new). Per site and source: previous billable + sum(seat_delta) = current billable.';
+comment on column bi.billing_changes.month is 'Billing month, YYYY-MM (compared with the month before).';
+comment on column bi.billing_changes.site_id is 'Site whose seat count the row changes.';
+comment on column bi.billing_changes.site is 'Site name.';
+comment on column bi.billing_changes.source is 'Vendor.';
+comment on column bi.billing_changes.instance is 'Source instance.';
+comment on column bi.billing_changes.vendor_id is 'The vendor''s device id.';
+comment on column bi.billing_changes.hostname is 'Host name (at the later month-end where listed).';
+comment on column bi.billing_changes.display_name is 'Display name (at the later month-end where listed).';
+comment on column bi.billing_changes.change is 'added, removed, moved_in, moved_out or reclassified (workstation <-> server, seat count unchanged).';
+comment on column bi.billing_changes.seat_delta is '+1, -1 or 0: the change to the site''s billable seats.';
+comment on column bi.billing_changes.detail is 'Why: new device, became spare (rule), no longer listed, moved, class change.';
+comment on column bi.billing_changes.previous_site is 'Site at the previous month-end.';
+comment on column bi.billing_changes.previous_class is 'Device class at the previous month-end.';
+comment on column bi.billing_changes.previous_status is 'Billing status at the previous month-end.';
+comment on column bi.billing_changes.current_site is 'Site at this month-end.';
+comment on column bi.billing_changes.current_class is 'Device class at this month-end.';
+comment on column bi.billing_changes.current_status is 'Billing status at this month-end.';
