@@ -1,7 +1,9 @@
 /**
- * Normalised organisation names for automatic site matching: case, punctuation, whitespace, "&" vs
- * "and", and trailing legal suffixes (LLC, L.L.C., Inc, Ltd, Pty, ...) do not distinguish clients.
- * Anything else does: an ambiguous or missing match leaves the alias unmapped, never guessed.
+ * Normalised organisation names for automatic site matching: case, accents, punctuation, whitespace,
+ * "&" vs "and", dotted or spaced initials ("L.L.C.", "L L C", "A.B.C.") and trailing legal suffixes
+ * (LLC, Inc, Ltd, Pty, ...) do not distinguish clients. Anything else does, abbreviations included
+ * ("Intl" is not "International": "St" could be Saint or Street): an ambiguous or missing match
+ * leaves the alias unmapped and reported, never guessed.
  */
 const LEGAL_SUFFIXES = new Set([
   'llc', 'inc', 'incorporated', 'ltd', 'limited', 'pty', 'plc', 'corp', 'corporation', 'co', 'company',
@@ -10,7 +12,8 @@ const LEGAL_SUFFIXES = new Set([
 
 export function normalizeOrgName(name: string): string {
   const words = name
-    .normalize('NFKC')
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/&/gu, ' and ')
     // Dots and apostrophes join letters ("L.L.C." -> "llc", "O'Brien" -> "obrien"); other punctuation separates words.
@@ -19,6 +22,24 @@ export function normalizeOrgName(name: string): string {
     .trim()
     .split(' ')
     .filter((word) => word !== '');
-  while (words.length > 1 && LEGAL_SUFFIXES.has(words[words.length - 1] as string)) words.pop();
-  return words.join(' ');
+  const joined = joinInitials(words);
+  while (joined.length > 1 && LEGAL_SUFFIXES.has(joined[joined.length - 1] as string)) joined.pop();
+  return joined.join(' ');
+}
+
+/** Runs of single letters are initials spelled with spaces: "l l c" -> "llc", "a b c dental" -> "abc dental". */
+function joinInitials(words: string[]): string[] {
+  const out: string[] = [];
+  let run = '';
+  for (const word of words) {
+    if (word.length === 1 && /\p{L}/u.test(word)) {
+      run += word;
+      continue;
+    }
+    if (run !== '') out.push(run);
+    run = '';
+    out.push(word);
+  }
+  if (run !== '') out.push(run);
+  return out;
 }

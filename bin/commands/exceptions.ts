@@ -1,0 +1,88 @@
+/** `warehouse exceptions list | ack | refresh`: cross-vendor findings and their acknowledgement. */
+import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { asDatabaseError, openDatabase, type Sql } from '../../warehouse/db.js';
+import { EXIT, UsageError } from '../../warehouse/errors.js';
+import { acknowledgeException, refreshExceptions } from '../../warehouse/matching/exceptions.js';
+import { parse, str } from '../args.js';
+import { withDatabase } from '../database.js';
+import { renderTable } from '../table.js';
+import type { Verb } from '../verbs.js';
+
+const USAGE = 'usage: warehouse exceptions list [--status open|acknowledged|resolved|all] [--site S] [--kind K] | ack <id> --note T | refresh';
+const STATUSES = ['open', 'acknowledged', 'resolved', 'all'];
+
+export const exceptionsCommand: Verb = {
+  summary: 'Cross-vendor findings and their acknowledgement',
+  help: `${USAGE}
+
+  list      findings (default: open and acknowledged), newest first: devices in ThreatLocker or Patch
+            Manager Plus with no NinjaOne match (not_in_rmm), billable NinjaOne devices without a
+            ThreatLocker or PMP agent (no_threatlocker, no_pmp), devices the vendors file under
+            different sites (site_mismatch), ThreatLocker agents on spare devices
+            (threatlocker_on_spare) and host names several devices share (duplicate_hostname)
+  ack       acknowledge a finding with a note; it stays acknowledged across re-runs until its
+            condition clears (then it is resolved with that day, and reopens if it returns)
+  refresh   re-evaluate the findings now (every collect does this after publishing)
+
+Findings compare same-day snapshots only: a source that has not published the latest day neither
+opens nor resolves findings about it.`,
+  async run(argv) {
+    const { values, positionals } = parse('exceptions', argv, {
+      note: { type: 'string' }, status: { type: 'string' }, site: { type: 'string' }, kind: { type: 'string' },
+    });
+    const [action, ...args] = positionals;
+    const config = loadWarehouseConfig(process.env);
+    if (action === 'ack') {
+      const id = Number(args[0]);
+      if (args.length !== 1 || !Number.isInteger(id) || id <= 0) throw new UsageError('exceptions ack needs one exception id', `${USAGE}\n  e.g. warehouse exceptions ack 42 --note "loan laptop, agent removal booked"`);
+      const note = str(values.note);
+      if (note === undefined) throw new UsageError('exceptions ack needs --note', 'Say why the finding is accepted, e.g. --note "spare in the cupboard; TL agent removal booked".');
+      return withDatabase(config, (url) => withSql(url, async (sql) => {
+        const done = await acknowledgeException(sql, id, note);
+        process.stdout.write(`exception ${done.exceptionId} (${done.kind}, ${done.subjectName ?? '-'} at ${done.site}) acknowledged\n`);
+        return EXIT.ok;
+      }));
+    }
+    if (action === 'refresh') {
+      return withDatabase(config, (url) => withSql(url, async (sql) => {
+        const r = await refreshExceptions(sql);
+        process.stdout.write(r.asOf === null ? 'nothing published yet\n'
+          : `as of ${r.asOf}: ${r.opened} opened, ${r.reopened} reopened, ${r.resolved} resolved; ${r.open} open, ${r.acknowledged} acknowledged\n`);
+        return EXIT.ok;
+      }));
+    }
+    if (action !== 'list') throw new UsageError(action ? `unknown exceptions action "${action}"` : 'no exceptions action given', USAGE);
+    const status = str(values.status) ?? 'current';
+    if (status !== 'current' && !STATUSES.includes(status)) throw new UsageError(`--status ${status} is not one of ${STATUSES.join(', ')}`, USAGE);
+    return withDatabase(config, (url) => withSql(url, (sql) => listExceptions(sql, status, str(values.site), str(values.kind))));
+  },
+};
+
+async function withSql<T>(url: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+  const { sql, close } = openDatabase(url, { applicationName: 'warehouse:exceptions', max: 2 });
+  try {
+    return await work(sql);
+  } catch (error) {
+    throw asDatabaseError(error);
+  } finally {
+    await close();
+  }
+}
+
+async function listExceptions(sql: Sql, status: string, site: string | undefined, kind: string | undefined): Promise<number> {
+  const statuses = status === 'current' ? ['open', 'acknowledged'] : status === 'all' ? ['open', 'acknowledged', 'resolved'] : [status];
+  const rows = await sql<Array<Record<string, unknown>>>`
+    select exception_id, site, kind, status, source, subject_name, first_seen_on::text as first_seen_on,
+           last_seen_on::text as last_seen_on, resolved_on::text as resolved_on, note, detail
+    from bi.exceptions
+    where status in ${sql(statuses)}
+      and (${site ?? null}::text is null or lower(site) = lower(${site ?? null}::text))
+      and (${kind ?? null}::text is null or kind = ${kind ?? null}::text)
+    order by last_seen_on desc, site, kind, exception_id`;
+  process.stdout.write(renderTable(rows.map((r) => ({
+    id: Number(r.exception_id), site: r.site, kind: r.kind, status: r.status, source: r.source, device: r.subject_name,
+    'first seen': r.first_seen_on, 'last seen': r.last_seen_on, resolved: r.resolved_on,
+    note: r.note, detail: String(r.detail).length > 90 ? `${String(r.detail).slice(0, 89)}…` : r.detail,
+  }))));
+  return EXIT.ok;
+}

@@ -1,0 +1,97 @@
+/** `warehouse sites list | unmapped | map`: canonical sites and the vendor organisations mapped to them. */
+import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { asDatabaseError, openDatabase, type Sql } from '../../warehouse/db.js';
+import { EXIT, UsageError } from '../../warehouse/errors.js';
+import { mapAliasManually } from '../../warehouse/sites/manage.js';
+import { loadSiteMap } from '../../warehouse/sites/site-map.js';
+import { daysOf, rollupDays } from '../../rollups/run.js';
+import { todayIn } from '../../warehouse/time.js';
+import { parse } from '../args.js';
+import { withDatabase } from '../database.js';
+import { renderTable } from '../table.js';
+import type { Verb } from '../verbs.js';
+
+const USAGE = 'usage: warehouse sites list | unmapped | map <source>[/<instance>] <external-id> <site> [--create]';
+
+export const sitesCommand: Verb = {
+  summary: 'Canonical sites and vendor aliases',
+  help: `${USAGE}
+
+  list       every canonical site: the vendor organisations mapped to it and its devices per vendor
+  unmapped   vendor organisations not mapped to a site, with the reason (their devices count under
+             "(unmapped)" until mapped)
+  map        map one vendor organisation to a site by hand; its devices move to that site in every
+             month not yet closed (closed months keep what was invoiced). --create makes a new site.
+
+Organisations are mapped automatically only when their normalised name names exactly one site.
+For mappings kept under version control, list them in the file named by WAREHOUSE_SITE_MAP, one
+per line: source[/instance],external id,site name. It is read at every run; its mappings win, and
+\`sites map\` refuses to contradict it. A bad line is an error naming the line (exit 2).`,
+  async run(argv) {
+    const { values, positionals } = parse('sites', argv, { create: { type: 'boolean' } });
+    const [action, ...args] = positionals;
+    const config = loadWarehouseConfig(process.env);
+    // Read (and so validate) the mapping file first: a bad line fails before the database starts.
+    const siteMap = loadSiteMap(config.reader);
+    if (action === 'map' && args.length !== 3) throw new UsageError('sites map needs <source> <external-id> <site>', `${USAGE}\n  e.g. warehouse sites map threatlocker 4f1c2a9e-... "Harbour Dental"`);
+    if (action !== 'list' && action !== 'unmapped' && action !== 'map') throw new UsageError(action ? `unknown sites action "${action}"` : 'no sites action given', USAGE);
+    if (action !== 'map' && (args.length > 0 || values.create)) throw new UsageError(`sites ${action} takes no arguments`, USAGE);
+    return withDatabase(config, (url) => withSql(url, async (sql) => {
+      if (action === 'list') return listSites(sql);
+      if (action === 'unmapped') return listUnmapped(sql);
+      const [source, externalId, site] = args as [string, string, string];
+      const result = await mapAliasManually(sql, { source, externalId, site, create: values.create === true, siteMap });
+      const moved = result.reattribution;
+      process.stdout.write(`${result.source}${result.instance === 'default' ? '' : `/${result.instance}`} ${result.externalId} "${result.aliasName.trim()}" -> ${result.siteCreated ? 'new site ' : ''}"${result.site}"`
+        + `${result.previousSite ? ` (was "${result.previousSite}")` : ''}\n`);
+      if (moved && moved.deviceDays > 0 && moved.from && moved.to) {
+        process.stdout.write(`re-attributed ${moved.deviceDays} device-days from ${moved.from} to ${moved.to}\n`);
+        // Daily counts and open month-ends of those days follow the devices (closed months stay as invoiced).
+        const rolled = await rollupDays(sql, daysOf(moved.from, moved.to), { today: todayIn(config.timeZone) });
+        process.stdout.write(`rolled up ${rolled.days} day(s) again\n`);
+      }
+      if (moved && moved.closedMonthsKept.length > 0) process.stdout.write(`closed months keep what was invoiced: ${moved.closedMonthsKept.join(', ')}\n`);
+      if (!siteMap.some((e) => e.source === result.source && e.instance === result.instance && e.externalId.toLowerCase() === result.externalId.toLowerCase())) {
+        process.stdout.write('note: to keep this mapping under version control, add it to the WAREHOUSE_SITE_MAP file\n');
+      }
+      return EXIT.ok;
+    }));
+  },
+};
+
+async function withSql<T>(url: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+  const { sql, close } = openDatabase(url, { applicationName: 'warehouse:sites', max: 3 });
+  try {
+    return await work(sql);
+  } catch (error) {
+    throw asDatabaseError(error);
+  } finally {
+    await close();
+  }
+}
+
+async function listSites(sql: Sql): Promise<number> {
+  const rows = await sql<Array<Record<string, unknown>>>`
+    select site_id, site, is_internal, ninjaone_aliases, threatlocker_aliases, pmp_aliases, manual_aliases,
+           ninjaone_devices, ninjaone_billable, threatlocker_devices, pmp_devices
+    from bi.sites order by is_unmapped, site`;
+  process.stdout.write(renderTable(rows.map((r) => ({
+    id: r.site_id, site: r.site, internal: r.is_internal ? 'yes' : '',
+    'ninja orgs': r.ninjaone_aliases, 'tl orgs': r.threatlocker_aliases, 'pmp orgs': r.pmp_aliases, manual: r.manual_aliases,
+    ninjaone: r.ninjaone_devices, billable: r.ninjaone_billable, threatlocker: r.threatlocker_devices, pmp: r.pmp_devices,
+  }))));
+  return EXIT.ok;
+}
+
+async function listUnmapped(sql: Sql): Promise<number> {
+  const rows = await sql<Array<Record<string, unknown>>>`
+    select source, instance, external_id, name, devices, is_current, reason, last_seen_on::text as last_seen_on
+    from bi.unmapped_aliases order by is_current desc, devices desc, source, name`;
+  process.stdout.write(renderTable(rows.map((r) => ({
+    source: r.instance === 'default' ? r.source : `${String(r.source)}/${String(r.instance)}`,
+    'external id': r.external_id, name: String(r.name).trim(), devices: r.devices,
+    'last seen': r.is_current ? 'current' : r.last_seen_on, reason: r.reason,
+  }))));
+  if (rows.length > 0) process.stdout.write('\nMap one with `warehouse sites map <source> <external-id> <site>`, or list it in the WAREHOUSE_SITE_MAP file.\n');
+  return EXIT.ok;
+}

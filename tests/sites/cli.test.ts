@@ -1,0 +1,90 @@
+/** `warehouse sites` and `warehouse exceptions` from the outside: output, exit codes, one-line hints. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../warehouse/errors.js';
+import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { device, fixtureSource, org, publishDay } from './helpers.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'warehouse-sites-cli-'));
+let db: TestDatabase;
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|NINJAONE_|THREATLOCKER_|PMP_|WAREHOUSE_)/u.test(k)));
+  const result = spawnSync(process.execPath, ['bin/warehouse.js', ...args], {
+    env: { ...clean, WAREHOUSE_HOME: dir, DATABASE_URL: db.url, ...env }, encoding: 'utf8', timeout: 60_000,
+  });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+beforeAll(async () => {
+  db = await testDatabase();
+  const day = '2025-12-01';
+  await publishDay(db, fixtureSource('ninjaone'), day, {
+    aliases: [org('1', 'Harbour Dental Pty Ltd'), org('2', 'Smith & Jones')],
+    devices: [device('n1', '1', { hostname: 'HD-WS-01' }), device('n2', '2', { hostname: 'SJ-WS-01' })],
+  });
+  await publishDay(db, fixtureSource('threatlocker'), day, {
+    aliases: [org('t1', 'HARBOUR DENTAL'), org('t2', 'Smith Jones Lawyers')],
+    devices: [device('t1', 't1', { hostname: 'HD-WS-01' }), device('t2', 't2', { hostname: 'SJ-WS-01' }), device('t3', 't1', { hostname: 'GHOST-PC' })],
+  });
+});
+afterAll(async () => { await db.close(); });
+
+describe('warehouse sites', () => {
+  it('lists unmapped organisations with the reason and how to map them', () => {
+    const { code, out } = cli(['sites', 'unmapped']);
+    expect(code).toBe(EXIT.ok);
+    expect(out).toMatch(/threatlocker\s+t2\s+Smith Jones Lawyers\s+1\s+current\s+no site matches "smith jones lawyers"/u);
+    expect(out).toMatch(/warehouse sites map <source> <external-id> <site>/u);
+  });
+
+  it('refuses a mapping file with a bad line, naming it (exit 2)', () => {
+    const file = path.join(dir, 'bad.csv');
+    writeFileSync(file, '# sites\nthreatlocker,t2\n');
+    const { code, err } = cli(['sites', 'list'], { WAREHOUSE_SITE_MAP: file });
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/WAREHOUSE_SITE_MAP: .*bad\.csv line 2: expected three fields/u);
+  });
+
+  it('refuses to contradict the mapping file', () => {
+    const file = path.join(dir, 'sites.csv');
+    writeFileSync(file, 'threatlocker,t2,Harbour Dental Pty Ltd\n');
+    const { code, err } = cli(['sites', 'map', 'threatlocker', 't2', 'Smith & Jones'], { WAREHOUSE_SITE_MAP: file });
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(/sites\.csv line 1 maps threatlocker t2 to "Harbour Dental Pty Ltd"/u);
+    expect(err).toMatch(/change that line instead/u);
+  });
+
+  it('maps by hand and re-attributes the devices; an unknown site is a usage error', () => {
+    const unknown = cli(['sites', 'map', 'threatlocker', 't2', 'Smith and Jones']);
+    expect(unknown.code).toBe(EXIT.usage);
+    expect(unknown.err).toMatch(/no site is named "Smith and Jones"\n→ Did you mean "Smith & Jones"\?/u);
+    const { code, out } = cli(['sites', 'map', 'threatlocker', 't2', 'Smith & Jones']);
+    expect(code).toBe(EXIT.ok);
+    expect(out).toMatch(/threatlocker t2 "Smith Jones Lawyers" -> "Smith & Jones"\nre-attributed 1 device-days from 2025-12-01 to 2025-12-01/u);
+    const list = cli(['sites', 'list']);
+    expect(list.code).toBe(EXIT.ok);
+    expect(list.out).toMatch(/Smith & Jones\s+1\s+1\s+0\s+1\s+1\s+1\s+1\s+0/u);
+  });
+});
+
+describe('warehouse exceptions', () => {
+  it('refreshes, lists and acknowledges findings', async () => {
+    expect(cli(['exceptions', 'refresh']).out).toBe('as of 2025-12-01: 1 opened, 0 reopened, 0 resolved; 1 open, 0 acknowledged\n');
+    const listed = cli(['exceptions', 'list']);
+    expect(listed.code).toBe(EXIT.ok);
+    expect(listed.out).toMatch(/Harbour Dental Pty Ltd\s+not_in_rmm\s+open\s+threatlocker\s+GHOST-PC\s+2025-12-01\s+2025-12-01/u);
+    const [row] = await db.sql<{ id: number }[]>`select exception_id::int as id from core.exceptions`;
+    const id = String(row?.id);
+    const noNote = cli(['exceptions', 'ack', id]);
+    expect(noNote.code).toBe(EXIT.usage);
+    expect(noNote.err).toMatch(/exceptions ack needs --note/u);
+    const acked = cli(['exceptions', 'ack', id, '--note', 'lab machine, never in the RMM']);
+    expect(acked.code).toBe(EXIT.ok);
+    expect(acked.out).toBe(`exception ${id} (not_in_rmm, GHOST-PC at Harbour Dental Pty Ltd) acknowledged\n`);
+    expect(cli(['exceptions', 'list', '--status', 'acknowledged', '--kind', 'not_in_rmm']).out).toMatch(/acknowledged .*lab machine, never in the RMM/u);
+  });
+});

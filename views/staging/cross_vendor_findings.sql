@@ -1,0 +1,152 @@
+-- one row per cross-vendor finding in the latest snapshots (site x kind x subject), limited to what staging.cross_vendor_scopes can judge
+-- depends: staging.device_match_keys
+-- depends: staging.device_matches
+-- depends: staging.site_sources
+-- depends: staging.cross_vendor_scopes
+-- Kinds: not_in_rmm, no_threatlocker, no_pmp, site_mismatch, threatlocker_on_spare, duplicate_hostname.
+-- subject_key identifies the finding across runs: 'device:<device_id>' or
+-- 'host:<source_instance_id>:<namespace>:<host name>' for duplicates.
+create view staging.cross_vendor_findings as
+with keys as (
+    select
+        k.*,
+        case k.source when 'ninjaone' then 'NinjaOne' when 'threatlocker' then 'ThreatLocker' when 'pmp' then 'Patch Manager Plus' else k.source end
+        || case when k.instance <> 'default' then ' (' || k.instance || ')' else '' end as vendor
+    from staging.device_match_keys as k
+),
+
+matches as (
+    select
+        m.*,
+        case m.source when 'threatlocker' then 'ThreatLocker' when 'pmp' then 'Patch Manager Plus' else m.source end
+        || case when m.instance <> 'default' then ' (' || m.instance || ')' else '' end as vendor
+    from staging.device_matches as m
+),
+
+rmm as (
+    select * from keys where keys.source = 'ninjaone'
+),
+
+linked as (
+    select
+        matches.rmm_device_id,
+        bool_or(matches.source = 'threatlocker') as has_threatlocker,
+        bool_or(matches.source = 'pmp') as has_pmp
+    from matches
+    where matches.rmm_device_id is not null
+    group by matches.rmm_device_id
+),
+
+not_in_rmm as (
+    select
+        m.site_id,
+        'not_in_rmm' as kind,
+        'device:' || m.device_id as subject_key,
+        m.source_instance_id,
+        m.device_id,
+        m.subject_name,
+        m.vendor || ' device ' || m.subject_name || ' has no NinjaOne match by host name, serial or MAC'
+        || coalesce(' (' || m.ambiguity || ')', '') as detail
+    from matches as m
+    where m.rmm_device_id is null
+),
+
+missing_agents as (
+    select
+        r.site_id,
+        gap.kind,
+        'device:' || r.device_id as subject_key,
+        r.source_instance_id,
+        r.device_id,
+        r.subject_name,
+        'billable ' || r.device_class || ' ' || r.subject_name || ' in NinjaOne has no ' || gap.tool || ' agent' as detail
+    from rmm as r
+    left join linked as l on l.rmm_device_id = r.device_id
+    cross join lateral (
+        values
+            ('no_threatlocker', 'ThreatLocker', 'threatlocker', coalesce(l.has_threatlocker, false)),
+            ('no_pmp', 'Patch Manager Plus', 'pmp', coalesce(l.has_pmp, false))
+    ) as gap (kind, tool, source, covered)
+    inner join staging.site_sources as ss on ss.site_id = r.site_id and ss.source = gap.source
+    where r.billing_status = 'billable'
+        and not gap.covered
+),
+
+site_mismatches as (
+    select
+        m.site_id,
+        'site_mismatch' as kind,
+        'device:' || m.device_id as subject_key,
+        m.source_instance_id,
+        m.device_id,
+        m.subject_name,
+        m.vendor || ' files ' || m.subject_name || ' under ' || m.site || '; NinjaOne files ' || m.rmm_subject_name
+        || ' under ' || m.rmm_site || ' (matched by ' || m.match_rule || ')' as detail
+    from matches as m
+    where m.rmm_device_id is not null
+        and m.site_id <> m.rmm_site_id
+        and not m.is_unmapped
+        and not m.rmm_is_unmapped
+),
+
+spare_agents as (
+    select
+        m.site_id,
+        'threatlocker_on_spare' as kind,
+        'device:' || m.device_id as subject_key,
+        m.source_instance_id,
+        m.device_id,
+        m.subject_name,
+        m.vendor || ' agent on spare device ' || m.subject_name || ' ('
+        || concat_ws('; ',
+            case when m.is_spare then 'ThreatLocker: ' || m.spare_rule_id end,
+            case when m.rmm_is_spare then 'NinjaOne: ' || m.rmm_spare_rule_id end
+        ) || ')' as detail
+    from matches as m
+    where m.source = 'threatlocker'
+        and (m.is_spare or coalesce(m.rmm_is_spare, false))
+),
+
+duplicates as (
+    select
+        min(keys.site_id) as site_id,
+        'duplicate_hostname' as kind,
+        'host:' || keys.source_instance_id || ':' || keys.namespace || ':' || keys.host_key as subject_key,
+        keys.source_instance_id,
+        null::bigint as device_id,
+        keys.host_key as subject_name,
+        count(*) || ' ' || min(keys.vendor) || ' devices share the host name ' || keys.host_key
+        || ' (vendor ids ' || string_agg(keys.vendor_id, ', ' order by keys.vendor_id) || ')' as detail
+    from keys
+    where keys.host_key is not null
+    group by keys.source_instance_id, keys.namespace, keys.host_key
+    having count(*) > 1
+),
+
+findings as (
+    select * from not_in_rmm
+    union all
+    select * from missing_agents
+    union all
+    select * from site_mismatches
+    union all
+    select * from spare_agents
+    union all
+    select * from duplicates
+)
+
+select
+    -- ids
+    findings.site_id,
+    findings.kind,
+    findings.subject_key,
+    findings.source_instance_id,
+    findings.device_id,
+    -- attributes
+    findings.subject_name,
+    findings.detail,
+    scopes.as_of
+from findings
+inner join staging.cross_vendor_scopes as scopes
+    on scopes.kind = findings.kind
+    and scopes.source_instance_id = findings.source_instance_id;

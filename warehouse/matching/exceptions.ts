@@ -1,0 +1,154 @@
+/**
+ * Cross-vendor findings, persisted so they survive re-runs with their acknowledgement. The findings
+ * themselves are SQL (views/staging/cross_vendor_findings.sql over device_matches.sql); this module
+ * turns the current findings into the lasting record, idempotently:
+ *
+ * - a finding that holds is opened (first and last seen = the as-of day) or has last_seen moved on;
+ *   an acknowledged one stays acknowledged with its note; a resolved one that returns reopens;
+ * - a finding that no longer holds is resolved with the as-of day, but only within the scopes the
+ *   latest snapshots can judge (staging.cross_vendor_scopes), so a source that has not published
+ *   today resolves nothing;
+ * - re-evaluating a day replaces that day's verdict: a finding first seen on the as-of day that no
+ *   longer holds, never acknowledged, is removed rather than resolved (it never held on the final data).
+ *
+ * The as-of day is the latest snapshot day any source published. Call after every publish. Each
+ * refresh also records the per-device picture it judged (core.device_matches, with the rule that
+ * matched) and itself (ops.exception_refreshes); bi.coverage reads both, so it always agrees with
+ * the exceptions.
+ */
+import type { Sql, TransactionSql } from 'postgres';
+import { UsageError } from '../errors.js';
+
+/** Serialises concurrent refreshes (several collectors finishing together). "WA" 2. */
+const LOCK_CLASS = 0x5741_0002;
+
+export interface RefreshResult {
+  /** The snapshot day the findings describe; null when nothing is published yet. */
+  asOf: string | null;
+  opened: number;
+  reopened: number;
+  resolved: number;
+  removed: number;
+  /** Findings open or acknowledged after the refresh. */
+  open: number;
+  acknowledged: number;
+}
+
+export async function refreshExceptions(sql: Sql): Promise<RefreshResult> {
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${LOCK_CLASS}, 0)`;
+    const [asOf] = await tx<{ day: string | null }[]>`select max(snapshot_day)::text as day from staging.source_days_latest`;
+    const result: RefreshResult = { asOf: asOf?.day ?? null, opened: 0, reopened: 0, resolved: 0, removed: 0, open: 0, acknowledged: 0 };
+    if (result.asOf === null) return result;
+    const day = result.asOf;
+    // The matching views join derived sets whose row counts the planner cannot see (the latest
+    // snapshot of each source); a nested loop over them is quadratic, hash joins are linear.
+    await tx`set local enable_nestloop = off`;
+    await tx`create temp table found on commit drop as select * from staging.cross_vendor_findings`;
+    await tx`create temp table judged on commit drop as select kind, source_instance_id from staging.cross_vendor_scopes`;
+    await tx`create unique index on found (site_id, kind, subject_key)`;
+    await recordPicture(tx, day);
+
+    const [returning] = await tx<{ n: number }[]>`
+      select count(*)::int as n from core.exceptions as e
+      inner join found as f on f.site_id = e.site_id and f.kind = e.kind and f.subject_key = e.subject_key
+      where e.status = 'resolved' and e.resolved_on <= ${day}::date`;
+    result.reopened = returning?.n ?? 0;
+    const reopen = 'e.status = \'resolved\' and e.resolved_on <= excluded.last_seen_on';
+    const upserted = await tx.unsafe<{ inserted: boolean }[]>(`
+      insert into core.exceptions as e (site_id, kind, subject_key, source_instance_id, device_id, subject_name, detail, first_seen_on, last_seen_on, status)
+      select f.site_id, f.kind, f.subject_key, f.source_instance_id, f.device_id, f.subject_name, f.detail, $1::date, $1::date, 'open'
+      from found as f
+      on conflict (site_id, kind, subject_key) do update set
+        source_instance_id = excluded.source_instance_id,
+        device_id = excluded.device_id,
+        subject_name = excluded.subject_name,
+        detail = case when excluded.last_seen_on >= e.last_seen_on then excluded.detail else e.detail end,
+        first_seen_on = least(e.first_seen_on, excluded.first_seen_on),
+        last_seen_on = greatest(e.last_seen_on, excluded.last_seen_on),
+        status = case when ${reopen} then 'open' else e.status end,
+        resolved_on = case when ${reopen} then null else e.resolved_on end
+      where (e.source_instance_id, e.device_id, e.subject_name, e.detail, e.last_seen_on, e.status)
+        is distinct from (excluded.source_instance_id, excluded.device_id, excluded.subject_name,
+          case when excluded.last_seen_on >= e.last_seen_on then excluded.detail else e.detail end,
+          greatest(e.last_seen_on, excluded.last_seen_on),
+          case when ${reopen} then 'open' else e.status end)
+      returning (xmax = 0) as inserted`, [day]);
+    result.opened = upserted.filter((r) => r.inserted).length;
+
+    const gone = tx`
+      select e.site_id, e.exception_id from core.exceptions as e
+      inner join judged as j on j.kind = e.kind and j.source_instance_id = e.source_instance_id
+      where e.status in ('open', 'acknowledged')
+        and not exists (
+          select 1 from found as f where f.site_id = e.site_id and f.kind = e.kind and f.subject_key = e.subject_key
+        )`;
+    const removed = await tx`
+      delete from core.exceptions as e
+      where (e.site_id, e.exception_id) in (${gone})
+        and e.status = 'open' and e.first_seen_on >= ${day}::date and e.note is null`;
+    result.removed = removed.count;
+    const resolved = await tx`
+      update core.exceptions as e set status = 'resolved', resolved_on = ${day}::date
+      where (e.site_id, e.exception_id) in (${gone})`;
+    result.resolved = resolved.count;
+
+    const [counts] = await tx<{ open: number; acknowledged: number }[]>`
+      select count(*) filter (where status = 'open')::int as open,
+             count(*) filter (where status = 'acknowledged')::int as acknowledged
+      from core.exceptions`;
+    result.open = counts?.open ?? 0;
+    result.acknowledged = counts?.acknowledged ?? 0;
+    await tx`
+      insert into ops.exception_refreshes (as_of, judged, opened, reopened, resolved, removed, open, acknowledged)
+      values (${day}::date, array(select kind || ':' || source_instance_id from judged order by 1),
+        ${result.opened}, ${result.reopened}, ${result.resolved}, ${result.removed}, ${result.open}, ${result.acknowledged})`;
+    return result;
+  });
+}
+
+/** Replace core.device_matches with today's picture, rewriting no row that did not change. */
+async function recordPicture(tx: TransactionSql, day: string): Promise<void> {
+  await tx`
+    create temp table picture on commit drop as
+    select k.site_id, k.device_id, k.source_instance_id, k.snapshot_day, ${day}::date as evaluated_on, k.billing_status,
+      k.is_spare, k.host_key, m.rmm_device_id, m.rmm_site_id, m.match_rule, m.ambiguity
+    from staging.device_match_keys as k
+    left join staging.device_matches as m on m.device_id = k.device_id`;
+  await tx`
+    delete from core.device_matches as dm
+    where not exists (select 1 from picture as p where p.site_id = dm.site_id and p.device_id = dm.device_id)`;
+  await tx`
+    insert into core.device_matches as dm (site_id, device_id, source_instance_id, snapshot_day, evaluated_on, billing_status,
+      is_spare, host_key, rmm_device_id, rmm_site_id, match_rule, ambiguity)
+    select * from picture
+    on conflict (site_id, device_id) do update set
+      source_instance_id = excluded.source_instance_id, snapshot_day = excluded.snapshot_day, evaluated_on = excluded.evaluated_on,
+      billing_status = excluded.billing_status, is_spare = excluded.is_spare, host_key = excluded.host_key,
+      rmm_device_id = excluded.rmm_device_id, rmm_site_id = excluded.rmm_site_id, match_rule = excluded.match_rule,
+      ambiguity = excluded.ambiguity
+    where (dm.source_instance_id, dm.snapshot_day, dm.evaluated_on, dm.billing_status, dm.is_spare, dm.host_key,
+        dm.rmm_device_id, dm.rmm_site_id, dm.match_rule, dm.ambiguity)
+      is distinct from (excluded.source_instance_id, excluded.snapshot_day, excluded.evaluated_on, excluded.billing_status,
+        excluded.is_spare, excluded.host_key, excluded.rmm_device_id, excluded.rmm_site_id, excluded.match_rule, excluded.ambiguity)`;
+}
+
+export interface AcknowledgedException { exceptionId: number; site: string; kind: string; subjectName: string | null; status: string }
+
+/** Acknowledge an open finding (or change an acknowledged one's note). Resolved findings are history. */
+export async function acknowledgeException(sql: Sql, exceptionId: number, note: string): Promise<AcknowledgedException> {
+  const text = note.trim();
+  if (text === '') throw new UsageError('the note is empty', 'Say why the finding is accepted: --note "in the spare cupboard, agent removal booked"');
+  const [row] = await sql<{ exception_id: number; site: string; kind: string; subject_name: string | null; status: string; resolved_on: string | null }[]>`
+    select e.exception_id::int as exception_id, s.name as site, e.kind, e.subject_name, e.status, e.resolved_on::text as resolved_on
+    from core.exceptions as e inner join core.sites as s on s.site_id = e.site_id
+    where e.exception_id = ${exceptionId}`;
+  if (!row) throw new UsageError(`no exception ${exceptionId}`, 'List them with `warehouse exceptions list`.');
+  if (row.status === 'resolved') {
+    throw new UsageError(`exception ${exceptionId} was resolved on ${row.resolved_on}: the condition has cleared`, 'Nothing to acknowledge; it reopens by itself if the condition returns.');
+  }
+  await sql`
+    update core.exceptions set status = 'acknowledged', note = ${text}, acknowledged_at = now()
+    where exception_id = ${exceptionId} and status in ('open', 'acknowledged')`;
+  return { exceptionId: row.exception_id, site: row.site, kind: row.kind, subjectName: row.subject_name, status: 'acknowledged' };
+}
