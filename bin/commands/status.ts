@@ -1,50 +1,108 @@
+/**
+ * `warehouse status`: one line per source instance, for a person and for monitoring. Exit 7 (the
+ * "vendor unavailable" code, which is what stale data means to whoever calls it) when any source's
+ * last success is older than WAREHOUSE_STALE_HOURS or it never succeeded, or nothing was ever
+ * collected; 0 otherwise. With WAREHOUSE_METRICS_FILE set it also refreshes the Prometheus file,
+ * so a monitoring timer that calls status keeps the freshness metrics current.
+ */
 import { loadWarehouseConfig } from '../../warehouse/config.js';
-import { openDatabase, asDatabaseError } from '../../warehouse/db.js';
+import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
 import { EXIT, WarehouseError } from '../../warehouse/errors.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
+import { writeMetrics } from '../../warehouse/metrics.js';
 import { parse } from '../args.js';
 import { withDatabase } from '../database.js';
 import { renderTable } from '../table.js';
 import type { Verb } from '../verbs.js';
 
-interface HealthRow { source: string; instance: string; last_success_at: Date | null; age_hours: number | null; rows: number | null; last_run_status: string | null; last_error: string | null; consecutive_failures: number }
+export interface HealthRow {
+  source: string; instance: string; last_success_at: Date | null; rows: number | null;
+  /** Exact hours since the last success (the view's age_hours is rounded to one decimal). */
+  age_hours: number | null;
+  last_run_status: string | null; last_error: string | null; consecutive_failures: number; open_exceptions: number | null;
+}
+
+/** Open findings per source instance (core.exceptions.source_instance_id), and all open findings. */
+async function openExceptions(sql: Sql): Promise<{ bySource: Map<string, number>; total: number } | undefined> {
+  const [has] = await sql<{ table: boolean; column: boolean }[]>`
+    select to_regclass('core.exceptions') is not null as table,
+           exists (select 1 from information_schema.columns where table_schema = 'core' and table_name = 'exceptions' and column_name = 'source_instance_id') as column`;
+  if (!has?.table) return undefined;
+  const perSource = has.column
+    ? await sql<{ key: string; n: number }[]>`
+        select si.source || '/' || si.instance as key, count(*)::int as n
+        from core.exceptions as e inner join ops.source_instances as si on si.source_instance_id = e.source_instance_id
+        where e.status = 'open' group by si.source, si.instance`
+    : [];
+  const [total] = await sql<{ n: number }[]>`select count(*)::int as n from core.exceptions where status = 'open'`;
+  return { bySource: new Map(perSource.map((r) => [r.key, r.n])), total: total?.n ?? 0 };
+}
+
+export function isStale(row: Pick<HealthRow, 'age_hours'>, staleAfterHours: number): boolean {
+  return row.age_hours === null || row.age_hours > staleAfterHours;
+}
+
+export function renderStatus(rows: HealthRow[], staleAfterHours: number): string {
+  return renderTable(rows.map((r) => ({
+    source: r.instance === 'default' ? r.source : `${r.source}/${r.instance}`,
+    state: isStale(r, staleAfterHours) ? 'STALE' : 'ok',
+    'last success (UTC)': r.last_success_at,
+    'age (h)': r.age_hours === null ? null : Math.round(r.age_hours * 10) / 10,
+    rows: r.rows,
+    'last run': r.last_run_status,
+    failures: r.consecutive_failures,
+    'open exceptions': r.open_exceptions,
+    'last error': r.last_error,
+  })));
+}
 
 export const statusCommand: Verb = {
-  summary: 'Freshness, last run and failures per source; non-zero exit when stale',
+  summary: 'Freshness, last run and open exceptions per source; non-zero exit when stale',
   help: `usage: warehouse status
 
-One line per source instance: last success, its age, rows published, the last run's outcome and error,
-and consecutive failures. Exits 7 when any source's last success is older than WAREHOUSE_STALE_HOURS
-(default 36) or it never succeeded, so monitoring can call it; 0 otherwise.`,
+One line per source instance: fresh or STALE, last success (UTC), its age in hours, devices published
+by it, the last run's outcome, consecutive failures since the last success, open cross-vendor
+exceptions about the source, and the last error.
+Exit codes, for monitoring: 0 every source succeeded within WAREHOUSE_STALE_HOURS (default 36);
+7 a source is older than that or never succeeded, or nothing was ever collected; 8 the database is
+unreachable. With WAREHOUSE_METRICS_FILE set, also rewrites the Prometheus text file.`,
   async run(argv) {
     parse('status', argv, {});
     const config = loadWarehouseConfig(process.env);
-    const rows = await withDatabase(config, async (url) => {
+    const { rows, openTotal } = await withDatabase(config, async (url) => {
       const { sql, close } = openDatabase(url, { applicationName: 'warehouse:status', max: 2 });
       try {
         await sweepAbandonedRuns(sql);
-        return await sql<HealthRow[]>`
-          select source, instance, last_success_at, age_hours::float8 as age_hours, rows, last_run_status,
+        const health = await sql<Omit<HealthRow, 'open_exceptions'>[]>`
+          select source, instance, last_success_at, (extract(epoch from age) / 3600.0)::float8 as age_hours, rows, last_run_status,
                  left(last_error, 80) as last_error, consecutive_failures::int as consecutive_failures
           from bi.collection_health order by source, instance`;
+        const open = await openExceptions(sql);
+        if (config.metricsFile) {
+          await writeMetrics(sql, config.metricsFile).catch((error: unknown) => {
+            process.stderr.write(`warehouse: could not write ${config.metricsFile}: ${(error as Error).message}\n`);
+          });
+        }
+        return {
+          rows: health.map((h): HealthRow => ({ ...h, open_exceptions: open ? (open.bySource.get(`${h.source}/${h.instance}`) ?? 0) : null })),
+          openTotal: open?.total ?? null,
+        };
       } catch (error) {
         throw asDatabaseError(error);
       } finally {
         await close();
       }
     });
-    process.stdout.write(renderTable(rows.map((r) => ({
-      source: r.instance === 'default' ? r.source : `${r.source}/${r.instance}`,
-      'last success': r.last_success_at, 'age (h)': r.age_hours, rows: r.rows, 'last run': r.last_run_status,
-      failures: r.consecutive_failures, 'last error': r.last_error,
-    }))));
-    const stale = rows.filter((r) => r.age_hours === null || r.age_hours > config.staleAfterHours);
-    if (rows.length === 0) throw new WarehouseError('ERR_STALE', EXIT.vendorUnavailable, 'no source has ever been collected', 'Run `warehouse nightly` (or install the timers: README, "Deploy the timers").');
+    process.stdout.write(renderStatus(rows, config.staleAfterHours));
+    if (openTotal !== null && openTotal > 0) process.stdout.write(`  ${openTotal} open exception(s): warehouse exceptions list\n`);
+    if (rows.length === 0) throw new WarehouseError('ERR_STALE', EXIT.vendorUnavailable, 'no source has ever been collected', 'Run `warehouse nightly` (or install the timers: `warehouse systemd install`).');
+    const stale = rows.filter((r) => isStale(r, config.staleAfterHours));
     if (stale.length > 0) {
       throw new WarehouseError('ERR_STALE', EXIT.vendorUnavailable,
-        `stale: ${stale.map((r) => r.source).join(', ')} (last success older than ${config.staleAfterHours} h or never)`,
+        `stale: ${stale.map((r) => (r.instance === 'default' ? r.source : `${r.source}/${r.instance}`)).join(', ')} (last success older than ${config.staleAfterHours} h or never)`,
         'Check the last error above and `journalctl -u warehouse-collect@<source>`; re-run `warehouse collect <source>`.');
     }
+    process.stdout.write(`  every source succeeded within ${config.staleAfterHours} h\n`);
     return EXIT.ok;
   },
 };

@@ -1,0 +1,77 @@
+/**
+ * `warehouse export billing`: a month's billable seats per client and source with the device list
+ * and spare reasons, from the month-end tables, as files in the current directory to attach to
+ * invoices. Prints each written file's path on stdout (one per line, for scripts); what it holds
+ * goes to stderr.
+ */
+import path from 'node:path';
+import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { asDatabaseError, openDatabase } from '../../warehouse/db.js';
+import { EXIT, UsageError } from '../../warehouse/errors.js';
+import { writeFileAtomically } from '../../warehouse/metrics.js';
+import { parse, str } from '../args.js';
+import { withDatabase } from '../database.js';
+import { loadBillingExport, parseMonth, total, type BillingExport } from '../export/billing-data.js';
+import { devicesCsv, summaryCsv } from '../export/billing-csv.js';
+import type { Verb } from '../verbs.js';
+
+const USAGE = 'usage: warehouse export billing --month YYYY-MM [--format xlsx|csv] [--site S]';
+
+export function fileStem(data: Pick<BillingExport, 'month' | 'site'>): string {
+  const slug = data.site?.name.toLowerCase().replace(/[^a-z0-9]+/gu, '-').replace(/^-|-$/gu, '');
+  return `billing-${data.month}${data.site ? `-${slug || data.site.id}` : ''}`;
+}
+
+/** Write the export into `dir`; returns the paths written. */
+export async function writeBillingExport(data: BillingExport, format: 'xlsx' | 'csv', dir: string): Promise<string[]> {
+  const stem = path.join(dir, fileStem(data));
+  if (format === 'xlsx') {
+    // exceljs takes half a second to load: only the xlsx export pays for it, not every CLI command.
+    const { billingWorkbook } = await import('../export/billing-xlsx.js');
+    await writeFileAtomically(`${stem}.xlsx`, await billingWorkbook(data));
+    return [`${stem}.xlsx`];
+  }
+  await writeFileAtomically(`${stem}.csv`, devicesCsv(data));
+  await writeFileAtomically(`${stem}-summary.csv`, summaryCsv(data));
+  return [`${stem}-summary.csv`, `${stem}.csv`];
+}
+
+export const exportCommand: Verb = {
+  summary: 'A month\'s billable seats per client, with devices and spare reasons',
+  help: `${USAGE}
+
+Writes the month's billing, read from its month-end snapshot (the numbers of bi.billing_monthly), into
+the current directory and prints the path:
+  xlsx (default)  billing-YYYY-MM.xlsx: a Summary sheet (seats per client and source, with totals) and
+                  one sheet per client (seats per source, then every device with its billing status and
+                  reason: billable workstation or server, spare and the rule that made it spare, not billed)
+  csv             billing-YYYY-MM-summary.csv (one line per client and source) and billing-YYYY-MM.csv
+                  (one line per device)
+  --site S        one client only (name, case-insensitive, or site id); the file name gets its name
+The month must have ended and been rolled up (\`warehouse rollup\`, run nightly). Until
+\`warehouse billing close YYYY-MM\` the figures may still change, and the files say so.`,
+  async run(argv) {
+    const { values, positionals } = parse('export', argv, { month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' } });
+    if (positionals[0] !== 'billing' || positionals.length > 1) throw new UsageError(`export: expected \`export billing\`${positionals[0] ? `, not "${positionals.join(' ')}"` : ''}`, USAGE);
+    const month = parseMonth(str(values.month));
+    const format = str(values.format) ?? 'xlsx';
+    if (format !== 'xlsx' && format !== 'csv') throw new UsageError(`--format ${format} is not xlsx or csv`, USAGE);
+    const site = str(values.site);
+    const config = loadWarehouseConfig(process.env);
+    const data = await withDatabase(config, async (url) => {
+      const { sql, close } = openDatabase(url, { applicationName: 'warehouse:export', max: 1 });
+      try {
+        return await loadBillingExport(sql, month, site);
+      } catch (error) {
+        throw asDatabaseError(error);
+      } finally {
+        await close();
+      }
+    });
+    const files = await writeBillingExport(data, format, process.cwd());
+    process.stdout.write(`${files.join('\n')}\n`);
+    const clients = new Set(data.summary.map((s) => s.siteId)).size;
+    process.stderr.write(`${month}: ${clients} client(s), ${total(data.summary, 'billable')} billable seats and ${total(data.summary, 'spares')} spares over ${new Set(data.summary.map((s) => s.source)).size} source(s), ${data.devices.length} devices listed${data.closed ? '' : ' (month not closed: figures may still change)'}\n`);
+    return EXIT.ok;
+  },
+};

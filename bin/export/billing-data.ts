@@ -1,0 +1,78 @@
+/**
+ * What a month's billing export holds, read from the month-end tables: one summary line per client
+ * and source (bi.billing_monthly, the numbers an invoice carries) and the devices behind them with
+ * the reason each was or was not billed (staging.billing_month_devices). Both read the same
+ * month-end rows, so the device lists always add up to the summary.
+ */
+import type { Sql } from '../../warehouse/db.js';
+import { UsageError } from '../../warehouse/errors.js';
+import { lastDayOfMonth } from '../../warehouse/time.js';
+
+export interface SummaryLine {
+  siteId: number; site: string; source: string; instance: string;
+  workstations: number; servers: number; billable: number; spares: number; total: number;
+  previousBillable: number | null; change: number; monthEndDay: string; isExact: boolean; isClosed: boolean;
+}
+
+export interface DeviceLine {
+  siteId: number; site: string; source: string; instance: string; vendorId: string; hostname: string | null;
+  displayName: string | null; deviceClass: string; billingStatus: string; reason: string; spareRule: string | null; monthEndDay: string;
+}
+
+export interface BillingExport { month: string; site: { id: number; name: string } | undefined; closed: boolean; summary: SummaryLine[]; devices: DeviceLine[] }
+
+export function parseMonth(value: string | undefined): string {
+  if (!value || !/^\d{4}-(0[1-9]|1[0-2])$/u.test(value)) {
+    throw new UsageError(`--month ${value ?? '(missing)'} is not a month like 2026-10`, 'e.g. `warehouse export billing --month 2026-10 --format xlsx`.');
+  }
+  return value;
+}
+
+/** A site by id or by name (case-insensitive); an unknown one is a usage error listing close names. */
+async function resolveSite(sql: Sql, wanted: string): Promise<{ id: number; name: string }> {
+  const rows = await sql<{ id: number; name: string }[]>`
+    select site_id as id, name from core.sites
+    where lower(name) = lower(${wanted}) or site_id::text = ${wanted}
+    order by (lower(name) = lower(${wanted})) desc limit 1`;
+  if (rows[0]) return rows[0];
+  const near = await sql<{ name: string }[]>`
+    select name from core.sites where name ilike ${`%${wanted.replace(/[\\%_]/gu, (c) => `\\${c}`)}%`} order by name limit 5`;
+  throw new UsageError(`--site ${wanted}: no such site`,
+    near.length > 0 ? `Did you mean: ${near.map((n) => `"${n.name}"`).join(', ')}?` : 'List sites with `warehouse sites list` (a site id works too).');
+}
+
+export async function loadBillingExport(sql: Sql, month: string, siteFilter?: string): Promise<BillingExport> {
+  const site = siteFilter === undefined ? undefined : await resolveSite(sql, siteFilter);
+  const siteId = site?.id ?? null;
+  const summary = await sql<SummaryLine[]>`
+    select site_id as "siteId", site, source, instance, workstations, servers, billable, spares, total,
+           previous_billable as "previousBillable", change, month_end_day::text as "monthEndDay",
+           is_exact as "isExact", is_closed as "isClosed"
+    from bi.billing_monthly
+    where month = ${month} and (${siteId}::int is null or site_id = ${siteId}::int)
+    order by site, source, instance`;
+  if (summary.length === 0) {
+    const [ended] = await sql<{ ended: boolean }[]>`select ${`${month}-01`}::date < date_trunc('month', now())::date as ended`;
+    throw new UsageError(
+      `no month-end for ${month}${site ? ` at ${site.name}` : ''}`,
+      ended?.ended
+        ? `Nothing was collected in ${month}, or it was not rolled up yet: run \`warehouse rollup --from ${month}-01 --to ${lastDayOfMonth(month)}\`, then export again.`
+        : `${month} has not ended yet; bi.billing_today_vs_last_month_end shows the month so far.`,
+    );
+  }
+  const devices = await sql<DeviceLine[]>`
+    select site_id as "siteId", site, source, instance, vendor_id as "vendorId", hostname, display_name as "displayName",
+           device_class as "deviceClass", billing_status as "billingStatus", reason, spare_rule as "spareRule",
+           month_end_day::text as "monthEndDay"
+    from staging.billing_month_devices
+    where month = ${month} and (${siteId}::int is null or site_id = ${siteId}::int)
+    order by site, source, instance,
+             case billing_status when 'billable' then 0 when 'spare' then 1 else 2 end,
+             coalesce(hostname, display_name, vendor_id), vendor_id`;
+  return { month, site, closed: summary.every((s) => s.isClosed), summary, devices };
+}
+
+/** Sum of a numeric field over summary lines (the totals rows, and the tests' cross-check). */
+export function total(lines: SummaryLine[], field: 'workstations' | 'servers' | 'billable' | 'spares' | 'total'): number {
+  return lines.reduce((n, l) => n + l[field], 0);
+}
