@@ -2,6 +2,7 @@
  * `warehouse <verb>`: the verbs and exit codes of DESIGN.md §5. Every non-zero exit prints one line
  * saying what to do. Verbs whose subsystem has not landed yet say so and exit 2.
  */
+import { guardAgainstLostConnections } from '../warehouse/db.js';
 import { EXIT, WarehouseError, exitCodeOf } from '../warehouse/errors.js';
 import { redact } from '../warehouse/redact.js';
 import { VERBS, type Verb } from './verbs.js';
@@ -43,6 +44,9 @@ function report(error: unknown): number {
   }
   return code;
 }
+
+// A connection lost mid-query can surface outside any promise (see warehouse/db.ts): exit 8, one line.
+guardAgainstLostConnections((error) => process.exit(report(error)), (error) => process.exit(report(error)));
 
 const code = await main(process.argv.slice(2)).catch(report);
 // Flush and exit explicitly: open sockets of a finished command must not keep a oneshot job alive.

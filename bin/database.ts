@@ -4,11 +4,12 @@
  * for it to keep running or another command is still using it.
  */
 import postgres from 'postgres';
-import type { WarehouseConfig } from '../warehouse/config.js';
+import { checkHomeUsable, type WarehouseConfig } from '../warehouse/config.js';
 import { keepRunningRequested, startEmbedded, stopEmbedded } from '../warehouse/embedded.js';
 
 export async function withDatabase<T>(config: WarehouseConfig, work: (url: string) => Promise<T>): Promise<T> {
   if (config.databaseUrl) return work(config.databaseUrl);
+  checkHomeUsable(config.home);
   const server = await startEmbedded(config.home);
   try {
     return await work(server.url);

@@ -6,7 +6,7 @@
  *   4. defaults
  * Every error names the key and the fix. Nothing else in the project reads process.env.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { registerSecret } from './redact.js';
@@ -24,6 +24,10 @@ export const SECRET_KEYS = [
   'NINJAONE_CLIENT_SECRET', 'THREATLOCKER_API_TOKEN', 'PMP_PASSWORD', 'PMP_CLIENT_SECRET', 'PMP_REFRESH_TOKEN',
 ] as const;
 
+/** Source names (fixed: CLI, configuration and data use them). */
+export const SOURCE_NAMES = ['ninjaone', 'threatlocker', 'pmp'] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
 export interface WarehouseConfig {
   /** Set: use this PostgreSQL. Unset: the embedded default database in `home`. */
   databaseUrl: string | undefined;
@@ -33,6 +37,14 @@ export interface WarehouseConfig {
   staleAfterHours: number;
   /** Where to write Prometheus text-file metrics after each run; unset = off. */
   metricsFile: string | undefined;
+  /** The source whose organisations create canonical sites (the RMM, the system of record for clients). */
+  siteSource: SourceName;
+  /** Keep raw vendor pages (on unless WAREHOUSE_RAW_PAGES=off); undefined when not set. */
+  rawPages: 'on' | 'off' | undefined;
+  /** Refuse a run when more than this share of a stream's records was quarantined. */
+  quarantineMaxShare: number;
+  /** Give a collection up after this long. */
+  runTimeoutMs: number;
   reader: ConfigReader;
 }
 
@@ -127,6 +139,26 @@ export function integerKey(reader: ConfigReader, key: string, fallback: number, 
   return value;
 }
 
+function oneOf<T extends string>(reader: ConfigReader, key: string, allowed: readonly T[], fallback: T): T {
+  const raw = reader.get(key);
+  if (raw === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(key, `"${raw}" is not one of ${allowed.join(', ')}`, `Set ${key} to one of ${allowed.join(', ')}, or unset it (default ${fallback}).`);
+}
+
+/** The embedded database lives in WAREHOUSE_HOME: it must be, or be creatable as, a directory. */
+export function checkHomeUsable(home: string): void {
+  let probe = home;
+  while (!existsSync(probe)) {
+    const parent = path.dirname(probe);
+    if (parent === probe) break;
+    probe = parent;
+  }
+  if (existsSync(probe) && !statSync(probe).isDirectory()) {
+    throw new ConfigError('WAREHOUSE_HOME', `${home} cannot be a directory (${probe} is a file)`, 'Point WAREHOUSE_HOME at a directory the warehouse may create and own, or unset it (default ./.warehouse).');
+  }
+}
+
 export function loadWarehouseConfig(env: Env, cwd = process.cwd()): WarehouseConfig {
   const reader = createReader(env);
   const databaseUrl = reader.get('DATABASE_URL');
@@ -137,6 +169,10 @@ export function loadWarehouseConfig(env: Env, cwd = process.cwd()): WarehouseCon
     timeZone: validateTimeZone(timeZone),
     staleAfterHours: positiveNumber(reader, 'WAREHOUSE_STALE_HOURS', 36),
     metricsFile: reader.get('WAREHOUSE_METRICS_FILE'),
+    siteSource: oneOf(reader, 'WAREHOUSE_SITE_SOURCE', SOURCE_NAMES, 'ninjaone'),
+    rawPages: reader.get('WAREHOUSE_RAW_PAGES') === undefined ? undefined : oneOf(reader, 'WAREHOUSE_RAW_PAGES', ['on', 'off'] as const, 'on'),
+    quarantineMaxShare: integerKey(reader, 'WAREHOUSE_QUARANTINE_MAX_PERCENT', 2, 0, 100) / 100,
+    runTimeoutMs: integerKey(reader, 'WAREHOUSE_RUN_TIMEOUT_MINUTES', 120, 1, 10_000) * 60_000,
     reader,
   });
 }

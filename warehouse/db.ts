@@ -53,3 +53,19 @@ export function asDatabaseError(error: unknown): unknown {
   }
   return error;
 }
+
+/**
+ * postgres.js 3.4 can throw from a timer when a connection dies mid-query (porsager/postgres#1154,
+ * #1208), outside any promise a caller holds. That is the database going away, not a bug: hand it to
+ * `onLost` as a DatabaseUnavailableError (exit 8). Anything else uncaught goes to `onOther`.
+ * Drop this when postgres.js ships the guard.
+ */
+export function guardAgainstLostConnections(onLost: (error: DatabaseUnavailableError) => void, onOther: (error: Error) => void): void {
+  process.on('uncaughtException', (error) => {
+    if (/postgres[\\/]src[\\/]connection\.js/u.test(error.stack ?? '')) {
+      onLost(new DatabaseUnavailableError(`the database connection was lost: ${error.message}`, { cause: error }));
+    } else {
+      onOther(error);
+    }
+  });
+}

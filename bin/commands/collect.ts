@@ -4,6 +4,10 @@ import { loadWarehouseConfig } from '../../warehouse/config.js';
 import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
 import { parseDay } from '../../warehouse/time.js';
+import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
+import { pendingDays, rollupDays } from '../../rollups/run.js';
+import { openDatabase } from '../../warehouse/db.js';
+import { todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase } from '../database.js';
 import { createProgress } from '../progress.js';
@@ -35,6 +39,10 @@ Exit codes: 0 ok, 2 configuration, 3 partial, 4 refused, 5 locked, 6 vendor auth
     const config = loadWarehouseConfig(process.env);
     const date = str(values.date);
     if (date) parseDay(date);
+    // Configuration errors first: before a database (perhaps a first embedded initdb) is started.
+    if (source.loadConfig(config.reader) === null) {
+      throw new UsageError(`${source.name} is not configured`, `Set ${source.keys.required.join(', ')} (see README, "Configure each vendor").`);
+    }
     const progress = createProgress();
     const result = await withDatabase(config, (databaseUrl) => runCollect({
       source, env: process.env, databaseUrl, ...(date ? { date } : {}),
@@ -59,8 +67,9 @@ export const nightlyCommand: Verb = {
   help: `usage: warehouse nightly [--date YYYY-MM-DD]
 
 Collects every configured source (a source with none of its keys set is skipped; a half-configured one
-is an error), one after another, then runs the rollup and retention steps that exist in this version.
-Exits with the worst outcome (a partial run counts less than a failure).`,
+is an error), one after another, then rolls up every published day not rolled up yet (and month-ends of
+ended months) and applies retention. Exits with the worst outcome (a partial run counts less than a
+failure; a source missing from the rollup makes it partial).`,
   async run(argv) {
     const { values } = parse('nightly', argv, { date: { type: 'string' } });
     const config = loadWarehouseConfig(process.env);
@@ -71,6 +80,7 @@ Exits with the worst outcome (a partial run counts less than a failure).`,
       throw new UsageError('no source is configured', 'Set the keys of at least one vendor (README, "Configure each vendor").');
     }
     const log = createLogger();
+    const policy = loadRetentionPolicy(config.reader);
     const codes: ExitCode[] = [];
     await withDatabase(config, async (databaseUrl) => {
       for (const source of configured) {
@@ -86,7 +96,25 @@ Exits with the worst outcome (a partial run counts less than a failure).`,
           codes.push(result.exitCode);
         }
       }
+      codes.push(await rollupAndRetention(databaseUrl, policy, date ?? todayIn(config.timeZone)));
     });
     return combineExitCodes(codes);
   },
 };
+
+/** After the collectors: roll up what was published (from data, not clock offsets), then retention. */
+async function rollupAndRetention(url: string, policy: RetentionPolicy, today: string): Promise<ExitCode> {
+  const { sql, close } = openDatabase(url, { applicationName: 'rollup:nightly', max: 2 });
+  try {
+    const rolled = await rollupDays(sql, await pendingDays(sql), { today });
+    const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
+    createLogger().info({ days: rolled.days, missing: rolled.missing, dropped: retained.dropped.length, busy: retained.busy }, 'nightly rollup and retention done');
+    if (rolled.missing.length > 0) {
+      process.stderr.write(`warehouse: rollup incomplete: ${rolled.missing.map((m) => `${m.day} ${m.source}`).slice(0, 5).join(', ')} missing\n`);
+      return EXIT.partial;
+    }
+    return retained.busy.length > 0 ? EXIT.partial : EXIT.ok;
+  } finally {
+    await close();
+  }
+}

@@ -102,7 +102,10 @@ async function* listPages<T extends { id: number }>(
       shortPageSeen = false;
     }
     if (page.length < pageSize) shortPageSeen = true;
-    after = page[page.length - 1]!.id;
+    // The cursor is the last item that has an id (an id-less item is quarantined by the mapper).
+    const last = [...page].reverse().find((item) => typeof item.id === 'number');
+    if (last === undefined) throw new PayloadError(VENDOR, `${path} answered with a page in which no item has an id`);
+    after = last.id;
     yield page;
   }
 }
@@ -129,7 +132,10 @@ async function listPage<T extends { id: number }>(
 function orderProblem(items: unknown[], after: number | undefined): string | null {
   let previous = after ?? Number.NEGATIVE_INFINITY;
   for (const item of items) {
-    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof item !== 'object' || item === null) return `an item that is not an object (${describe(item)})`;
+    const id = (item as { id?: unknown }).id;
+    // No id at all: one drifted record, quarantined when mapped; the page is still in order.
+    if (id === undefined || id === null) continue;
     if (typeof id !== 'number' || !Number.isInteger(id)) return `an item without an integer id (${describe(item)})`;
     if (id <= previous) return `id ${id} after ${previous}`;
     previous = id;

@@ -42,8 +42,9 @@ const CLASS_BY_NODE_CLASS: Readonly<Record<string, DeviceClass>> = {
   APPLE_IPADOS: 'mobile',
 };
 
-export function deviceClassOf(nodeClass: string | undefined): DeviceClass {
+export function deviceClassOf(nodeClass: unknown): DeviceClass {
   if (nodeClass === undefined) return 'other';
+  if (typeof nodeClass !== 'string') throw new MappingError(`nodeClass ${JSON.stringify(nodeClass)} is not a string`);
   if (nodeClass.startsWith('NMS_')) return 'network';
   return CLASS_BY_NODE_CLASS[nodeClass] ?? 'other';
 }
@@ -57,6 +58,7 @@ export function isPatchable(device: NinjaDetailedDevice): boolean {
 }
 
 export function deviceRow(device: NinjaDetailedDevice, locationNames: ReadonlyMap<number, string>): DeviceRow {
+  if (typeof device.id !== 'number') throw new MappingError('device id is missing');
   if (device.organizationId === undefined) throw new MappingError(`device ${device.id} has no organizationId`);
   const agent = device as NinjaAgentDevice;
   const guest = device as NinjaVmGuest;
@@ -145,8 +147,9 @@ function isIpAddress(value: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/u.test(value) || (value.includes(':') && /^[0-9a-f:.]+$/iu.test(value));
 }
 
-function nonEmpty(value: string | undefined | null): string | null {
-  return value === undefined || value === null || value.trim() === '' ? null : value;
+/** A usable string, or null: empty, missing, or (schema drift) not a string at all. */
+function nonEmpty(value: unknown): string | null {
+  return typeof value !== 'string' || value.trim() === '' ? null : value;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -94,11 +94,19 @@ export function branchOfficeKey(row: ScanDetailsRow): string {
   return id !== null ? String(id) : text(row.branch_office_name) ?? DEFAULT_BRANCH_OFFICE;
 }
 
+/**
+ * An id as text, or '' when the vendor left it out ("--", null, missing): the warehouse then
+ * quarantines the row as "device id is missing" rather than publishing a device called "undefined".
+ */
+function idText(value: unknown): string {
+  return value === undefined || value === null || value === '--' || value === '' ? '' : String(value);
+}
+
 export function orgOf(row: ScanDetailsRow, site: SiteOf): string {
   if (site.mode === 'customers') {
+    // A system without its customer is quarantined as "organisation id is missing" (one record, not the run).
     const id = num(row.customer_id) ?? site.customerId ?? null;
-    if (id === null) throw new Error(`resource ${String(row.resource_id)} has no customer_id`);
-    return String(id);
+    return id === null ? '' : String(id);
   }
   return branchOfficeKey(row);
 }
@@ -108,7 +116,7 @@ export function toDevice(row: ScanDetailsRow, site: SiteOf): DeviceRow {
   const osName = text(row.os_name);
   const platform = text(row.os_platform_name);
   return {
-    vendorId: String(row.resource_id),
+    vendorId: idText(row.resource_id),
     orgExternalId: orgOf(row, site),
     locationName: text(row.branch_office_name),
     displayName: text(row['managedcomputer.friendly_name']),
@@ -150,7 +158,7 @@ function sumOrNull(values: Array<number | null>): number | null {
 /** Per-system patch status from an allsystems row: counts by severity and by kind, scan and health. */
 export function toPatchStatus(row: AllSystemsRow): PatchStatusRow {
   return {
-    vendorId: String(row.resource_id),
+    vendorId: idText(row.resource_id),
     missingCritical: num(row.critical_patch_count),
     missingImportant: num(row.important_patch_count),
     missingModerate: num(row.moderate_patch_count),

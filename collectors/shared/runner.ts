@@ -11,10 +11,13 @@ import { createStagingSink, type StagingSink } from './sink.js';
 import { redact } from '../../warehouse/redact.js';
 import { loadWarehouseConfig, integerKey, type Env } from '../../warehouse/config.js';
 import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
-import { ConfigError, EXIT, UsageError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
+import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
 import { silentLogger } from '../../warehouse/log.js';
 import { parseDay, todayIn } from '../../warehouse/time.js';
 import { runGate } from '../../warehouse/load/gate.js';
+import { writeMetrics } from '../../warehouse/metrics.js';
+import { refreshExceptions } from '../../warehouse/matching/exceptions.js';
+import { loadSiteMap, type SiteMapEntry } from '../../warehouse/sites/site-map.js';
 import { acquireSourceLock, releaseSourceLock, sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { publish, type PublishResult } from '../../warehouse/load/publish.js';
 import { createStaging, dropStaging } from '../../warehouse/load/staging.js';
@@ -46,12 +49,11 @@ export interface RunCollectOptions {
   log?: Logger;
   progress?: (stream: string, done: number, total?: number) => void;
   signal?: AbortSignal;
+  /** Give up after this long (default WAREHOUSE_RUN_TIMEOUT_MINUTES, 120): a stalled vendor or database must not hang the night. */
+  timeoutMs?: number;
   /** Test hooks at the two moments a kill must not corrupt anything. */
   hooks?: { afterStaged?: () => Promise<void>; insidePublish?: () => Promise<void> };
 }
-
-/** The source whose organisations create canonical sites (the RMM is the system of record for clients). */
-const SITE_SOURCE_DEFAULT = 'ninjaone';
 
 export async function runCollect(options: RunCollectOptions): Promise<RunResult> {
   const started = Date.now();
@@ -65,12 +67,23 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   const url = options.databaseUrl ?? config.databaseUrl;
   if (!url) throw new UsageError('no database to publish into', 'Set DATABASE_URL, or run through the warehouse CLI, which starts the embedded database.');
   const snapshotDay = options.date ? parseDay(options.date) : todayIn(config.timeZone);
+  // The operator's mapping file is read at every run; a bad line stops here, before anything is fetched.
+  const siteMap = loadSiteMap(config.reader);
   const instance = options.instance ?? 'default';
   const log = (options.log ?? silentLogger).child({ source: source.name, instance, snapshotDay });
-  const siteSource = config.reader.get('WAREHOUSE_SITE_SOURCE') ?? SITE_SOURCE_DEFAULT;
   const budget = createBudget(integerKey(config.reader, `${source.name.toUpperCase()}_REQUEST_BUDGET`, 20_000, 1, 10_000_000));
   const database = openDatabase(url, { applicationName: `collector:${source.name}`, max: 6 });
   const { sql } = database;
+  // The deadline aborts the vendor calls and destroys the database connections: every pending query
+  // rejects, nothing half-done commits, and the run is recorded as failed (or swept as abandoned).
+  const timeoutMs = options.timeoutMs ?? config.runTimeoutMs;
+  const deadline = new AbortController();
+  options.signal?.addEventListener('abort', () => deadline.abort(options.signal?.reason));
+  const timer = setTimeout(() => {
+    deadline.abort(new Error(`the run exceeded its deadline of ${Math.round(timeoutMs / 1000)} s`));
+    void sql.end({ timeout: 0 });
+  }, timeoutMs);
+  timer.unref();
   try {
     const sourceInstanceId = await ensureSourceInstance(sql, source.name, instance).catch((error: unknown) => { throw asDatabaseError(error); });
     const lock = await acquireSourceLock(sql, sourceInstanceId, `${source.name} (${instance})`);
@@ -79,12 +92,14 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
       const runId = await insertRun(sql, sourceInstanceId, snapshotDay, options);
       const runLog = log.child({ runId });
       const result = await executeRun({
-        ...options, sql, runId, sourceInstanceId, snapshotDay, sourceConfig, budget, log: runLog,
-        createsSites: siteSource === source.name,
-        keepRawPages: config.reader.get('WAREHOUSE_RAW_PAGES') !== 'off',
+        ...options, signal: deadline.signal, sql, runId, sourceInstanceId, snapshotDay, sourceConfig, budget, log: runLog,
+        createsSites: config.siteSource === source.name, siteMap,
+        keepRawPages: config.rawPages !== 'off',
+        maxQuarantineShare: config.quarantineMaxShare,
       });
       result.durationMs = Date.now() - started;
       await sql`update ops.sync_runs set duration_ms = ${result.durationMs} where run_id = ${runId}`;
+      if (config.metricsFile) await writeMetrics(sql, config.metricsFile).catch((err: unknown) => runLog.warn({ err }, 'metrics file not written'));
       const { error, ...summary } = result;
       runLog[result.exitCode === EXIT.ok ? 'info' : result.exitCode === EXIT.partial ? 'warn' : 'error'](
         { ...summary, error: error ? { code: error.code, message: error.message } : undefined }, `run ${result.status}`);
@@ -93,9 +108,13 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
       await releaseSourceLock(lock, sourceInstanceId).catch(() => {});
     }
   } catch (error) {
+    if (deadline.signal.aborted) {
+      throw new DatabaseUnavailableError(`${source.name}: ${String((deadline.signal.reason as Error)?.message ?? deadline.signal.reason)}`, { cause: error });
+    }
     throw asDatabaseError(error);
   } finally {
-    await database.close();
+    clearTimeout(timer);
+    await database.close().catch(() => {});
   }
 }
 
@@ -124,7 +143,9 @@ interface ExecuteInput extends RunCollectOptions {
   budget: ReturnType<typeof createBudget>;
   log: Logger;
   createsSites: boolean;
+  siteMap: readonly SiteMapEntry[];
   keepRawPages: boolean;
+  maxQuarantineShare: number;
 }
 
 async function executeRun(input: ExecuteInput): Promise<RunResult> {
@@ -139,24 +160,28 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
   try {
     await sql`select core.ensure_partitions(${snapshotDay}::date)`;
     sink = await createStagingSink({ sql, staging, runId, snapshotDay, keepRawPages: input.keepRawPages });
+    // A deadline must also end a run stalled inside COPY (after the last page), not only vendor calls.
+    const staged = sink;
+    input.signal?.addEventListener('abort', () => staged.abort(new Error(String(input.signal?.reason ?? 'aborted'))), { once: true });
     const controller = new AbortController();
     input.signal?.addEventListener('abort', () => controller.abort(input.signal?.reason));
     await input.source.collect({
       config: input.sourceConfig, snapshotDay, log, budget, signal: controller.signal,
       progress: input.progress ?? (() => {}), sink,
     });
-    const staged = await sink.finish();
+    const counted = await sink.finish();
     await input.hooks?.afterStaged?.();
     const gate = await runGate({
       sql, staging, sourceInstanceId: input.sourceInstanceId, snapshotDay,
       orgExternalIds: sink.aliasRows.filter((a) => a.parentExternalId === null).map((a) => a.externalId),
-      expectedTotals: sink.totals, acceptShrink: input.acceptShrink ?? false, force: input.force ?? false,
+      expectedTotals: sink.totals, quarantined: sink.quarantined, maxQuarantineShare: input.maxQuarantineShare,
+      acceptShrink: input.acceptShrink ?? false, force: input.force ?? false,
     });
     const partial = sink.optionalFailures.length > 0;
     const status: RunStatus = partial ? 'partial' : 'succeeded';
     const result: RunResult = {
       ...base(), status, exitCode: partial ? EXIT.partial : EXIT.ok,
-      rows: { devices: staged.devices, aliases: sink.aliasRows.length, patchStatus: staged.patchStatus, changed: 0 },
+      rows: { devices: counted.devices, aliases: sink.aliasRows.length, patchStatus: counted.patchStatus, changed: 0 },
       pages: sink.pageCount(),
     };
     const finalSink = sink;
@@ -165,24 +190,27 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     await publish({
       sql, runId, source: input.source.name, sourceInstanceId: input.sourceInstanceId, snapshotDay, staging,
       aliases: finalSink.aliasRows, summary: finalSink.summary, complete: !partial, createsSites: input.createsSites,
-      forcedIntoClosedMonth, ...publishHooks,
+      forcedIntoClosedMonth, siteMap: input.siteMap, ...publishHooks,
       finish: async (tx, published: PublishResult) => {
         result.rows.changed = published.devicesChanged + published.devicesRemoved;
         result.requests = budget.used();
         result.retries = budget.retries();
         const failures = finalSink.optionalFailures.map((f) => `${f.stream}: ${redact(f.error.message)}`);
         await tx`update ops.sync_runs set status = ${status}, exit_code = ${result.exitCode}, finished_at = now(),
-          rows_devices = ${staged.devices}, rows_aliases = ${finalSink.aliasRows.length}, rows_patch_status = ${staged.patchStatus},
+          rows_devices = ${counted.devices}, rows_aliases = ${finalSink.aliasRows.length}, rows_patch_status = ${counted.patchStatus},
           rows_changed = ${result.rows.changed}, pages = ${result.pages}, requests = ${result.requests}, retries = ${result.retries},
           error_code = ${partial ? 'ERR_PARTIAL' : null}, error_message = ${partial ? failures.join('; ') : null},
-          details = ${tx.json({ gate, published, optionalFailures: failures } as never)}
+          details = ${tx.json({ gate, published, optionalFailures: failures, quarantined: Object.fromEntries(finalSink.quarantined) } as never)}
           where run_id = ${runId}`;
       },
     });
+    await afterPublish(sql, snapshotDay, log);
     return result;
   } catch (thrown) {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
-    const error = classifyRunError(thrown, input.source.name);
+    const error = input.signal?.aborted
+      ? new DatabaseUnavailableError(`${input.source.name}: ${String((input.signal.reason as Error)?.message ?? input.signal.reason)}`, { cause: thrown })
+      : classifyRunError(thrown, input.source.name);
     const status: RunStatus = error.exitCode === EXIT.gateRefused ? 'refused' : 'failed';
     await sql`update ops.sync_runs set status = ${status}, exit_code = ${error.exitCode}, finished_at = now(),
       error_code = ${error.code}, error_message = ${redact(error.message)}, requests = ${budget.used()}, retries = ${budget.retries()},
@@ -207,4 +235,16 @@ function classifyRunError(thrown: unknown, source: string): WarehouseError {
   const message = error instanceof Error ? error.message : String(error);
   return new WarehouseError('ERR_INTERNAL', EXIT.internal, redact(message),
     'An unexpected error; nothing was published. Report it with this log line.', { cause: error });
+}
+
+/**
+ * Work that follows a publish but is not part of it: fresh statistics for the day's partitions (the
+ * planner otherwise guesses an empty table) and the cross-vendor findings. Failures here never undo
+ * the publish; the next run retries.
+ */
+async function afterPublish(sql: Sql, day: string, log: Logger): Promise<void> {
+  const suffix = day.replaceAll('-', '');
+  await sql.unsafe(`analyze core.device_days_${suffix}; analyze core.patch_status_${suffix}`)
+    .catch((err: unknown) => log.warn({ err }, 'analyze after publish failed'));
+  await refreshExceptions(sql).catch((err: unknown) => log.warn({ err }, 'exceptions refresh failed; the next run retries'));
 }

@@ -4,6 +4,10 @@ import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from '../..
 import type { RunSink } from './source.js';
 import { createCopyWriter, type CopyWriter } from '../../warehouse/load/copy.js';
 import { DEVICE_COLUMNS, PATCH_COLUMNS, encodeDevice, encodePatch, type StagingTables } from '../../warehouse/load/staging.js';
+import { deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
+
+/** Beyond this many, quarantined records are counted but not stored (a whole fleet gone bad is one finding). */
+const QUARANTINE_STORED_MAX = 1000;
 
 export interface StagingSink extends RunSink {
   aliasRows: AliasRow[];
@@ -11,6 +15,7 @@ export interface StagingSink extends RunSink {
   totals: Map<string, number>;
   pageCount(): number;
   optionalFailures: Array<{ stream: string; error: Error }>;
+  quarantined: Map<string, number>;
   finish(): Promise<{ devices: number; patchStatus: number }>;
   abort(error: Error): void;
 }
@@ -26,6 +31,25 @@ export async function createStagingSink(options: {
   const devices: CopyWriter<DeviceRow> = await createCopyWriter(sql, staging.devices, DEVICE_COLUMNS, encodeDevice);
   const patches: CopyWriter<PatchStatusRow> = await createCopyWriter(sql, staging.patch, PATCH_COLUMNS, encodePatch);
   let pages = 0;
+  let stored = 0;
+  const quarantined = new Map<string, number>();
+  const setAside = async (stream: 'devices' | 'patch_status', vendorId: string | null, reason: string, payload: unknown) => {
+    quarantined.set(stream, (quarantined.get(stream) ?? 0) + 1);
+    if (stored >= QUARANTINE_STORED_MAX) return;
+    stored += 1;
+    await sql`insert into ops.quarantine (run_id, stream, vendor_id, reason, payload)
+      values (${runId}, ${stream}, ${vendorId === null ? null : String(vendorId).slice(0, 200)}, ${reason}, ${sql.json((payload ?? null) as never)})`;
+  };
+  /** Stage the rows that pass validation; quarantine the rest with their reason. */
+  const screen = async <Row extends { vendorId: string }>(stream: 'devices' | 'patch_status', rows: Row[], problem: (row: Row) => string | undefined): Promise<Row[]> => {
+    const good: Row[] = [];
+    for (const row of rows) {
+      const reason = problem(row);
+      if (reason === undefined) good.push(row);
+      else await setAside(stream, typeof row.vendorId === 'string' && row.vendorId !== '' ? row.vendorId : null, reason, row);
+    }
+    return good;
+  };
   const sink: StagingSink = {
     aliasRows: [],
     summary: undefined,
@@ -33,8 +57,10 @@ export async function createStagingSink(options: {
     optionalFailures: [],
     pageCount: () => pages,
     async aliases(rows) { sink.aliasRows.push(...rows); },
-    devices: (rows) => devices.write(rows),
-    patchStatus: (rows) => patches.write(rows),
+    quarantined,
+    async devices(rows) { await devices.write(await screen('devices', rows, (row) => deviceProblem(row))); },
+    async patchStatus(rows) { await patches.write(await screen('patch_status', rows, (row) => patchProblem(row))); },
+    async quarantine(stream, record) { await setAside(stream, record.vendorId, record.reason, record.payload); },
     async patchSummary(row) { sink.summary = row; },
     async rawPage(stream, page, payload) {
       if (!options.keepRawPages) return;

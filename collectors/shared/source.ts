@@ -8,8 +8,8 @@ import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from './row
 import type { RequestBudget } from './http.js';
 import type { Simulator } from './simulator.js';
 
-export type SourceName = 'ninjaone' | 'threatlocker' | 'pmp';
-export const SOURCE_NAMES: readonly SourceName[] = ['ninjaone', 'threatlocker', 'pmp'];
+export { SOURCE_NAMES, type SourceName } from '../../warehouse/config.js';
+import type { SourceName } from '../../warehouse/config.js';
 
 export type { ConfigReader } from '../../warehouse/config.js';
 import type { ConfigReader } from '../../warehouse/config.js';
@@ -47,6 +47,12 @@ export interface RunSink {
   expectTotal(stream: 'devices' | 'patch_status', total: number): void;
   /** Count a fetched page for the run summary. */
   page(stream: string): void;
+  /**
+   * Set aside a record the mapper could not trust (missing id, unexpected type), with the reason and
+   * the vendor's payload. Quarantined records are not published; past a threshold the run is refused.
+   * Rows handed to devices()/patchStatus() are validated too and quarantined the same way.
+   */
+  quarantine(stream: 'devices' | 'patch_status', record: { vendorId: string | null; reason: string; payload: unknown }): Promise<void>;
   /**
    * An optional stream failed (e.g. PMP 403 on an endpoint outside the token's scope). The run still
    * publishes what the required streams delivered and exits 3 (partial).

@@ -71,12 +71,6 @@ describe('warehouse CLI', () => {
     expect(err).not.toMatch(/u:p@/u);
   });
 
-  it('a verb whose subsystem has not landed says so and exits 2', () => {
-    const { code, err } = cli(['retention', '--dry-run']);
-    expect(code).toBe(2);
-    expect(err).toMatch(/not available yet/u);
-  });
-
   it('a bad --date exits 2', () => {
     const { code, err } = cli(['collect', 'ninjaone', '--date', '2026-02-30'], { NINJAONE_CLIENT_ID: 'a', NINJAONE_CLIENT_SECRET: 'secret-b', NINJAONE_BASE_URL: 'http://127.0.0.1:1' });
     expect(code).toBe(2);

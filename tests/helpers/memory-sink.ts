@@ -13,12 +13,13 @@ export interface MemorySink extends RunSink {
   totals: Map<string, number>;
   pages: Map<string, number>;
   optionalFailures: Array<{ stream: string; error: Error }>;
+  quarantined: Array<{ stream: string; vendorId: string | null; reason: string }>;
 }
 
 export function createMemorySink(): MemorySink {
   const sink: MemorySink = {
     aliasRows: [], deviceRows: [], patchRows: [], summaries: [], rawPages: [],
-    totals: new Map(), pages: new Map(), optionalFailures: [],
+    totals: new Map(), pages: new Map(), optionalFailures: [], quarantined: [],
     async aliases(rows) { sink.aliasRows.push(...rows); },
     async devices(rows) { sink.deviceRows.push(...rows); },
     async patchStatus(rows) { sink.patchRows.push(...rows); },
@@ -27,6 +28,7 @@ export function createMemorySink(): MemorySink {
     expectTotal(stream, total) { sink.totals.set(stream, total); },
     page(stream) { sink.pages.set(stream, (sink.pages.get(stream) ?? 0) + 1); },
     optionalStreamFailed(stream, error) { sink.optionalFailures.push({ stream, error }); },
+    async quarantine(stream, record) { sink.quarantined.push({ stream, vendorId: record.vendorId, reason: record.reason }); },
   };
   return sink;
 }

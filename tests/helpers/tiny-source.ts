@@ -18,6 +18,8 @@ export interface TinyConfig {
   failAfterPages: number | null;
   /** Announce on stdout and wait (for kill tests) after this many pages. */
   pauseAfterPages: number | null;
+  /** Every n-th device drifts: its timestamp in the wrong unit (ms read as s), every 2n-th loses its id. */
+  driftEvery: number | null;
 }
 
 export function tinyDevice(i: number, config: Pick<TinyConfig, 'orgs' | 'variant'>): DeviceRow {
@@ -43,6 +45,13 @@ export function tinyDevice(i: number, config: Pick<TinyConfig, 'orgs' | 'variant
   };
 }
 
+/** Schema drift as a vendor would cause it: epoch milliseconds read as seconds, an id gone missing. */
+function drift(row: DeviceRow, i: number, every: number | null): DeviceRow {
+  if (!every || i % every !== 0) return row;
+  if (i % (2 * every) === 0) return { ...row, vendorId: '' };
+  return { ...row, lastContactAt: new Date(Date.UTC(2026, 0, 1) * 1000) };
+}
+
 const int = (value: string | undefined, key: string): number | null => {
   if (value === undefined) return null;
   const n = Number(value);
@@ -52,7 +61,7 @@ const int = (value: string | undefined, key: string): number | null => {
 
 export const tiny: Source<TinyConfig> = defineSource<TinyConfig>({
   name: 'ninjaone',
-  keys: { required: ['TINY_DEVICES'], optional: ['TINY_ORGS', 'TINY_PAGE_SIZE', 'TINY_REPEAT_PAGE', 'TINY_VARIANT', 'TINY_FAIL_AFTER', 'TINY_PAUSE_AFTER'], secrets: [] },
+  keys: { required: ['TINY_DEVICES'], optional: ['TINY_ORGS', 'TINY_PAGE_SIZE', 'TINY_REPEAT_PAGE', 'TINY_VARIANT', 'TINY_FAIL_AFTER', 'TINY_PAUSE_AFTER', 'TINY_DRIFT_EVERY'], secrets: [] },
   loadConfig(reader) {
     const devices = int(reader.get('TINY_DEVICES'), 'TINY_DEVICES');
     if (devices === null) return null;
@@ -64,6 +73,7 @@ export const tiny: Source<TinyConfig> = defineSource<TinyConfig>({
       variant: reader.get('TINY_VARIANT') ?? '',
       failAfterPages: int(reader.get('TINY_FAIL_AFTER'), 'TINY_FAIL_AFTER'),
       pauseAfterPages: int(reader.get('TINY_PAUSE_AFTER'), 'TINY_PAUSE_AFTER'),
+      driftEvery: int(reader.get('TINY_DRIFT_EVERY'), 'TINY_DRIFT_EVERY'),
     };
   },
   secretsOf: () => [],
@@ -75,7 +85,7 @@ export const tiny: Source<TinyConfig> = defineSource<TinyConfig>({
     let page = 0;
     for (let start = 0; start < config.devices; start += config.pageSize) {
       page += 1;
-      const rows = Array.from({ length: Math.min(config.pageSize, config.devices - start) }, (_, k) => tinyDevice(start + k, config));
+      const rows = Array.from({ length: Math.min(config.pageSize, config.devices - start) }, (_, k) => drift(tinyDevice(start + k, config), start + k, config.driftEvery));
       await sink.devices(rows);
       if (config.repeatPage === page) await sink.devices(rows);
       sink.page('devices');

@@ -14,6 +14,10 @@ export interface GateInput {
   /** Top-level alias ids (externalId) the run listed: every device must belong to one. */
   orgExternalIds: string[];
   expectedTotals: Map<string, number>;
+  /** Records set aside per stream (they count towards the vendor's totals, never towards publishing). */
+  quarantined: Map<string, number>;
+  /** Refuse when more than this share of a stream's records was quarantined. */
+  maxQuarantineShare?: number;
   acceptShrink: boolean;
   /** Allow publishing into a closed billing month (recorded as a forced change). */
   force: boolean;
@@ -48,8 +52,15 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   if ((counts?.bad_required ?? 0) > 0) reasons.push(`${counts?.bad_required} devices lack a required field (id, organisation or class)`);
   if ((counts?.orphan_orgs ?? 0) > 0) reasons.push(`${counts?.orphan_orgs} devices belong to organisations the run did not list (organisation paging incomplete?)`);
   for (const [stream, expected] of input.expectedTotals) {
+    const received = (stream === 'devices' ? devices : patchStatus) + (input.quarantined.get(stream) ?? 0);
+    if (received !== expected) reasons.push(`${stream}: received ${received} rows but the vendor reported a total of ${expected} (paging truncated or skipped a page)`);
+  }
+  const maxShare = input.maxQuarantineShare ?? 0.02;
+  for (const [stream, count] of input.quarantined) {
     const staged = stream === 'devices' ? devices : patchStatus;
-    if (staged !== expected) reasons.push(`${stream}: staged ${staged} rows but the vendor reported a total of ${expected} (paging truncated or skipped a page)`);
+    if (count > 0 && count / (count + staged) > maxShare) {
+      reasons.push(`${stream}: ${count} of ${count + staged} records quarantined (more than ${maxShare * 100} %: the vendor's schema or units changed?); see ops.quarantine`);
+    }
   }
 
   const [previous] = await sql<{ device_count: number }[]>`

@@ -5,6 +5,8 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { AliasRow, PatchSummaryRow } from '../rows.js';
 import { publishAliases } from './aliases.js';
+import type { SiteMapEntry } from '../sites/site-map.js';
+import { summaryOrderNotes } from './summary-order.js';
 import type { StagingTables } from './staging.js';
 
 export interface PublishInput {
@@ -18,6 +20,8 @@ export interface PublishInput {
   summary: PatchSummaryRow | undefined;
   complete: boolean;
   createsSites: boolean;
+  /** The operator's mapping file: manual mappings that win over automatic ones. */
+  siteMap?: readonly SiteMapEntry[];
   forcedIntoClosedMonth: boolean;
   /** Last statements of the transaction (the run row's final state), so it commits with the data. */
   finish(tx: TransactionSql, result: PublishResult): Promise<void>;
@@ -47,7 +51,10 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   return sql.begin(async (tx) => {
     const p = { inst: input.sourceInstanceId, day: input.snapshotDay, run: input.runId };
     await tx`select core.ensure_partitions(${p.day}::date)`;
-    await publishAliases({ tx, sourceInstanceId: p.inst, snapshotDay: p.day, aliases: input.aliases, createsSites: input.createsSites });
+    await publishAliases({
+      tx, sourceInstanceId: p.inst, snapshotDay: p.day, aliases: input.aliases, createsSites: input.createsSites,
+      ...(input.siteMap ? { siteMap: input.siteMap } : {}),
+    });
     await tx.unsafe(`
       insert into core.devices (source_instance_id, vendor_id, first_seen_on, last_seen_on)
       select $1, vendor_id, $2::date, $2::date from ${staging.devices}
@@ -129,7 +136,13 @@ async function deleteStale(tx: TransactionSql, table: string, p: { inst: number;
   return result.count;
 }
 
-async function publishSummary(tx: TransactionSql, p: { inst: number; day: string; run: number }, summary: PatchSummaryRow): Promise<void> {
+async function publishSummary(tx: TransactionSql, p: { inst: number; day: string; run: number }, given: PatchSummaryRow): Promise<void> {
+  const [previous] = await tx<Array<{ taken_at: Date; metrics: PatchSummaryRow['metrics'] }>>`
+    select taken_at, metrics from core.pmp_summaries
+    where source_instance_id = ${p.inst} and snapshot_day < ${p.day} order by snapshot_day desc limit 1`;
+  const summary = previous
+    ? { ...given, notes: [...given.notes, ...summaryOrderNotes({ takenAt: previous.taken_at, metrics: previous.metrics }, given)] }
+    : given;
   await tx`
     insert into core.pmp_summaries (source_instance_id, snapshot_day, run_id, taken_at, metrics, severity_sum_difference, notes)
     values (${p.inst}, ${p.day}, ${p.run}, ${summary.takenAt}, ${tx.json(summary.metrics as never)}, ${summary.severitySumDifference}, array(select jsonb_array_elements_text(${tx.json(summary.notes as never)})))

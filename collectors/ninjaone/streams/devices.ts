@@ -7,7 +7,7 @@ import type { NinjaOneClient } from '../client.js';
 import type { NinjaOneConfig } from '../config.js';
 import { deviceRow, isPatchable } from '../map.js';
 import type { NinjaDetailedDevice } from '../types.js';
-import { mapped } from './mapped.js';
+import { quarantineUnmappable } from './mapped.js';
 import type { LocationNames } from './sites.js';
 
 export interface FleetIds {
@@ -25,7 +25,7 @@ export async function collectDevices(
   for await (const devices of client.list<NinjaDetailedDevice>('v2/devices-detailed')) {
     ctx.sink.page('devices');
     await ctx.sink.rawPage('devices', ++page, devices);
-    await ctx.sink.devices(devices.map((device) => mapped(() => deviceRow(device, locations))));
+    await ctx.sink.devices(await quarantineUnmappable(ctx, devices, (device) => deviceRow(device, locations)));
     for (const device of devices) {
       fleet.all.add(device.id);
       if (isPatchable(device)) fleet.patchable.add(device.id);

@@ -1,4 +1,6 @@
 import { PayloadError } from '../../../warehouse/errors.js';
+import type { DeviceRow } from '../../shared/rows.js';
+import type { CollectContext } from '../../shared/source.js';
 import { MappingError } from '../map.js';
 
 /** Run a mapper; a payload it cannot map without guessing fails the run as a PayloadError. */
@@ -9,4 +11,25 @@ export function mapped<T>(map: () => T): T {
     if (error instanceof MappingError) throw new PayloadError('ninjaone', error.message, { cause: error });
     throw error;
   }
+}
+
+/**
+ * Map a page of devices; a record the mapper cannot map (schema drift: a missing id, a changed type)
+ * is quarantined with its reason and payload instead of failing the whole run. The warehouse refuses
+ * the run if too many are.
+ */
+export async function quarantineUnmappable<T extends { id?: unknown }>(
+  ctx: Pick<CollectContext<unknown>, 'sink'>, items: T[], map: (item: T) => DeviceRow,
+): Promise<DeviceRow[]> {
+  const rows: DeviceRow[] = [];
+  for (const item of items) {
+    try {
+      rows.push(map(item));
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      const id = typeof item.id === 'number' ? String(item.id) : null;
+      await ctx.sink.quarantine('devices', { vendorId: id, reason: error.message, payload: item });
+    }
+  }
+  return rows;
 }

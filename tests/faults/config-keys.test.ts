@@ -1,0 +1,128 @@
+/**
+ * Every configuration key (DESIGN.md §5, plus the optional *_PAGE_SIZE / *_REQUEST_BUDGET and
+ * WAREHOUSE_* keys), made wrong in turn: the CLI exits 2 with a message naming the key and a line
+ * saying what to do. Keys read only once the database is reached get a real one (the test database),
+ * so a key that is never validated shows up as a later failure (exit 7 from an unreachable vendor)
+ * instead of passing by accident.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { cli, pooled, scratchHome, type CliResult } from './helpers/cli.js';
+
+let db: TestDatabase;
+const home = scratchHome();
+const aFile = path.join(home, 'a-file');
+writeFileSync(aFile, 'not a directory');
+const badConfigFile = path.join(home, 'warehouse.conf');
+writeFileSync(badConfigFile, 'WAREHOUSE_TIMEZONE=UTC\nthis line is not a key\n');
+
+// Nothing listens on port 9: a source whose configuration passes would fail later with exit 7.
+const NINJA = { NINJAONE_BASE_URL: 'http://127.0.0.1:9', NINJAONE_CLIENT_ID: 'client-id', NINJAONE_CLIENT_SECRET: 'client-secret-1' };
+const TL = { THREATLOCKER_BASE_URL: 'http://127.0.0.1:9', THREATLOCKER_API_TOKEN: 'token-abcdef', THREATLOCKER_ORGANIZATION_ID: '3fa85f64-5717-4562-b3fc-2c963f66afa6' };
+const PMP = { PMP_BASE_URL: 'http://127.0.0.1:9', PMP_AUTH: 'onprem', PMP_USERNAME: 'admin', PMP_PASSWORD: 'pmp-password-1' };
+const PMP_CLOUD = { PMP_BASE_URL: 'http://127.0.0.1:9', PMP_AUTH: 'cloud', PMP_ACCOUNTS_URL: 'http://127.0.0.1:9', PMP_CLIENT_ID: '1000.ID', PMP_CLIENT_SECRET: 'cloud-secret-1', PMP_REFRESH_TOKEN: 'refresh-token-1' };
+
+const without = (env: Record<string, string>, key: string) => Object.fromEntries(Object.entries(env).filter(([k]) => k !== key));
+
+interface Case { key: string; args: string[]; env: Record<string, string>; needsDb?: boolean }
+
+// Cases that must fail before any database work get an unreachable one: a key validated too late
+// shows up as exit 8 (and the embedded database is never started for a command that cannot run).
+const UNREACHABLE = 'postgres://warehouse@127.0.0.1:1/warehouse';
+
+/** Each key with one wrong value; `needsDb` cases get DATABASE_URL of the test database. */
+const CASES: Case[] = [
+  { key: 'DATABASE_URL', args: ['migrate'], env: { DATABASE_URL: 'postgres://warehouse@db.internal:5432' } },
+  { key: 'WAREHOUSE_CONFIG', args: ['status'], env: { WAREHOUSE_CONFIG: path.join(home, 'missing.conf') } },
+  { key: 'WAREHOUSE_CONFIG', args: ['status'], env: { WAREHOUSE_CONFIG: badConfigFile } },
+  { key: 'WAREHOUSE_TIMEZONE', args: ['status'], env: { WAREHOUSE_TIMEZONE: 'Australia/Atlantis' } },
+  { key: 'WAREHOUSE_STALE_HOURS', args: ['status'], env: { WAREHOUSE_STALE_HOURS: 'a day' } },
+  { key: 'WAREHOUSE_RUN_TIMEOUT_MINUTES', args: ['collect', 'ninjaone'], env: { ...NINJA, WAREHOUSE_RUN_TIMEOUT_MINUTES: '0' }, needsDb: true },
+  { key: 'WAREHOUSE_QUARANTINE_MAX_PERCENT', args: ['collect', 'ninjaone'], env: { ...NINJA, WAREHOUSE_QUARANTINE_MAX_PERCENT: '250' }, needsDb: true },
+  { key: 'WAREHOUSE_RETENTION_DAILY_DAYS', args: ['retention', '--dry-run'], env: { WAREHOUSE_RETENTION_DAILY_DAYS: 'forever' }, needsDb: true },
+  { key: 'WAREHOUSE_RETENTION_RAW_DAYS', args: ['retention', '--dry-run'], env: { WAREHOUSE_RETENTION_RAW_DAYS: '-7' }, needsDb: true },
+  { key: 'WAREHOUSE_RETENTION_MONTH_END_MONTHS', args: ['retention', '--dry-run'], env: { WAREHOUSE_RETENTION_MONTH_END_MONTHS: '0' }, needsDb: true },
+  { key: 'WAREHOUSE_RETENTION_RUN_MONTHS', args: ['retention', '--dry-run'], env: { WAREHOUSE_RETENTION_RUN_MONTHS: '2.5' }, needsDb: true },
+  { key: 'WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS', args: ['retention', '--dry-run'], env: { WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS: '5s' }, needsDb: true },
+  { key: 'NINJAONE_BASE_URL', args: ['collect', 'ninjaone'], env: { ...NINJA, NINJAONE_BASE_URL: 'eu.ninjarmm.com' } },
+  { key: 'NINJAONE_REGION', args: ['collect', 'ninjaone'], env: { ...without(NINJA, 'NINJAONE_BASE_URL'), NINJAONE_REGION: 'mars' } },
+  { key: 'NINJAONE_CLIENT_ID', args: ['collect', 'ninjaone'], env: without(NINJA, 'NINJAONE_CLIENT_ID') },
+  { key: 'NINJAONE_CLIENT_SECRET', args: ['collect', 'ninjaone'], env: without(NINJA, 'NINJAONE_CLIENT_SECRET') },
+  { key: 'NINJAONE_PAGE_SIZE', args: ['collect', 'ninjaone'], env: { ...NINJA, NINJAONE_PAGE_SIZE: 'abc' } },
+  { key: 'NINJAONE_REQUEST_BUDGET', args: ['collect', 'ninjaone'], env: { ...NINJA, NINJAONE_REQUEST_BUDGET: '-1' } },
+  { key: 'THREATLOCKER_BASE_URL', args: ['collect', 'threatlocker'], env: { ...TL, THREATLOCKER_BASE_URL: 'ftp://portalapi.g.threatlocker.com' } },
+  { key: 'THREATLOCKER_API_TOKEN', args: ['collect', 'threatlocker'], env: { ...TL, THREATLOCKER_API_TOKEN: 'Bearer abcdef' } },
+  { key: 'THREATLOCKER_ORGANIZATION_ID', args: ['collect', 'threatlocker'], env: { ...TL, THREATLOCKER_ORGANIZATION_ID: 'parent-org' } },
+  { key: 'THREATLOCKER_PAGE_SIZE', args: ['collect', 'threatlocker'], env: { ...TL, THREATLOCKER_PAGE_SIZE: '0' } },
+  { key: 'THREATLOCKER_REQUEST_BUDGET', args: ['collect', 'threatlocker'], env: { ...TL, THREATLOCKER_REQUEST_BUDGET: 'lots' } },
+  { key: 'PMP_BASE_URL', args: ['collect', 'pmp'], env: { ...PMP, PMP_BASE_URL: 'pmp.internal:8383' } },
+  { key: 'PMP_AUTH', args: ['collect', 'pmp'], env: { ...PMP, PMP_AUTH: 'ldap' } },
+  { key: 'PMP_USERNAME', args: ['collect', 'pmp'], env: without(PMP, 'PMP_USERNAME') },
+  { key: 'PMP_PASSWORD', args: ['collect', 'pmp'], env: without(PMP, 'PMP_PASSWORD') },
+  { key: 'PMP_ACCOUNTS_URL', args: ['collect', 'pmp'], env: { ...PMP_CLOUD, PMP_ACCOUNTS_URL: 'accounts.zoho.com' } },
+  { key: 'PMP_CLIENT_ID', args: ['collect', 'pmp'], env: without(PMP_CLOUD, 'PMP_CLIENT_ID') },
+  { key: 'PMP_CLIENT_SECRET', args: ['collect', 'pmp'], env: without(PMP_CLOUD, 'PMP_CLIENT_SECRET') },
+  { key: 'PMP_REFRESH_TOKEN', args: ['collect', 'pmp'], env: without(PMP_CLOUD, 'PMP_REFRESH_TOKEN') },
+  { key: 'PMP_PAGE_SIZE', args: ['collect', 'pmp'], env: { ...PMP, PMP_PAGE_SIZE: '5000' } },
+  { key: 'PMP_REQUEST_BUDGET', args: ['collect', 'pmp'], env: { ...PMP, PMP_REQUEST_BUDGET: 'abc' } },
+  { key: 'PMP_SITE_MODE', args: ['collect', 'pmp'], env: { ...PMP, PMP_SITE_MODE: 'tenants' } },
+];
+
+/**
+ * Keys the code does not validate yet (defects reported to the lead; each test below fails while the
+ * defect is there, and passes, turning `it` red, once it is fixed):
+ *   WAREHOUSE_HOME that cannot be a directory: exit 1 "internal error" with a stack trace.
+ *   WAREHOUSE_SITE_SOURCE and WAREHOUSE_RAW_PAGES: any value is accepted silently.
+ */
+const UNVALIDATED: Case[] = [
+  { key: 'WAREHOUSE_HOME', args: ['migrate'], env: { WAREHOUSE_HOME: path.join(aFile, 'warehouse'), DATABASE_URL: '' } },
+  { key: 'WAREHOUSE_SITE_SOURCE', args: ['collect', 'ninjaone'], env: { ...NINJA, WAREHOUSE_SITE_SOURCE: 'kaseya' }, needsDb: true },
+  { key: 'WAREHOUSE_RAW_PAGES', args: ['collect', 'ninjaone'], env: { ...NINJA, WAREHOUSE_RAW_PAGES: 'of' }, needsDb: true },
+];
+
+let results: Map<Case, CliResult>;
+
+beforeAll(async () => {
+  db = await testDatabase();
+  const all = [...CASES, ...UNVALIDATED];
+  const outcomes = await pooled(all, 3, (c) => cli(c.args, { WAREHOUSE_HOME: home, DATABASE_URL: c.needsDb ? db.url : UNREACHABLE, ...c.env }));
+  results = new Map(all.map((c, i) => [c, outcomes[i] as CliResult]));
+}, 120_000);
+afterAll(async () => { await db.close(); });
+
+function expectNamed(c: Case): void {
+  const r = results.get(c) as CliResult;
+  expect({ code: r.code, err: r.err }).toMatchObject({ code: 2 });
+  const lines = r.err.trim().split('\n');
+  // The first line names the key; the second says what to do.
+  expect(lines[0]).toContain(c.key);
+  expect(lines[1]).toMatch(/^→ \S/u);
+  expect(r.err).not.toMatch(/internal error|\n\s+at /u);
+}
+
+describe('every configuration key made wrong exits 2 naming it', () => {
+  it.each(CASES.map((c) => [`${c.key}=${c.env[c.key] ?? '(unset)'}`, c] as const))('%s', (_, c) => expectNamed(c));
+
+  it('covers every key of DESIGN.md §5', () => {
+    const design = ['DATABASE_URL', 'WAREHOUSE_HOME', 'WAREHOUSE_TIMEZONE', 'NINJAONE_BASE_URL', 'NINJAONE_REGION', 'NINJAONE_CLIENT_ID',
+      'NINJAONE_CLIENT_SECRET', 'THREATLOCKER_BASE_URL', 'THREATLOCKER_API_TOKEN', 'THREATLOCKER_ORGANIZATION_ID', 'PMP_BASE_URL', 'PMP_AUTH',
+      'PMP_USERNAME', 'PMP_PASSWORD', 'PMP_ACCOUNTS_URL', 'PMP_CLIENT_ID', 'PMP_CLIENT_SECRET', 'PMP_REFRESH_TOKEN'];
+    const tried = new Set([...CASES, ...UNVALIDATED].map((c) => c.key));
+    expect(design.filter((k) => !tried.has(k))).toEqual([]);
+  });
+
+});
+
+describe('keys not validated yet (defects: see the comment on UNVALIDATED)', () => {
+  it.each(UNVALIDATED.map((c) => [`${c.key}=${c.env[c.key]}`, c] as const))('%s', (_, c) => expectNamed(c));
+
+  // Defect: WAREHOUSE_QUARANTINE_MAX_PERCENT is parsed in collectors/shared/runner.ts after insertRun(),
+  // so its ConfigError leaves the run 'running' until the next command sweeps it as ERR_ABANDONED.
+  // Fix: parse it next to WAREHOUSE_RUN_TIMEOUT_MINUTES, before openDatabase().
+  it('a configuration error leaves no run marked running', async () => {
+    const stuck = await db.sql`select run_id, status from ops.sync_runs where status = 'running'`;
+    expect(stuck).toEqual([]);
+  });
+});
