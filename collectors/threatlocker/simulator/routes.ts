@@ -68,13 +68,19 @@ function header(req: SimRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The organization a call acts as: the override header, else the managed header, else the token's own (the parent). */
+/**
+ * The organization a call acts as: the override header, else the managed header, else the token's own
+ * (the parent). Like its credentials, the simulator accepts any organization id it does not know as
+ * the token's own (DESIGN.md §8: any non-empty credentials unless told otherwise), so a collector
+ * configured with any parent GUID works; the forbiddenOrg fault gives the real 403 for an id out of scope.
+ */
 function actingOrganization(state: RouteState, tenant: TenantDay, req: SimRequest): string | SimResponse {
   const asked = (header(req, 'overridemanagedorganizationid') ?? header(req, 'managedorganizationid') ?? '').trim().toLowerCase();
-  const id = asked === '' || asked === ZERO_GUID ? tenant.parent.organizationId : asked;
-  const known = id === tenant.parent.organizationId || tenant.children.some((c) => c.organizationId === id);
+  const known = asked === tenant.parent.organizationId || tenant.children.some((c) => c.organizationId === asked);
+  const id = known ? asked : tenant.parent.organizationId;
   const forbidden = state.faults.forbiddenOrg;
-  if (!known || (forbidden && (forbidden.organizationId ?? tenant.parent.organizationId).toLowerCase() === id)) {
+  const forbiddenId = forbidden ? (forbidden.organizationId ?? tenant.parent.organizationId).toLowerCase() : undefined;
+  if (forbiddenId !== undefined && (forbiddenId === id || forbiddenId === asked)) {
     return tlError(state, 403, 'You do not have permission to access this organization.');
   }
   return id;

@@ -67,7 +67,15 @@ describe('threatlocker simulator', () => {
       expect((r.body as TlComputer[]).length).toBe(own);
       expect((r.body as TlComputer[]).every((c) => c.organizationId === child.organizationId)).toBe(true);
     }
-    const forbidden = await computers({}, { managedorganizationid: '11111111-2222-4333-8444-555555555555' });
+    // An organization it does not know is taken as the token's own, like any credential (DESIGN.md §8)...
+    const stranger = '11111111-2222-4333-8444-555555555555';
+    const unknown = await computers({ childOrganizations: true }, { managedorganizationid: stranger });
+    expect(unknown.status).toBe(200);
+    expect((unknown.body as TlComputer[]).length).toBe(((await computers({ childOrganizations: true })).body as TlComputer[]).length);
+    // ...unless the forbiddenOrg switch puts it out of the token's scope: then the real 403.
+    sim.setFaults({ forbiddenOrg: { organizationId: stranger } });
+    const forbidden = await computers({}, { managedorganizationid: stranger });
+    sim.setFaults({});
     expect(forbidden.status).toBe(403);
     expect(forbidden.body).toMatchObject({ StatusCode: 403 });
   });
