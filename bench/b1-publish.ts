@@ -1,0 +1,62 @@
+/**
+ * B1 and B3: one source-day of mapped rows through the real run lifecycle (runCollect with the
+ * synthetic source: staging COPY, gate, one-transaction publish, then the runner's after-publish
+ * work), timed per phase through the runner's hooks, with the WAL it wrote.
+ */
+import type { Sql } from 'postgres';
+import { runCollect, type RunResult } from '../collectors/shared/runner.js';
+import type { SourceName } from '../collectors/shared/source.js';
+import { refreshExceptions } from '../warehouse/matching/exceptions.js';
+import { fleetSource, type SyntheticFleet } from './fleet.js';
+import { withWal } from './measure.js';
+
+export interface PublishRun {
+  ms: number;
+  wal: number;
+  /** Until the staging COPY ended. */
+  stageMs: number;
+  /** Gate, identity and site resolution, device days written. */
+  deviceDaysMs: number;
+  /** Patch status, bookkeeping, commit, staging dropped, and the runner's after-publish work. */
+  restMs: number;
+  result: RunResult;
+}
+
+export async function publishFleet(
+  sql: Sql, url: string, source: SourceName, fleet: SyntheticFleet, day: string,
+): Promise<PublishRun> {
+  const marks: number[] = [];
+  const mark = async (): Promise<void> => { marks.push(performance.now()); };
+  let started = 0;
+  const { ms, wal, value: result } = await withWal(sql, () => {
+    started = performance.now();
+    return runCollect({
+      source: fleetSource(source, fleet),
+      // Raw pages off: mapped rows have no vendor payload (B2 keeps them, as a real collector does).
+      env: { BENCH_FLEET: '1', WAREHOUSE_TIMEZONE: 'UTC', WAREHOUSE_RAW_PAGES: 'off' },
+      databaseUrl: url,
+      date: day,
+      // The shrink gate compares against the previous day; a bench day has none worth protecting.
+      acceptShrink: true,
+      hooks: { afterStaged: mark, insidePublish: mark },
+    });
+  });
+  if (result.exitCode !== 0) {
+    throw new Error(`publishing ${source} ${day} failed: ${result.status} ${result.error?.message ?? ''}`);
+  }
+  const [staged = started, devices = started] = marks;
+  return { ms, wal, stageMs: staged - started, deviceDaysMs: devices - staged, restMs: started + ms - devices, result };
+}
+
+/**
+ * The work runCollect does after every publish, outside its transaction (fresh statistics for the
+ * day's partitions, the cross-vendor exceptions refresh), repeated alone right after a run so the
+ * publish proper can be told apart from it. Same statements, same data: the same cost.
+ */
+export async function afterPublishCost(sql: Sql, day: string): Promise<{ ms: number; wal: number }> {
+  const suffix = day.replaceAll('-', '');
+  return withWal(sql, async () => {
+    await sql.unsafe(`analyze core.device_days_${suffix}; analyze core.patch_status_${suffix}`);
+    await refreshExceptions(sql);
+  });
+}

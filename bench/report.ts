@@ -1,0 +1,150 @@
+/** The one table: each figure, its physical limit measured in the same run, the ratio and the target. */
+import { renderTable } from '../bin/table.js';
+import type { RunResult } from '../collectors/shared/runner.js';
+import type { PublishRun } from './b1-publish.js';
+import type { SimulatorRun } from './b2-simulator.js';
+import { SIM_PAGE_SIZE } from './b2-simulator.js';
+import type { RetentionRun } from './b4-retention.js';
+import type { BillingRun } from './b5-billing.js';
+import type { DailyRollupRun } from './b5-rollup.js';
+import { fmt, verdict, type Figure } from './measure.js';
+import type { RawCopy } from './raw-copy.js';
+import { perRow, projectStorage, type DayStorage } from './storage.js';
+
+export interface BenchResults {
+  devices: number;
+  where: string;
+  server: string;
+  loadStart: number;
+  loadEnd: number;
+  elapsedMs: number;
+  firstDay: PublishRun;
+  publish: PublishRun;
+  afterPublish: { ms: number; wal: number };
+  copy: RawCopy;
+  copies: RawCopy[];
+  rerun: PublishRun;
+  others: PublishRun[];
+  daily: DailyRollupRun;
+  storage: DayStorage;
+  fetchOnly: SimulatorRun;
+  collect: SimulatorRun;
+  simRerun: SimulatorRun | null;
+  simRerunNoRaw: SimulatorRun | null;
+  retention: RetentionRun;
+  billing: BillingRun;
+}
+
+const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
+
+function b1(r: BenchResults): Figure[] {
+  const { publish: p, copy: c, afterPublish: a } = r;
+  const rows = p.result.rows.devices + p.result.rows.patchStatus;
+  const proper = p.ms - a.ms;
+  return [
+    { id: 'B1', figure: `publish 1 source-day: ${fmt.int(p.result.rows.devices)} devices + ${fmt.int(p.result.rows.patchStatus)} patch rows`, measured: `${fmt.ms(proper)} (${fmt.rate(rows, proper)})`,
+      limit: `raw COPY ${fmt.ms(c.ms)} (${fmt.rate(c.rows, c.ms)})`, ratio: `publish / raw COPY = ${fmt.ratio(proper, c.ms)}`, target: '<= 2x', met: proper <= 2 * c.ms },
+    { id: 'B1', figure: '(whole run, incl. after-publish work)', measured: fmt.ms(p.ms), limit: `raw COPY ${fmt.ms(c.ms)}`, ratio: fmt.ratio(p.ms, c.ms), target: '', met: null },
+    { id: 'B1', figure: 'phases: stage | gate+devices | patch+commit+after', measured: `${fmt.ms(p.stageMs)} | ${fmt.ms(p.deviceDaysMs)} | ${fmt.ms(p.restMs)}`,
+      limit: `COPY devices ${fmt.ms(c.perTableMs[0] ?? 0)} + patch ${fmt.ms(c.perTableMs[1] ?? 0)}`, ratio: '', target: '', met: null },
+    { id: 'B1', figure: 'after-publish: analyze + exceptions refresh', measured: `${fmt.ms(a.ms)}, WAL ${fmt.bytes(a.wal)}`, limit: '', ratio: '', target: '', met: null },
+    { id: 'B1', figure: '(first day: every device and site new)', measured: fmt.ms(r.firstDay.ms), limit: `raw COPY ${fmt.ms(c.ms)}`, ratio: fmt.ratio(r.firstDay.ms, c.ms), target: '', met: null },
+    { id: 'B1', figure: '(threatlocker, pmp: first publish, same day)', measured: r.others.map((o) => fmt.ms(o.ms)).join(', '), limit: `raw COPY ${fmt.ms(c.ms)}`,
+      ratio: r.others.map((o) => fmt.ratio(o.ms, c.ms)).join(', '), target: '', met: null },
+    { id: 'B1', figure: 'publish WAL (whole run)', measured: fmt.bytes(p.wal), limit: `raw COPY ${fmt.bytes(c.wal)}`, ratio: fmt.ratio(p.wal, c.wal), target: '', met: null },
+  ];
+}
+
+function requestLine(run: SimulatorRun): string {
+  return [...run.requestsByPath].map(([path, n]) => `${path.replace('/v2/', '').replace('queries/', 'q/')} ${n}`).join(', ');
+}
+
+function b2(r: BenchResults): Figure[] {
+  const result = r.collect.child.outcome as RunResult;
+  const expectedDevicePages = Math.ceil(r.devices / SIM_PAGE_SIZE) + 1;
+  const devicePages = r.collect.requestsByPath.get('/v2/devices-detailed') ?? 0;
+  const rows = result.rows.devices + result.rows.patchStatus;
+  const fetchMs = r.fetchOnly.child.ms;
+  return [
+    { id: 'B2', figure: `HTTP simulator end to end: ${fmt.int(result.rows.devices)} devices`, measured: `${fmt.ms(r.collect.child.ms)}, ${fmt.rate(result.rows.devices, r.collect.child.ms)}`,
+      limit: `fetch device pages only ${fmt.ms(fetchMs)}`, ratio: fmt.ratio(r.collect.child.ms, fetchMs), target: '', met: null },
+    { id: 'B2', figure: `requests, pageSize ${SIM_PAGE_SIZE} (per endpoint below)`, measured: `${fmt.int(r.collect.requests)}, of which devices ${devicePages}`,
+      limit: `ceil(N/pageSize) = ${fmt.int(Math.ceil(r.devices / SIM_PAGE_SIZE))}`, ratio: '', target: 'ceil(N/pageSize) + c', met: devicePages === expectedDevicePages },
+    { id: 'B2', figure: 'collector peak RSS (own process)', measured: `${mb(r.collect.child.maxRss)} (${mb(r.collect.child.startRss)} at start)`,
+      limit: `fetch-only child ${mb(r.fetchOnly.child.maxRss)}`, ratio: '', target: '< 512 MB', met: r.collect.child.maxRss < 512 * 1024 * 1024 },
+    { id: 'B2', figure: `rows/s, devices + ${fmt.int(result.rows.patchStatus)} patch rows`, measured: fmt.rate(rows, r.collect.child.ms), limit: `raw COPY ${fmt.rate(r.copy.rows, r.copy.ms)}`,
+      ratio: fmt.ratio(r.copy.rows / r.copy.ms, rows / r.collect.child.ms), target: '', met: null },
+  ];
+}
+
+function b3(r: BenchResults): Figure[] {
+  const { rerun: p, copy: c } = r;
+  const figures: Figure[] = [
+    { id: 'B3', figure: 're-run, identical rows: rows rewritten', measured: fmt.int(p.result.rows.changed), limit: '0', ratio: '', target: '0', met: p.result.rows.changed === 0 },
+    { id: 'B3', figure: 're-run: WAL per device row (whole run)', measured: `${fmt.int(p.wal / p.result.rows.devices)} B (${fmt.bytes(p.wal)})`,
+      limit: `raw COPY ${fmt.int(c.wal / (c.rows / 2))} B`, ratio: fmt.ratio(p.wal, c.wal), target: '< 100 B', met: p.wal / p.result.rows.devices < 100 },
+    { id: 'B3', figure: '(without the after-publish work)', measured: `${fmt.int(Math.max(0, p.wal - r.afterPublish.wal) / p.result.rows.devices)} B`,
+      limit: '', ratio: '', target: '< 100 B', met: null },
+    { id: 'B3', figure: 're-run: time (without after-publish)', measured: fmt.ms(p.ms - r.afterPublish.ms), limit: `raw COPY ${fmt.ms(c.ms)}`,
+      ratio: fmt.ratio(p.ms - r.afterPublish.ms, c.ms), target: '', met: null },
+  ];
+  for (const [label, run] of [['raw pages kept', r.simRerun], ['raw pages off', r.simRerunNoRaw]] as const) {
+    if (!run) continue;
+    const result = run.child.outcome as RunResult;
+    figures.push({ id: 'B3', figure: `simulator re-run, ${label}: rewritten | WAL/device | time`,
+      measured: `${fmt.int(result.rows.changed)} | ${fmt.int(run.wal / result.rows.devices)} B | ${fmt.ms(run.child.ms)}`,
+      limit: label === 'raw pages kept' ? `raw pages ~${fmt.int((r.storage.rawPagesPerRun ?? 0) / result.rows.devices)} B/device` : '',
+      ratio: '', target: '', met: null });
+  }
+  return figures;
+}
+
+function b4b5(r: BenchResults): Figure[] {
+  const { retention: t, daily: d, billing: b } = r;
+  return [
+    { id: 'B4', figure: `retention: drop 1 day, ${fmt.int(t.rows)} device rows`, measured: `${fmt.ms(t.ms)}, WAL ${fmt.bytes(t.wal)}`,
+      limit: `DROP TABLE x${t.floorTables.length}, unattached ${fmt.ms(t.floorMs)}`, ratio: fmt.ratio(t.ms, t.floorMs), target: '< 1 s', met: t.ms < 1000 },
+    { id: 'B4', figure: `(month-end materialised first: ${fmt.int(t.monthEndRows)} rows)`, measured: fmt.ms(t.monthEndMs), limit: '', ratio: '', target: '', met: null },
+    { id: 'B5', figure: `daily rollup of ${fmt.int(d.deviceDays)} device days`, measured: fmt.ms(d.ms),
+      limit: `bare count scan ${fmt.ms(d.floorMs)}`, ratio: fmt.ratio(d.ms, d.floorMs), target: '< 1 s', met: d.ms < 1000 },
+    { id: 'B5', figure: `bi.billing_monthly, ${b.months} months, ${fmt.int(b.resultRows)} rows`,
+      measured: `p95 ${fmt.ms(b.p95)} (n=${b.samples})`, limit: `same rows from a table ${fmt.ms(b.floorP95)}`, ratio: fmt.ratio(b.p95, b.floorP95), target: 'p95 < 100 ms', met: b.p95 < 100 },
+    { id: 'B5', figure: `bi.billing_monthly, one month, ${fmt.int(b.monthRows)} rows`, measured: `p95 ${fmt.ms(b.monthP95)}`,
+      limit: `same rows from a table ${fmt.ms(b.monthFloorP95)}`, ratio: fmt.ratio(b.monthP95, b.monthFloorP95), target: 'p95 < 100 ms', met: b.monthP95 < 100 },
+    { id: 'B5', figure: '(same view over site-level month-end counts)', measured: b.fromCountsP95 === null ? 'answers differ' : `p95 ${fmt.ms(b.fromCountsP95)}`,
+      limit: `same rows from a table ${fmt.ms(b.floorP95)}`, ratio: b.fromCountsP95 === null ? '' : fmt.ratio(b.fromCountsP95, b.floorP95), target: '', met: null },
+    { id: 'B5', figure: '(one month, over site-level counts)', measured: `p95 ${fmt.ms(b.monthFromCountsP95)}`,
+      limit: `same rows from a table ${fmt.ms(b.monthFloorP95)}`, ratio: fmt.ratio(b.monthFromCountsP95, b.monthFloorP95), target: '', met: null },
+  ];
+}
+
+function storage(r: BenchResults): Figure[] {
+  const s = r.storage;
+  const project = projectStorage(s, r.billing.perRowBytes, r.devices, 3);
+  const split = (p: DayStorage['deviceDays']): string => `${fmt.int(p.heap / p.rows)} B heap + ${fmt.int(p.indexes / p.rows)} B indexes`;
+  return [
+    { id: 'S', figure: 'storage per device-day: device_days', measured: `${fmt.int(perRow(s.deviceDays))} B`, limit: split(s.deviceDays), ratio: '', target: '', met: null },
+    { id: 'S', figure: 'storage per device-day: patch_status', measured: `${fmt.int(perRow(s.patchStatus))} B`, limit: split(s.patchStatus), ratio: '', target: '', met: null },
+    { id: 'S', figure: 'storage per month-end device row', measured: `${fmt.int(r.billing.perRowBytes)} B`, limit: '', ratio: '', target: '', met: null },
+    { id: 'S', figure: `65 dailies + 24 month-ends, 3 x ${fmt.int(r.devices)}`, measured: fmt.bytes(project.dailies + project.monthEnds),
+      limit: `${fmt.bytes(project.dailies)} + ${fmt.bytes(project.monthEnds)}; raw pages +${fmt.bytes(project.raw)}`, ratio: '', target: '', met: null },
+  ];
+}
+
+export function printReport(r: BenchResults): void {
+  const figures = [...b1(r), ...b2(r), ...b3(r), ...b4b5(r), ...storage(r)];
+  const rows = figures.map((f) => ({ '#': f.id, figure: f.figure, measured: f.measured, 'physical limit (same run)': f.limit, ratio: f.ratio, target: f.target, result: verdict(f.met) }));
+  process.stdout.write(`\nwarehouse bench: ${fmt.int(r.devices)} devices per source, PostgreSQL ${r.server}, ${r.where}
+load average ${r.loadStart.toFixed(1)} at start, ${r.loadEnd.toFixed(1)} at end; ${fmt.ms(r.elapsedMs)} in all
+\n${renderTable(rows)}
+requests per endpoint: ${requestLine(r.collect)}; devices-detailed is ceil(${fmt.int(r.devices)}/${SIM_PAGE_SIZE}) + 1 (the empty page that ends a list)
+B1 raw COPY runs ${r.copies.map((c) => fmt.ms(c.ms)).join(' and ')} (the faster is the limit);
+B2 phases: fetch+stage ${phases(r.collect)}; CPU over ${fmt.ms(r.collect.child.ms)} wall: collector ${fmt.ms(r.collect.child.cpuMs)}, simulator ${fmt.ms(r.collect.simulatorCpuMs)} (the rest is PostgreSQL and waiting); month-end generation for B5 ${fmt.ms(r.billing.generateMs)} (${fmt.int(r.billing.monthEndRows)} rows).
+`);
+}
+
+/** fetch+stage | gate+device days | patch, commit and after-publish work, from the child's marks. */
+function phases(run: SimulatorRun): string {
+  const [staged = 0, devices = 0] = (run.child.outcome as { marks?: number[] }).marks ?? [];
+  return `${fmt.ms(staged)} | gate+device days ${fmt.ms(devices - staged)} | patch+commit+after-publish ${fmt.ms(run.child.ms - devices)}`;
+}
