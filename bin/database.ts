@@ -6,6 +6,7 @@
 import postgres from 'postgres';
 import { checkHomeUsable, type WarehouseConfig } from '../warehouse/config.js';
 import { keepRunningRequested, startEmbedded, stopEmbedded } from '../warehouse/embedded.js';
+import { asDatabaseError, openDatabase, type Sql } from '../warehouse/db.js';
 
 export async function withDatabase<T>(config: WarehouseConfig, work: (url: string) => Promise<T>): Promise<T> {
   if (config.databaseUrl) return work(config.databaseUrl);
@@ -30,5 +31,17 @@ async function otherClients(adminUrl: string): Promise<boolean> {
     return false;
   } finally {
     await sql.end();
+  }
+}
+
+/** A postgres.js client named for the job, closed afterwards; connection failures become exit 8. */
+export async function withSql<T>(url: string, applicationName: string, work: (sql: Sql) => Promise<T>): Promise<T> {
+  const { sql, close } = openDatabase(url, { applicationName, max: 3 });
+  try {
+    return await work(sql);
+  } catch (error) {
+    throw asDatabaseError(error);
+  } finally {
+    await close();
   }
 }

@@ -1,10 +1,10 @@
 /** `warehouse exceptions list | ack | refresh`: cross-vendor findings and their acknowledgement. */
 import { loadWarehouseConfig } from '../../warehouse/config.js';
-import { asDatabaseError, openDatabase, type Sql } from '../../warehouse/db.js';
+import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { acknowledgeException, refreshExceptions } from '../../warehouse/matching/exceptions.js';
 import { parse, str } from '../args.js';
-import { withDatabase } from '../database.js';
+import { withDatabase, withSql } from '../database.js';
 import { renderTable } from '../table.js';
 import type { Verb } from '../verbs.js';
 
@@ -37,14 +37,14 @@ opens nor resolves findings about it.`,
       if (args.length !== 1 || !Number.isInteger(id) || id <= 0) throw new UsageError('exceptions ack needs one exception id', `${USAGE}\n  e.g. warehouse exceptions ack 42 --note "loan laptop, agent removal booked"`);
       const note = str(values.note);
       if (note === undefined) throw new UsageError('exceptions ack needs --note', 'Say why the finding is accepted, e.g. --note "spare in the cupboard; TL agent removal booked".');
-      return withDatabase(config, (url) => withSql(url, async (sql) => {
+      return withDatabase(config, (url) => withSql(url, 'warehouse:exceptions', async (sql) => {
         const done = await acknowledgeException(sql, id, note);
         process.stdout.write(`exception ${done.exceptionId} (${done.kind}, ${done.subjectName ?? '-'} at ${done.site}) acknowledged\n`);
         return EXIT.ok;
       }));
     }
     if (action === 'refresh') {
-      return withDatabase(config, (url) => withSql(url, async (sql) => {
+      return withDatabase(config, (url) => withSql(url, 'warehouse:exceptions', async (sql) => {
         const r = await refreshExceptions(sql);
         process.stdout.write(r.asOf === null ? 'nothing published yet\n'
           : `as of ${r.asOf}: ${r.opened} opened, ${r.reopened} reopened, ${r.resolved} resolved; ${r.open} open, ${r.acknowledged} acknowledged\n`);
@@ -54,20 +54,9 @@ opens nor resolves findings about it.`,
     if (action !== 'list') throw new UsageError(action ? `unknown exceptions action "${action}"` : 'no exceptions action given', USAGE);
     const status = str(values.status) ?? 'current';
     if (status !== 'current' && !STATUSES.includes(status)) throw new UsageError(`--status ${status} is not one of ${STATUSES.join(', ')}`, USAGE);
-    return withDatabase(config, (url) => withSql(url, (sql) => listExceptions(sql, status, str(values.site), str(values.kind))));
+    return withDatabase(config, (url) => withSql(url, 'warehouse:exceptions', (sql) => listExceptions(sql, status, str(values.site), str(values.kind))));
   },
 };
-
-async function withSql<T>(url: string, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const { sql, close } = openDatabase(url, { applicationName: 'warehouse:exceptions', max: 2 });
-  try {
-    return await work(sql);
-  } catch (error) {
-    throw asDatabaseError(error);
-  } finally {
-    await close();
-  }
-}
 
 async function listExceptions(sql: Sql, status: string, site: string | undefined, kind: string | undefined): Promise<number> {
   const statuses = status === 'current' ? ['open', 'acknowledged'] : status === 'all' ? ['open', 'acknowledged', 'resolved'] : [status];

@@ -3,27 +3,19 @@ import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
 import { daysOf, pendingDays, rollupDays } from '../../rollups/run.js';
 import { loadWarehouseConfig } from '../../warehouse/config.js';
-import { asDatabaseError, openDatabase, type Sql } from '../../warehouse/db.js';
+import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
 import { parseDay, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
-import { withDatabase } from '../database.js';
+import { withDatabase, withSql } from '../database.js';
 import type { Verb } from '../verbs.js';
 
-async function withSql<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string): Promise<T> {
+/** A database session for the job, with today's date in the MSP's time zone (or --today). */
+async function withJob<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string): Promise<T> {
   const config = loadWarehouseConfig(process.env);
   const today = todayFlag ? parseDay(todayFlag, '--today') : todayIn(config.timeZone);
-  return withDatabase(config, async (url) => {
-    const { sql, close } = openDatabase(url, { applicationName: job, max: 2 });
-    try {
-      return await work(sql, today);
-    } catch (error) {
-      throw asDatabaseError(error);
-    } finally {
-      await close();
-    }
-  });
+  return withDatabase(config, (url) => withSql(url, job, (sql) => work(sql, today)));
 }
 
 export const rollupCommand: Verb = {
@@ -43,7 +35,7 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     if (date && (from || to)) throw new UsageError('rollup: use --date or --from/--to, not both', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
     if (Boolean(from) !== Boolean(to)) throw new UsageError('rollup: --from and --to go together', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
     const log = createLogger();
-    const result = await withSql('rollup:daily', async (sql, today) => {
+    const result = await withJob('rollup:daily', async (sql, today) => {
       const days = date ? [parseDay(date)] : from && to ? daysOf(parseDay(from, '--from'), parseDay(to, '--to')) : await pendingDays(sql);
       if (from && to && days.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
       return rollupDays(sql, days, { today, force: values.force === true });
@@ -74,7 +66,7 @@ WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it 
     const { values } = parse('retention', argv, { 'dry-run': { type: 'boolean' }, today: { type: 'string' } });
     const config = loadWarehouseConfig(process.env);
     const policy = loadRetentionPolicy(config.reader);
-    const outcome = await withSql('retention', async (sql, today) => {
+    const outcome = await withJob('retention', async (sql, today) => {
       const plan = await planRetention(sql, today, policy);
       if (values['dry-run']) return { plan, dropped: [] as string[], busy: [] as string[] };
       return applyRetention(sql, plan, policy);
@@ -104,7 +96,7 @@ refused (exit 4) and rollups leave it as invoiced, unless forced with --force (w
     if (positionals[0] !== 'close' || !positionals[1]) throw new UsageError('billing: expected `billing close <YYYY-MM>`', 'e.g. `warehouse billing close 2026-10`.');
     const month = positionals[1];
     const note = str(values.note);
-    const result = await withSql('billing:close', (sql, today) =>
+    const result = await withJob('billing:close', (sql, today) =>
       closeBillingMonth(sql, month, { today, closedBy: `${userInfo().username}@${hostname()}`, ...(note ? { note } : {}) }), str(values.today));
     process.stdout.write(result.alreadyClosed ? `${month} was already closed\n` : `${month} closed; month-end day(s): ${result.monthEndDays.join(', ')}\n`);
     return EXIT.ok;

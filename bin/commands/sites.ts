@@ -1,13 +1,13 @@
 /** `warehouse sites list | unmapped | map`: canonical sites and the vendor organisations mapped to them. */
 import { loadWarehouseConfig } from '../../warehouse/config.js';
-import { asDatabaseError, openDatabase, type Sql } from '../../warehouse/db.js';
+import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { mapAliasManually } from '../../warehouse/sites/manage.js';
 import { loadSiteMap } from '../../warehouse/sites/site-map.js';
 import { daysOf, rollupDays } from '../../rollups/run.js';
 import { todayIn } from '../../warehouse/time.js';
 import { parse } from '../args.js';
-import { withDatabase } from '../database.js';
+import { withDatabase, withSql } from '../database.js';
 import { renderTable } from '../table.js';
 import type { Verb } from '../verbs.js';
 
@@ -36,7 +36,7 @@ per line: source[/instance],external id,site name. It is read at every run; its 
     if (action === 'map' && args.length !== 3) throw new UsageError('sites map needs <source> <external-id> <site>', `${USAGE}\n  e.g. warehouse sites map threatlocker 4f1c2a9e-... "Harbour Dental"`);
     if (action !== 'list' && action !== 'unmapped' && action !== 'map') throw new UsageError(action ? `unknown sites action "${action}"` : 'no sites action given', USAGE);
     if (action !== 'map' && (args.length > 0 || values.create)) throw new UsageError(`sites ${action} takes no arguments`, USAGE);
-    return withDatabase(config, (url) => withSql(url, async (sql) => {
+    return withDatabase(config, (url) => withSql(url, 'warehouse:sites', async (sql) => {
       if (action === 'list') return listSites(sql);
       if (action === 'unmapped') return listUnmapped(sql);
       const [source, externalId, site] = args as [string, string, string];
@@ -58,17 +58,6 @@ per line: source[/instance],external id,site name. It is read at every run; its 
     }));
   },
 };
-
-async function withSql<T>(url: string, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const { sql, close } = openDatabase(url, { applicationName: 'warehouse:sites', max: 3 });
-  try {
-    return await work(sql);
-  } catch (error) {
-    throw asDatabaseError(error);
-  } finally {
-    await close();
-  }
-}
 
 async function listSites(sql: Sql): Promise<number> {
   const rows = await sql<Array<Record<string, unknown>>>`
