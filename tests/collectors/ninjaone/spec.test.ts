@@ -7,7 +7,7 @@
  * Where the spec is silent the reference is the authority, and these tests say so: the spec has no
  * error body schema, no token endpoint and no `/api/v2` prefix.
  */
-import { readFileSync } from 'node:fs';
+import { readSpec } from '../../helpers/specs.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,8 +16,7 @@ import { simulator } from './helpers.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
-const SPEC_URL = new URL('../../../../shared/reference/specs/ninjaone-openapi.json', import.meta.url);
-const spec = JSON.parse(readFileSync(SPEC_URL, 'utf8')) as Record<string, unknown>;
+const spec = readSpec('ninjaone-openapi.json') as Record<string, unknown>;
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);
 ajv.addSchema(spec, 'ninjaone');

@@ -4,7 +4,7 @@
  * the predecessor system, must end on an empty page and still be complete. The bodies sent must
  * validate against the Swagger's ComputerParameterDto.
  */
-import { readFileSync } from 'node:fs';
+import { readSpec } from '../../helpers/specs.js';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ const CHILDREN = '/portalapi/organization/organizationgetchildorganizationsbypar
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
 function computerParameterValidator() {
-  const spec = JSON.parse(readFileSync('/work/shared/reference/specs/threatlocker-openapi.json', 'utf8')) as { components: { schemas: Record<string, unknown> } };
+  const spec = readSpec('threatlocker-openapi.json') as { components: { schemas: Record<string, unknown> } };
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   return ajv.compile(spec.components.schemas['ComputerParameterDto'] as object);
