@@ -71,9 +71,9 @@ export class PatchFixtures {
     if (runId === undefined) throw new Error(`publish ${d.instanceId}/${d.day} first`);
     const aliasId = await this.alias(d.instanceId, d.siteId);
     const [device] = await this.sql<{ id: number }[]>`
-      insert into core.devices (source_instance_id, vendor_id, first_seen_on, last_seen_on)
-      values (${d.instanceId}, ${d.vendorId}, ${d.day}, ${d.day})
-      on conflict (source_instance_id, vendor_id) do update set last_seen_on = greatest(core.devices.last_seen_on, excluded.last_seen_on)
+      insert into core.devices (source_instance_id, vendor_id, first_seen_on)
+      values (${d.instanceId}, ${d.vendorId}, ${d.day})
+      on conflict (source_instance_id, vendor_id) do update set first_seen_on = least(core.devices.first_seen_on, excluded.first_seen_on)
       returning device_id as id`;
     await this.sql`
       insert into core.device_days (site_id, snapshot_day, device_id, source_instance_id, alias_id, run_id, vendor_id,

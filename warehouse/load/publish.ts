@@ -55,55 +55,47 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       tx, sourceInstanceId: p.inst, snapshotDay: p.day, aliases: input.aliases, createsSites: input.createsSites,
       ...(input.siteMap ? { siteMap: input.siteMap } : {}),
     });
+    // New devices get an identity; known ones are not touched (no row lock, no WAL). first_seen_on
+    // moves back only when an earlier day is backfilled.
     await tx.unsafe(`
-      insert into core.devices (source_instance_id, vendor_id, first_seen_on, last_seen_on)
-      select $1, vendor_id, $2::date, $2::date from ${staging.devices}
-      on conflict (source_instance_id, vendor_id) do update set
-        first_seen_on = least(core.devices.first_seen_on, excluded.first_seen_on),
-        last_seen_on = greatest(core.devices.last_seen_on, excluded.last_seen_on)
-      where core.devices.last_seen_on < excluded.last_seen_on or core.devices.first_seen_on > excluded.first_seen_on`, [p.inst, p.day]);
-    // Resolve each staged device once: identity, site (the unmapped site when its alias is unmapped), spare rule.
+      insert into core.devices (source_instance_id, vendor_id, first_seen_on)
+      select $1, s.vendor_id, $2::date from ${staging.devices} s
+      where not exists (select 1 from core.devices d where d.source_instance_id = $1 and d.vendor_id = s.vendor_id)
+      on conflict (source_instance_id, vendor_id) do nothing`, [p.inst, p.day]);
+    await tx.unsafe(`
+      update core.devices d set first_seen_on = $2::date from ${staging.devices} s
+      where d.source_instance_id = $1 and d.vendor_id = s.vendor_id and d.first_seen_on > $2::date`, [p.inst, p.day]);
+    // Resolve each staged device once, into a narrow table: identity, site (the unmapped site when
+    // its alias is unmapped), alias and spare rule. The wide columns stay in staging.
+    const spare = await spareRuleCase(tx, input.source, 2);
     await tx.unsafe(`
       create temp table run_devices on commit drop as
-      select s.*, d.device_id, sa.alias_id,
+      select s.vendor_id, d.device_id, sa.alias_id,
         coalesce(sa.site_id, (select site_id from core.sites where is_unmapped)) as site_id,
-        rule.rule_id as spare_rule_id
+        ${spare.expression} as spare_rule_id
       from ${staging.devices} s
       join core.devices d on d.source_instance_id = $1 and d.vendor_id = s.vendor_id
-      join core.site_aliases sa on sa.source_instance_id = $1 and sa.parent_external_id is null and sa.external_id = s.org_external_id
-      left join lateral (
-        select r.rule_id from core.spare_rules r
-        where r.enabled and (r.source is null or r.source = $2)
-          and case r.field
-            when 'display_name' then coalesce(s.display_name, s.hostname) ilike r.pattern
-            when 'location' then s.location_name ilike r.pattern
-            when 'vendor_class' then s.vendor_class ilike r.pattern
-            else false end
-        order by r.priority limit 1
-      ) rule on true`, [p.inst, input.source]);
-    const devicesRemoved = await deleteStale(tx, 'core.device_days', p);
-    const devicesChanged = await tx.unsafe(`
-      insert into core.device_days (site_id, snapshot_day, device_id, source_instance_id, ${DEVICE_DAY_COLUMNS.join(', ')})
-      select site_id, $1::date, device_id, $2, alias_id, $3, vendor_id, location_name, display_name, hostname, fqdn,
-        serial_number, coalesce(mac_addresses, '{}'), coalesce(ip_addresses, '{}'), os_name, os_build, vendor_class,
-        device_class, spare_rule_id is not null, spare_rule_id, online, last_contact_at, last_user, agent_version,
-        coalesce(extras, '{}'::jsonb)
-      from run_devices
-      ${onConflict('core.device_days', DEVICE_DAY_COLUMNS, DEVICE_COMPARED)}`, [p.day, p.inst, p.run]).then((r) => r.count);
-    await input.afterDeviceDays?.();
-    const patchRemoved = await deleteStale(tx, 'core.patch_status', p, staging.patch);
-    const patchChanged = await tx.unsafe(`
-      insert into core.patch_status (site_id, snapshot_day, device_id, source_instance_id, ${PATCH_COLUMNS.join(', ')})
-      select rd.site_id, $1::date, rd.device_id, $2, $3, ${PATCH_COMPARED.map((c) => `ps.${c}`).join(', ')}
-      from ${staging.patch} ps join run_devices rd on rd.vendor_id = ps.vendor_id
-      ${onConflict('core.patch_status', PATCH_COLUMNS, PATCH_COMPARED)}`, [p.day, p.inst, p.run]).then((r) => r.count);
+      join core.site_aliases sa on sa.source_instance_id = $1 and sa.parent_external_id is null and sa.external_id = s.org_external_id`,
+    [p.inst, ...spare.params]);
+    // A source-day published for the first time (the nightly case) is a plain insert; a re-run
+    // replaces the slice, writing only rows that changed.
+    const republished = (await tx`
+      select 1 from ops.source_days where source_instance_id = ${p.inst} and snapshot_day = ${p.day}`).length > 0;
+    const devices = await writeSlice(tx, p, republished, DEVICE_SLICE, `
+      select rd.site_id, $1::date as snapshot_day, rd.device_id, $2::int as source_instance_id, rd.alias_id, $3::bigint as run_id,
+        s.vendor_id, s.location_name, s.display_name, s.hostname, s.fqdn, s.serial_number,
+        coalesce(s.mac_addresses, '{}') as mac_addresses, coalesce(s.ip_addresses, '{}') as ip_addresses, s.os_name, s.os_build,
+        s.vendor_class, s.device_class, rd.spare_rule_id is not null as is_spare, rd.spare_rule_id, s.online, s.last_contact_at,
+        s.last_user, s.agent_version, coalesce(s.extras, '{}'::jsonb) as extras
+      from ${staging.devices} s join run_devices rd on rd.vendor_id = s.vendor_id`, input.afterDeviceDays);
+    const patch = await writeSlice(tx, p, republished, PATCH_SLICE, `
+      select rd.site_id, $1::date as snapshot_day, rd.device_id, $2::int as source_instance_id, $3::bigint as run_id,
+        ${PATCH_COMPARED.map((c) => `ps.${c}`).join(', ')}
+      from ${staging.patch} ps join run_devices rd on rd.vendor_id = ps.vendor_id`);
     if (input.summary) await publishSummary(tx, p, input.summary);
-    const [counts] = await tx<{ devices: number; patch: number }[]>`
-      select (select count(*)::int from run_devices) as devices,
-             (select count(*)::int from core.patch_status where snapshot_day = ${p.day} and source_instance_id = ${p.inst}) as patch`;
     await tx`
       insert into ops.source_days (source_instance_id, snapshot_day, run_id, device_count, patch_status_count, is_complete)
-      values (${p.inst}, ${p.day}, ${p.run}, ${counts?.devices ?? 0}, ${counts?.patch ?? 0}, ${input.complete})
+      values (${p.inst}, ${p.day}, ${p.run}, ${devices.rows}, ${patch.rows}, ${input.complete})
       on conflict (source_instance_id, snapshot_day) do update set
         run_id = excluded.run_id, published_at = now(), device_count = excluded.device_count,
         patch_status_count = excluded.patch_status_count, is_complete = excluded.is_complete`;
@@ -111,29 +103,79 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       await tx`insert into ops.forced_changes (month, run_id, action, reason)
         values (date_trunc('month', ${p.day}::date)::date, ${p.run}, ${'collect ' + input.source}, 'published into a closed month with --force')`;
     }
-    const result = { devicesChanged, devicesRemoved, patchChanged, patchRemoved };
+    const result = { devicesChanged: devices.changed, devicesRemoved: devices.removed, patchChanged: patch.changed, patchRemoved: patch.removed };
     await input.finish(tx, result);
     return result;
   });
 }
 
-function onConflict(table: string, columns: string[], compared: string[]): string {
-  const short = table.split('.')[1] as string;
-  return `on conflict (site_id, snapshot_day, device_id) do update set
-    ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}
-    where (${compared.map((c) => `${short}.${c}`).join(', ')}) is distinct from (${compared.map((c) => `excluded.${c}`).join(', ')})`;
+const SPARE_FIELDS: Record<string, string> = {
+  display_name: 'coalesce(s.display_name, s.hostname)',
+  location: 's.location_name',
+  vendor_class: 's.vendor_class',
+};
+
+/**
+ * The source's enabled spare rules as one CASE expression over the staged row (s), in priority
+ * order, the first match deciding: evaluated inline, where a lateral subquery per device would
+ * re-read and sort the rules for every row. Patterns are bound parameters from $first on.
+ */
+async function spareRuleCase(tx: TransactionSql, source: string, first: number): Promise<{ expression: string; params: string[] }> {
+  const rules = await tx<{ rule_id: string; field: string; pattern: string }[]>`
+    select rule_id, field, pattern from core.spare_rules
+    where enabled and (source is null or source = ${source}) and field in ${tx(Object.keys(SPARE_FIELDS))}
+    order by priority, rule_id`;
+  if (rules.length === 0) return { expression: 'null::text', params: [] };
+  const params: string[] = [];
+  const branches = rules.map((rule) => {
+    params.push(rule.pattern, rule.rule_id);
+    const n = first + params.length - 2;
+    return `when ${SPARE_FIELDS[rule.field]} ilike $${n}::text then $${n + 1}::text`;
+  });
+  return { expression: `case ${branches.join(' ')} end`, params };
 }
 
-/** Rows of this source-day that the new snapshot no longer has (or has under another site). */
-async function deleteStale(tx: TransactionSql, table: string, p: { inst: number; day: string }, patchStaging?: string): Promise<number> {
-  const keep = patchStaging
-    ? `select rd.device_id, rd.site_id from run_devices rd join ${patchStaging} ps on ps.vendor_id = rd.vendor_id`
-    : 'select device_id, site_id from run_devices';
-  const result = await tx.unsafe(`
+interface Slice { table: string; columns: string[]; compared: string[] }
+
+const DEVICE_SLICE: Slice = { table: 'core.device_days', columns: DEVICE_DAY_COLUMNS, compared: DEVICE_COMPARED };
+const PATCH_SLICE: Slice = { table: 'core.patch_status', columns: PATCH_COLUMNS, compared: PATCH_COMPARED };
+const KEY = ['site_id', 'snapshot_day', 'device_id', 'source_instance_id'];
+
+/**
+ * Write one table's slice of the source-day from \`rows\` (a select yielding KEY + columns, with $1
+ * day, $2 source instance, $3 run). First publish: one insert. Re-run: delete the rows the snapshot
+ * no longer has (or has under another site), update the rows that differ, insert the new ones.
+ * Unchanged rows are not touched at all: no new version, no row lock, no WAL (ON CONFLICT DO
+ * UPDATE would lock every conflicting row even when its WHERE skips the update).
+ */
+async function writeSlice(
+  tx: TransactionSql, p: { inst: number; day: string; run: number }, republished: boolean, slice: Slice, rows: string,
+  afterWrite?: () => Promise<void>,
+): Promise<{ rows: number; changed: number; removed: number }> {
+  const { table, columns, compared } = slice;
+  const all = [...KEY, ...columns];
+  const params = [p.day, p.inst, p.run];
+  if (!republished) {
+    const inserted = await tx.unsafe(`insert into ${table} (${all.join(', ')}) select ${all.join(', ')} from (${rows}) r`, params);
+    await afterWrite?.();
+    return { rows: inserted.count, changed: inserted.count, removed: 0 };
+  }
+  const staged = await tx.unsafe(`create temp table run_slice on commit drop as ${rows}`, params);
+  const removed = await tx.unsafe(`
     delete from ${table} t
     where t.snapshot_day = $1::date and t.source_instance_id = $2
-      and not exists (select 1 from (${keep}) k where k.device_id = t.device_id and k.site_id = t.site_id)`, [p.day, p.inst]);
-  return result.count;
+      and not exists (select 1 from run_slice r where r.device_id = t.device_id and r.site_id = t.site_id)`, [p.day, p.inst]);
+  const updated = await tx.unsafe(`
+    update ${table} t set ${columns.map((c) => `${c} = r.${c}`).join(', ')}
+    from run_slice r
+    where t.snapshot_day = $1::date and t.site_id = r.site_id and t.device_id = r.device_id
+      and (${compared.map((c) => `t.${c}`).join(', ')}) is distinct from (${compared.map((c) => `r.${c}`).join(', ')})`, [p.day]);
+  const inserted = await tx.unsafe(`
+    insert into ${table} (${all.join(', ')}) select ${all.join(', ')} from run_slice r
+    where not exists (select 1 from ${table} t where t.snapshot_day = $1::date and t.site_id = r.site_id and t.device_id = r.device_id)`, [p.day]);
+  await tx.unsafe('drop table run_slice');
+  await afterWrite?.();
+  return { rows: staged.count, changed: updated.count + inserted.count, removed: removed.count };
 }
 
 async function publishSummary(tx: TransactionSql, p: { inst: number; day: string; run: number }, given: PatchSummaryRow): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * Run-scoped staging tables: UNLOGGED (nothing to recover after a crash: the run simply failed),
  * named after the run, dropped when the run ends and swept if a killed run left them behind.
+ * Autovacuum is off for them: an auto-analyze of a freshly filled staging table only delays the
+ * DROP at the end of the run (it waits for deadlock_timeout before the analyze is cancelled).
  */
 import type { Sql } from 'postgres';
 import type { DeviceRow, PatchStatusRow } from '../rows.js';
@@ -47,13 +49,13 @@ export async function createStaging(sql: Sql, runId: number): Promise<StagingTab
       vendor_id text, org_external_id text, location_name text, display_name text, hostname text, fqdn text,
       serial_number text, mac_addresses text[], ip_addresses text[], os_name text, os_build text, vendor_class text,
       device_class text, online boolean, last_contact_at timestamptz, last_user text, agent_version text, extras jsonb
-    );
+    ) with (autovacuum_enabled = false);
     create unlogged table ${names.patch} (
       vendor_id text, missing_critical integer, missing_important integer, missing_moderate integer,
       missing_low integer, missing_unrated integer, missing_os integer, missing_third_party integer,
       missing_driver integer, missing_bios integer, installed_count integer, last_scan_at timestamptz,
       last_successful_scan_at timestamptz, scan_status text, health_status text
-    );`);
+    ) with (autovacuum_enabled = false);`);
   return names;
 }
 

@@ -43,8 +43,9 @@ export const devices = core.table('devices', {
   deviceId: bigserial({ mode: 'number' }).primaryKey(),
   sourceInstanceId: integer().notNull().references(() => sourceInstances.sourceInstanceId),
   vendorId: text().notNull(),
+  /** The earliest snapshot day that listed the device. When it was last seen is in core.device_days
+   * (and the month-end tables): keeping it here would rewrite every device row every night. */
   firstSeenOn: date().notNull(),
-  lastSeenOn: date().notNull(),
 }, (t) => [unique().on(t.sourceInstanceId, t.vendorId)]);
 
 /** The ordered spare rules; the first enabled rule that matches decides, and its id is stored per device-day. */

@@ -1,0 +1,1 @@
+ALTER TABLE "core"."devices" DROP COLUMN "last_seen_on";
