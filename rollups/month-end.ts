@@ -5,8 +5,8 @@
  * refreshed on every rollup until `billing close` freezes it; a closed month is only rewritten with
  * force, and that is recorded.
  */
-import type { Sql } from 'postgres';
-import { lastDayOfMonth } from '../warehouse/time.js';
+import type { Sql, TransactionSql } from 'postgres';
+import { addDays, lastDayOfMonth } from '../warehouse/time.js';
 
 export interface MonthEndResult { month: string; materialised: string[]; skippedClosed: boolean }
 
@@ -39,7 +39,6 @@ export async function materialiseMonthEnd(sql: Sql, month: string, options: { fo
       from ops.source_days where snapshot_day between ${first}::date and ${last}::date
       order by source_instance_id, snapshot_day desc`;
     await tx`delete from rollup.month_end_devices where month = ${first}::date`;
-    await tx`delete from rollup.month_end_counts where month = ${first}::date`;
     await tx`delete from rollup.month_ends where month = ${first}::date`;
     for (const end of ends) {
       await tx`
@@ -52,15 +51,52 @@ export async function materialiseMonthEnd(sql: Sql, month: string, options: { fo
         from staging.device_days_billing as b
         where b.source_instance_id = ${end.source_instance_id} and b.snapshot_day = ${end.month_end_day}::date`;
     }
-    await tx`
-      insert into rollup.month_end_counts (site_id, month, source_instance_id, device_class, billing_status, devices)
-      select site_id, month, source_instance_id, device_class, billing_status, count(*)::int
-      from rollup.month_end_devices where month = ${first}::date
-      group by site_id, month, source_instance_id, device_class, billing_status`;
+    await deriveMonthEndSummaries(tx, first);
+    // The next month's rows compare with this one (previous_billable, a site's row of zeros): keep
+    // them in step, unless that month is closed (invoiced as it stood).
+    const next = await tx`
+      select 1 from rollup.month_ends where month = (${first}::date + interval '1 month')::date
+        and not exists (select 1 from ops.billing_months where month = (${first}::date + interval '1 month')::date)`;
+    if (next.length > 0) await deriveMonthEndSites(tx, addDays(last, 1));
     if (closed) {
       await tx`insert into ops.forced_changes (month, action, reason)
         values (${first}::date, 'rollup month-end', ${options.reason ?? 'month-end of a closed month rewritten with --force'})`;
     }
     return { month, materialised: ends.map((e) => e.month_end_day), skippedClosed: false };
   });
+}
+
+/** The month's site-level tables from its per-device month-end rows: month_end_counts, then month_end_sites. */
+export async function deriveMonthEndSummaries(tx: Sql | TransactionSql, first: string): Promise<void> {
+  await tx`delete from rollup.month_end_counts where month = ${first}::date`;
+  await tx`
+    insert into rollup.month_end_counts (site_id, month, source_instance_id, device_class, billing_status, devices)
+    select site_id, month, source_instance_id, device_class, billing_status, count(*)::int
+    from rollup.month_end_devices where month = ${first}::date
+    group by site_id, month, source_instance_id, device_class, billing_status`;
+  await deriveMonthEndSites(tx, first);
+}
+
+/**
+ * rollup.month_end_sites for one month (its first day) from the site-level counts of that month and
+ * the month before: every site with devices of the source at either month-end gets a row, so a site
+ * that lost all its devices shows zeros; previous_billable is null when it had none the month before.
+ */
+export async function deriveMonthEndSites(tx: Sql | TransactionSql, first: string): Promise<void> {
+  await tx`delete from rollup.month_end_sites where month = ${first}::date`;
+  await tx`
+    insert into rollup.month_end_sites (site_id, month, source_instance_id, workstations, servers, spares, billable, total, previous_billable)
+    select c.site_id, me.month, me.source_instance_id,
+      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'billable' and c.device_class = 'workstation'), 0),
+      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'billable' and c.device_class = 'server'), 0),
+      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'spare'), 0),
+      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'billable'), 0),
+      coalesce(sum(c.devices) filter (where c.month = me.month), 0),
+      case when bool_or(c.month < me.month)
+        then coalesce(sum(c.devices) filter (where c.month < me.month and c.billing_status = 'billable'), 0) end
+    from rollup.month_ends as me
+    inner join rollup.month_end_counts as c
+      on c.source_instance_id = me.source_instance_id and c.month in (me.month, (me.month - interval '1 month')::date)
+    where me.month = ${first}::date
+    group by c.site_id, me.month, me.source_instance_id`;
 }

@@ -105,6 +105,7 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
   const oldMonths = [...new Set(dropped.filter((n) => n.startsWith('rollup.month_end_devices_')).map((n) => `${n.slice(-6, -2)}-${n.slice(-2)}-01`))];
   for (const month of oldMonths) {
     await sql`delete from rollup.month_end_counts where month = ${month}::date`;
+    await sql`delete from rollup.month_end_sites where month = ${month}::date`;
     await sql`delete from rollup.month_ends where month = ${month}::date`;
   }
   await sql`delete from ops.source_days where snapshot_day < ${plan.sourceDaysBefore}::date`;

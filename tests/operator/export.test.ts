@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBillingExport } from '../../bin/export/billing-data.js';
 import { CLIENT_HEADER, DEVICE_HEADER, SUMMARY_HEADER, SUMMARY_SHEET, TOTAL_LABEL } from '../../bin/export/billing-xlsx.js';
 import { writeBillingExport } from '../../bin/commands/export.js';
+import { deriveMonthEndSummaries } from '../../rollups/month-end.js';
 import { lastDayOfMonth } from '../../warehouse/time.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cli, removeTempDirs, tempDir } from './cli.js';
@@ -25,8 +26,8 @@ async function monthEnd(site: number, source: number, month: string, day: string
     on conflict do nothing`;
   for (const [vendorId, hostname, deviceClass, status, reason, rule] of devices) {
     const [device] = await db.sql<{ id: number }[]>`
-      insert into core.devices (source_instance_id, vendor_id, first_seen_on, last_seen_on) values (${source}, ${vendorId}, ${day}::date, ${day}::date)
-      on conflict (source_instance_id, vendor_id) do update set last_seen_on = excluded.last_seen_on returning device_id as id`;
+      insert into core.devices (source_instance_id, vendor_id, first_seen_on) values (${source}, ${vendorId}, ${day}::date)
+      on conflict (source_instance_id, vendor_id) do update set first_seen_on = least(core.devices.first_seen_on, excluded.first_seen_on) returning device_id as id`;
     await db.sql`
       insert into rollup.month_end_devices (site_id, month, source_instance_id, device_id, month_end_day, vendor_id, display_name, hostname, device_class, billing_status, reason, spare_rule_id)
       values (${site}, ${`${month}-01`}::date, ${source}, ${device?.id as number}, ${day}::date, ${vendorId}, ${`${hostname} (display)`}, ${hostname}, ${deviceClass}, ${status}, ${reason}, ${rule})`;
@@ -55,6 +56,8 @@ beforeAll(async () => {
     ['n20', 'BETA-SRV', 'server', 'billable', 'billable server', null],
     ['n21', 'BETA-SPARE', 'workstation', 'spare', 'spare: name_contains_spare', 'name_contains_spare'],
   ]);
+  // What the month-end rollup derives from its device rows (rollups/month-end.ts), in month order.
+  for (const first of ['2026-09-01', '2026-10-01']) await deriveMonthEndSummaries(db.sql, first);
 });
 afterAll(async () => {
   await db.close();

@@ -1,41 +1,29 @@
 -- one row per month × site × source: billable seats at the month-end, against the previous month-end
--- depends: staging.month_end_site_counts
+-- Reads rollup.month_end_sites (derived with each month-end, a site that lost all its devices included
+-- as zeros) through plain joins, so a filter on month or site reaches that table's indexes.
 create view bi.billing_monthly as
-with site_months as (
-    -- every site and source instance in the month or the month before, so a site that lost all its devices shows 0
-    select me.month, c.site_id, c.source_instance_id
-    from rollup.month_ends as me
-    inner join staging.month_end_site_counts as c
-        on c.source_instance_id = me.source_instance_id
-        and (c.month = me.month or c.month = (me.month - interval '1 month')::date)
-    group by me.month, c.site_id, c.source_instance_id
-)
 select
-    to_char(sm.month, 'YYYY-MM') as month,
-    sm.month as month_start,
-    sm.site_id,
+    to_char(ms.month, 'YYYY-MM') as month,
+    ms.month as month_start,
+    ms.site_id,
     s.name as site,
     si.source,
     si.instance,
-    coalesce(cur.workstations, 0)::int as workstations,
-    coalesce(cur.servers, 0)::int as servers,
-    coalesce(cur.spares, 0)::int as spares,
-    coalesce(cur.billable, 0)::int as billable,
-    coalesce(cur.total, 0)::int as total,
-    prev.billable::int as previous_billable,
-    (coalesce(cur.billable, 0) - coalesce(prev.billable, 0))::int as change,
+    ms.workstations,
+    ms.servers,
+    ms.spares,
+    ms.billable,
+    ms.total,
+    ms.previous_billable,
+    ms.billable - coalesce(ms.previous_billable, 0) as change,
     me.month_end_day,
     me.is_exact,
     (bm.month is not null) as is_closed
-from site_months as sm
-inner join rollup.month_ends as me on me.month = sm.month and me.source_instance_id = sm.source_instance_id
-inner join core.sites as s on s.site_id = sm.site_id
-inner join ops.source_instances as si on si.source_instance_id = sm.source_instance_id
-left join staging.month_end_site_counts as cur
-    on cur.month = sm.month and cur.site_id = sm.site_id and cur.source_instance_id = sm.source_instance_id
-left join staging.month_end_site_counts as prev
-    on prev.month = (sm.month - interval '1 month')::date and prev.site_id = sm.site_id and prev.source_instance_id = sm.source_instance_id
-left join ops.billing_months as bm on bm.month = sm.month;
+from rollup.month_end_sites as ms
+inner join rollup.month_ends as me on me.month = ms.month and me.source_instance_id = ms.source_instance_id
+inner join core.sites as s on s.site_id = ms.site_id
+inner join ops.source_instances as si on si.source_instance_id = ms.source_instance_id
+left join ops.billing_months as bm on bm.month = ms.month;
 
 comment on view bi.billing_monthly is 'One row per month × site × source: billable seats (workstations, servers), spares and total devices at the month-end snapshot, the previous month-end''s billable seats and the change; which day stood for the month-end, whether it was the calendar''s last day, and whether the month is closed (invoiced).';
 comment on column bi.billing_monthly.month is 'Billing month, YYYY-MM.';

@@ -1,13 +1,6 @@
--- one row per month × site × source instance that has month-end rows: billable seats by class, spares, totals
+-- one row per month × site × source instance at the month-end: billable seats by class, spares, totals
+-- (rollup.month_end_sites, derived with the month-end; no device row is re-counted here)
 create view staging.month_end_site_counts as
-select
-    med.month,
-    med.site_id,
-    med.source_instance_id,
-    count(*) filter (where med.billing_status = 'billable' and med.device_class = 'workstation') as workstations,
-    count(*) filter (where med.billing_status = 'billable' and med.device_class = 'server') as servers,
-    count(*) filter (where med.billing_status = 'spare') as spares,
-    count(*) filter (where med.billing_status = 'billable') as billable,
-    count(*) as total
-from rollup.month_end_devices as med
-group by med.month, med.site_id, med.source_instance_id;
+select ms.month, ms.site_id, ms.source_instance_id, ms.workstations, ms.servers, ms.spares, ms.billable, ms.total
+from rollup.month_end_sites as ms
+where ms.total > 0;

@@ -1,5 +1,5 @@
 /** Month-end bookkeeping (the per-device month-end rows and the daily counts are partitioned: see partitioned.ts). */
-import { bigint, boolean, date, integer, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { sourceInstances } from './ops.js';
 
 export const rollup = pgSchema('rollup');
@@ -24,3 +24,22 @@ export const monthEndCounts = rollup.table('month_end_counts', {
   billingStatus: text().notNull(),
   devices: integer().notNull(),
 }, (t) => [primaryKey({ columns: [t.siteId, t.month, t.sourceInstanceId, t.deviceClass, t.billingStatus] })]);
+
+/**
+ * Billable seats per month, site and source instance at the month-end, with the previous month-end's
+ * (rollups/month-end.ts derives them from month_end_counts), so bi.billing_monthly reads rows rather
+ * than aggregating on every query. A site with devices at the previous month-end and none at this
+ * one has a row of zeros.
+ */
+export const monthEndSites = rollup.table('month_end_sites', {
+  siteId: integer().notNull(),
+  month: date().notNull(),
+  sourceInstanceId: integer().notNull(),
+  workstations: integer().notNull(),
+  servers: integer().notNull(),
+  spares: integer().notNull(),
+  billable: integer().notNull(),
+  total: integer().notNull(),
+  /** Null when the site had no devices of this source at the previous month-end (or it is not kept). */
+  previousBillable: integer(),
+}, (t) => [primaryKey({ columns: [t.siteId, t.month, t.sourceInstanceId] }), index().on(t.month, t.sourceInstanceId)]);
