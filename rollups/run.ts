@@ -1,5 +1,6 @@
 /** `warehouse rollup`: daily counts for each day in a range, then month-ends for months that have ended. */
 import type { Sql } from 'postgres';
+import { refreshExceptions, type RefreshResult } from '../warehouse/matching/exceptions.js';
 import { addDays, daysBetween } from '../warehouse/time.js';
 import { rollupDailyCounts, type MissingSourceDay } from './daily.js';
 import { endedMonthsIn, materialiseMonthEnd, type MonthEndResult } from './month-end.js';
@@ -26,6 +27,28 @@ export async function rollupDays(sql: Sql, days: string[], options: { today: str
     }
   }
   return { days: days.length, rows, missing, months };
+}
+
+/**
+ * What runs once after the night's collectors, not after each of them: fresh planner statistics for
+ * the day partitions the collectors wrote, daily counts and month-ends of the given days, then the
+ * cross-vendor findings (core.exceptions, core.device_matches behind bi.coverage), which compare
+ * every source's latest snapshot and so are judged once all of them have published.
+ */
+export async function nightlyRollup(sql: Sql, days: string[], options: { today: string; force?: boolean }): Promise<RollupResult & { findings: RefreshResult }> {
+  await analyzeChangedPartitions(sql);
+  const rolled = await rollupDays(sql, days, options);
+  return { ...rolled, findings: await refreshExceptions(sql) };
+}
+
+/** ANALYZE the device-day and patch-status partitions written since their last analyze. */
+async function analyzeChangedPartitions(sql: Sql): Promise<void> {
+  const changed = await sql<{ name: string }[]>`
+    select format('%I.%I', schemaname, relname) as name from pg_stat_user_tables
+    where schemaname = 'core' and relname ~ '^(device_days|patch_status)_[0-9]{8}$'
+      and (n_mod_since_analyze > 0 or coalesce(last_analyze, last_autoanalyze) is null)
+    order by relname`;
+  for (const { name } of changed) await sql.unsafe(`analyze ${name}`);
 }
 
 /**

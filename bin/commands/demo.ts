@@ -5,12 +5,11 @@
  * that may be production.
  */
 import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
-import { daysOf, rollupDays } from '../../rollups/run.js';
+import { daysOf, nightlyRollup } from '../../rollups/run.js';
 import { loadWarehouseConfig } from '../../warehouse/config.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { EXIT, WarehouseError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
-import { refreshExceptions } from '../../warehouse/matching/exceptions.js';
 import { writeMetricsFile } from '../../warehouse/metrics.js';
 import { migrate } from '../../warehouse/migrate.js';
 import { addDays, todayIn } from '../../warehouse/time.js';
@@ -92,14 +91,12 @@ function seconds(since: number): number {
   return Math.round((Date.now() - since) / 100) / 10;
 }
 
-/** What a nightly does after collecting: daily counts and month-ends for every day, then retention. */
+/** What a nightly does after collecting: daily counts, month-ends and findings for every day, then retention. */
 async function rollupAndRetain(url: string, first: string, today: string, reader: Parameters<typeof loadRetentionPolicy>[0], phase: (label: string) => void, progress: ReturnType<typeof createProgress>): Promise<HistoryFacts> {
   const { sql, close } = openDatabase(url, { applicationName: 'rollup:demo', max: 2 });
   try {
-    phase('rolling up daily counts and month-ends');
-    const rolled = await rollupDays(sql, daysOf(first, today), { today });
-    phase('matching devices across vendors');
-    await refreshExceptions(sql);
+    phase('rolling up daily counts and month-ends, matching devices across vendors');
+    const rolled = await nightlyRollup(sql, daysOf(first, today), { today });
     phase('applying retention');
     const policy = loadRetentionPolicy(reader);
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);

@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
-import { daysOf, pendingDays, rollupDays } from '../../rollups/run.js';
+import { daysOf, nightlyRollup, pendingDays } from '../../rollups/run.js';
 import { loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
@@ -23,7 +23,8 @@ export const rollupCommand: Verb = {
   help: `usage: warehouse rollup [--date D | --from D --to D] [--force]
 
 Recomputes daily counts (day × site × source × class × billing status) from published source-days,
-then the month-end tables of every month in range that has ended (refreshed until \`billing close\`).
+then the month-end tables of every month in range that has ended (refreshed until \`billing close\`),
+then re-evaluates the cross-vendor findings (bi.exceptions, bi.coverage) against every source's latest day.
 Without dates: every published day not rolled up yet, and days re-published in the last 36 hours.
 Idempotent for any day or range. A source missing for a day is reported and the command exits 3.
   --force   also rewrite the month-end of a closed month (recorded in ops.forced_changes)`,
@@ -38,9 +39,10 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     const result = await withJob('rollup:daily', async (sql, today) => {
       const days = date ? [parseDay(date)] : from && to ? daysOf(parseDay(from, '--from'), parseDay(to, '--to')) : await pendingDays(sql);
       if (from && to && days.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
-      return rollupDays(sql, days, { today, force: values.force === true });
+      return nightlyRollup(sql, days, { today, force: values.force === true });
     }, str(values.today));
-    log.info({ days: result.days, rows: result.rows, months: result.months, missing: result.missing }, 'rollup done');
+    const { findings } = result;
+    log.info({ days: result.days, rows: result.rows, months: result.months, missing: result.missing, findings }, 'rollup done');
     const closed = result.months.filter((m) => m.skippedClosed).map((m) => m.month);
     if (closed.length > 0) process.stderr.write(`warehouse: month-end of closed month(s) ${closed.join(', ')} left as invoiced (use --force to rewrite; it is recorded)\n`);
     if (result.missing.length > 0) {

@@ -16,7 +16,6 @@ import { silentLogger } from '../../warehouse/log.js';
 import { parseDay, todayIn } from '../../warehouse/time.js';
 import { runGate } from '../../warehouse/load/gate.js';
 import { writeMetrics } from '../../warehouse/metrics.js';
-import { refreshExceptions } from '../../warehouse/matching/exceptions.js';
 import { loadSiteMap, type SiteMapEntry } from '../../warehouse/sites/site-map.js';
 import { acquireSourceLock, releaseSourceLock, sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { publish, type PublishResult } from '../../warehouse/load/publish.js';
@@ -51,8 +50,6 @@ export interface RunCollectOptions {
   signal?: AbortSignal;
   /** Give up after this long (default WAREHOUSE_RUN_TIMEOUT_MINUTES, 120): a stalled vendor or database must not hang the night. */
   timeoutMs?: number;
-  /** Re-evaluate cross-vendor findings after publishing (default true; tests of the refresh itself turn it off). */
-  refreshExceptions?: boolean;
   /** Test hooks at the two moments a kill must not corrupt anything. */
   hooks?: { afterStaged?: () => Promise<void>; insidePublish?: () => Promise<void> };
 }
@@ -206,7 +203,6 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
           where run_id = ${runId}`;
       },
     });
-    await afterPublish(sql, snapshotDay, log, input.refreshExceptions ?? true);
     return result;
   } catch (thrown) {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
@@ -239,14 +235,3 @@ function classifyRunError(thrown: unknown, source: string): WarehouseError {
     'An unexpected error; nothing was published. Report it with this log line.', { cause: error });
 }
 
-/**
- * Work that follows a publish but is not part of it: fresh statistics for the day's partitions (the
- * planner otherwise guesses an empty table) and the cross-vendor findings. Failures here never undo
- * the publish; the next run retries.
- */
-async function afterPublish(sql: Sql, day: string, log: Logger, findings: boolean): Promise<void> {
-  const suffix = day.replaceAll('-', '');
-  await sql.unsafe(`analyze core.device_days_${suffix}; analyze core.patch_status_${suffix}`)
-    .catch((err: unknown) => log.warn({ err }, 'analyze after publish failed'));
-  if (findings) await refreshExceptions(sql).catch((err: unknown) => log.warn({ err }, 'exceptions refresh failed; the next run retries'));
-}

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../warehouse/errors.js';
 import { acknowledgeException, refreshExceptions } from '../../warehouse/matching/exceptions.js';
+import { nightlyRollup, pendingDays } from '../../rollups/run.js';
 import type { DeviceRow } from '../../collectors/shared/rows.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCollect } from '../../collectors/shared/runner.js';
@@ -122,16 +123,19 @@ describe('persistent exceptions', () => {
   });
 });
 
-describe('a collect run', () => {
-  it('re-evaluates the findings by itself after publishing', async () => {
+describe('the nightly rollup', () => {
+  it('judges the findings once, after the collectors, which leave them alone', async () => {
     const own = await testDatabase();
     try {
       await runCollect({ source: withSnapshot(ninja, { aliases: ORGS, devices: [pc('n1'), pc('n2')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01' });
       await runCollect({ source: withSnapshot(tl, { aliases: ORGS, devices: [pc('t1')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01' });
+      const refreshes = async () => (await own.sql<{ n: number }[]>`select count(*)::int as n from ops.exception_refreshes`)[0]?.n;
+      expect(await refreshes()).toBe(0);
+      const rolled = await nightlyRollup(own.sql, await pendingDays(own.sql), { today: '2025-11-02' });
+      expect(rolled.findings).toMatchObject({ asOf: '2025-11-01', opened: 1, open: 1 });
       const open = await own.sql`select kind, subject_name from bi.exceptions where status = 'open'`;
       expect(open).toEqual([{ kind: 'no_threatlocker', subject_name: 'PC-2' }]);
-      const [refreshes] = await own.sql`select count(*)::int as n from ops.exception_refreshes`;
-      expect(refreshes?.n).toBe(2);
+      expect(await refreshes()).toBe(1);
     } finally {
       await own.close();
     }

@@ -49,8 +49,6 @@ export async function publishDay(db: TestDatabase, source: Source<object> & { sn
   source.snapshot = snapshot;
   const result = await runCollect({
     source, env: { DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, acceptShrink: true,
-    // These tests drive refreshExceptions themselves, step by step.
-    refreshExceptions: false,
   });
   if (result.status !== 'succeeded') throw new Error(`publish ${source.name} ${day}: ${result.status} ${result.error?.message ?? ''}`);
   return result;

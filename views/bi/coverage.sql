@@ -168,7 +168,7 @@ left join rmm_covered on rmm_covered.site_id = sites.site_id
 left join gaps on gaps.site_id = sites.site_id
 left join exceptions on exceptions.site_id = sites.site_id;
 
-comment on view bi.coverage is 'One row per canonical site, as of the last refresh of the cross-vendor findings (after every collect): its devices in each vendor at that vendor''s latest published snapshot, how many ThreatLocker and Patch Manager Plus devices match a NinjaOne (RMM) device (by host name, NetBIOS name, serial, MAC, then host name with IP address), and each kind of cross-vendor gap. Gap columns equal the current rows of bi.exceptions (open or acknowledged, last seen on as_of) and are null when that refresh could not judge the kind.';
+comment on view bi.coverage is 'One row per canonical site, as of the last refresh of the cross-vendor findings (the nightly `warehouse rollup`, or `warehouse exceptions refresh`): its devices in each vendor at that vendor''s latest published snapshot, how many ThreatLocker and Patch Manager Plus devices match a NinjaOne (RMM) device (by host name, NetBIOS name, serial, MAC, then host name with IP address), and each kind of cross-vendor gap. Gap columns equal the current rows of bi.exceptions (open or acknowledged, last seen on as_of) and are null when that refresh could not judge the kind.';
 comment on column bi.coverage.site_id is 'Canonical site id.';
 comment on column bi.coverage.site is 'Canonical site name.';
 comment on column bi.coverage.is_internal is 'True for the MSP''s own site (never billed, so never a billable gap).';

@@ -11,7 +11,8 @@
  * - re-evaluating a day replaces that day's verdict: a finding first seen on the as-of day that no
  *   longer holds, never acknowledged, is removed rather than resolved (it never held on the final data).
  *
- * The as-of day is the latest snapshot day any source published. Call after every publish. Each
+ * The as-of day is the latest snapshot day any source published. The nightly rollup calls it once,
+ * after the last collector (rollups/run.ts); `warehouse exceptions refresh` on demand. Each
  * refresh also records the per-device picture it judged (core.device_matches, with the rule that
  * matched) and itself (ops.exception_refreshes); bi.coverage reads both, so it always agrees with
  * the exceptions.
