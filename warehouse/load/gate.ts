@@ -30,17 +30,21 @@ export interface GateResult { devices: number; patchStatus: number; previousDevi
 export async function runGate(input: GateInput): Promise<GateResult> {
   const { sql, staging, sourceInstanceId, snapshotDay } = input;
   const reasons: string[] = [];
-  const [counts] = await sql.unsafe<{ devices: number; bad_required: number; orphan_orgs: number }[]>(`
-    select
-      count(*)::int as devices,
-      count(*) filter (where vendor_id is null or vendor_id = '' or org_external_id is null
-        or device_class not in ('workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other'))::int as bad_required,
-      count(*) filter (where org_external_id is not null
-        and org_external_id not in (select jsonb_array_elements_text($1::jsonb)))::int as orphan_orgs
-    from ${staging.devices}`, [input.orgExternalIds as never]);
+  // One pass over the staged devices: totals, bad rows, orphans and how many ids repeat.
+  const [counts] = await sql.unsafe<{ devices: number; bad_required: number; orphan_orgs: number; repeated: number }[]>(`
+    select coalesce(sum(n), 0)::int as devices, coalesce(sum(bad), 0)::int as bad_required,
+      coalesce(sum(orphans), 0)::int as orphan_orgs, count(*) filter (where n > 1 and vendor_id is not null)::int as repeated
+    from (
+      select vendor_id, count(*) as n,
+        count(*) filter (where vendor_id is null or vendor_id = '' or org_external_id is null
+          or device_class not in ('workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other')) as bad,
+        count(*) filter (where org_external_id is not null
+          and org_external_id not in (select jsonb_array_elements_text($1::jsonb))) as orphans
+      from ${staging.devices} group by vendor_id
+    ) as per_id`, [input.orgExternalIds as never]);
   const devices = counts?.devices ?? 0;
-  const duplicates = await sql.unsafe<{ vendor_id: string; n: number }[]>(
-    `select vendor_id, count(*)::int as n from ${staging.devices} group by vendor_id having count(*) > 1 order by n desc limit 5`);
+  const duplicates = (counts?.repeated ?? 0) === 0 ? [] : await sql.unsafe<{ vendor_id: string; n: number }[]>(
+    `select vendor_id, count(*)::int as n from ${staging.devices} where vendor_id is not null group by vendor_id having count(*) > 1 order by n desc limit 5`);
   const [patch] = await sql.unsafe<{ n: number; dup: number }[]>(
     `select count(*)::int as n, (count(*) - count(distinct vendor_id))::int as dup from ${staging.patch}`);
   const patchStatus = patch?.n ?? 0;
