@@ -1,7 +1,8 @@
 /**
  * B1 and B3: one source-day of mapped rows through the real run lifecycle (runCollect with the
- * synthetic source: staging COPY, gate, one-transaction publish, then the runner's after-publish
- * work), timed per phase through the runner's hooks, with the WAL it wrote.
+ * synthetic source: source lock, run row, staging COPY, gate, one-transaction publish, ANALYZE of the
+ * day's partitions), timed per phase through the runner's hooks, with the WAL it wrote. Also the
+ * nightly cross-vendor findings refresh, which runs once after the last collector.
  */
 import type { Sql } from 'postgres';
 import { runCollect, type RunResult } from '../collectors/shared/runner.js';
@@ -17,7 +18,7 @@ export interface PublishRun {
   stageMs: number;
   /** Gate, identity and site resolution, device days written. */
   deviceDaysMs: number;
-  /** Patch status, bookkeeping, commit, staging dropped, and the runner's after-publish work. */
+  /** Patch status, bookkeeping, commit, staging dropped, ANALYZE of the day's partitions. */
   restMs: number;
   result: RunResult;
 }
@@ -48,15 +49,8 @@ export async function publishFleet(
   return { ms, wal, stageMs: staged - started, deviceDaysMs: devices - staged, restMs: started + ms - devices, result };
 }
 
-/**
- * The work runCollect does after every publish, outside its transaction (fresh statistics for the
- * day's partitions, the cross-vendor exceptions refresh), repeated alone right after a run so the
- * publish proper can be told apart from it. Same statements, same data: the same cost.
- */
-export async function afterPublishCost(sql: Sql, day: string): Promise<{ ms: number; wal: number }> {
-  const suffix = day.replaceAll('-', '');
-  return withWal(sql, async () => {
-    await sql.unsafe(`analyze core.device_days_${suffix}; analyze core.patch_status_${suffix}`);
-    await refreshExceptions(sql);
-  });
+/** The nightly rollup's cross-vendor findings refresh over every source's latest day (rollups/run.ts). */
+export async function findingsRefresh(sql: Sql): Promise<{ ms: number; wal: number; open: number }> {
+  const { ms, wal, value } = await withWal(sql, () => refreshExceptions(sql));
+  return { ms, wal, open: value.open };
 }

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { openBenchDatabase } from './database.js';
 import { buildFleet } from './fleet.js';
-import { afterPublishCost, publishFleet } from './b1-publish.js';
+import { findingsRefresh, publishFleet } from './b1-publish.js';
 import { rawCopy, type RawCopy } from './raw-copy.js';
 import { SIM_INSTANCE, startSimulatorBench, type SimulatorRun } from './b2-simulator.js';
 import { benchRetention } from './b4-retention.js';
@@ -78,7 +78,8 @@ try {
   for (const source of ['threatlocker', 'pmp'] as const) others.push(await publishFleet(sql, db.url, source, buildFleet(source, devices), DAY));
   step(`B1: publishing ${devices} mapped devices (ninjaone, ${DAY})`);
   const publish = await publishFleet(sql, db.url, 'ninjaone', ninja, DAY);
-  const afterPublish = await afterPublishCost(sql, DAY);
+  step('the nightly cross-vendor findings refresh over the three sources');
+  const findings = await findingsRefresh(sql);
   step('B1: raw COPY of the same rows, twice (the faster is the limit)');
   const ninjaId = await instanceOf('ninjaone');
   const copies = [await rawCopy(sql, DAY, ninjaId, 'a'), await rawCopy(sql, DAY, ninjaId, 'b')];
@@ -116,6 +117,7 @@ try {
   // The month-end B4 materialised is not one of B5's 24 generated months.
   await sql`drop table if exists rollup.month_end_devices_202601`;
   await sql`delete from rollup.month_end_counts where month = '2026-01-01'`;
+  await sql`delete from rollup.month_end_sites where month = '2026-01-01'`;
   await sql`delete from rollup.month_ends where month = '2026-01-01'`;
 
   step('B5: generating 24 month-ends and timing bi.billing_monthly');
@@ -123,7 +125,7 @@ try {
 
   const results: BenchResults = {
     devices, where: db.where, server: server?.version ?? '?', loadStart, loadEnd: loadavg()[0] ?? 0,
-    elapsedMs: Date.now() - started, firstDay, publish, afterPublish, copy, copies, rerun, others, daily, storage,
+    elapsedMs: Date.now() - started, firstDay, publish, findings, copy, copies, rerun, others, daily, storage,
     fetchOnly, collect, simRerun, simRerunNoRaw, retention, billing,
   };
   printReport(results);
