@@ -12,14 +12,22 @@ export async function rollupDailyCounts(sql: Sql, day: string): Promise<{ rows: 
   return sql.begin(async (tx) => {
     await tx`select core.ensure_partitions(${day}::date)`;
     await tx`delete from rollup.daily_counts where snapshot_day = ${day}`;
+    // Count the day's partition per site, source, class and spare flag first (one scan, no joins),
+    // then decide billing per group (core.billing_status, as staging.device_days_billing does): the
+    // plan stays a scan and a hash aggregate whether or not the partition has statistics yet.
     const inserted = await tx`
       insert into rollup.daily_counts (site_id, snapshot_day, source_instance_id, device_class, billing_status, devices)
-      select b.site_id, b.snapshot_day, b.source_instance_id, b.device_class, b.billing_status, count(*)::int
-      from staging.device_days_billing as b
-      inner join ops.source_days as sd
-        on sd.source_instance_id = b.source_instance_id and sd.snapshot_day = b.snapshot_day
-      where b.snapshot_day = ${day}
-      group by b.site_id, b.snapshot_day, b.source_instance_id, b.device_class, b.billing_status`;
+      select g.site_id, ${day}::date, g.source_instance_id, g.device_class,
+        core.billing_status(s.is_internal, g.is_spare, g.device_class) as billing_status, sum(g.devices)::int
+      from (
+        select dd.site_id, dd.source_instance_id, dd.device_class, dd.is_spare, count(*) as devices
+        from core.device_days as dd
+        where dd.snapshot_day = ${day}
+          and dd.source_instance_id in (select sd.source_instance_id from ops.source_days as sd where sd.snapshot_day = ${day})
+        group by dd.site_id, dd.source_instance_id, dd.device_class, dd.is_spare
+      ) as g
+      inner join core.sites as s on s.site_id = g.site_id
+      group by g.site_id, g.source_instance_id, g.device_class, core.billing_status(s.is_internal, g.is_spare, g.device_class)`;
     const missing = await tx<MissingSourceDay[]>`
       select ${day}::text as day, si.source, si.instance
       from ops.source_instances as si

@@ -27,12 +27,7 @@ select
     case when dd.device_class in ('workstation', 'server') then dd.device_class else 'not_billed' end as billing_category,
     dd.is_spare,
     dd.spare_rule_id,
-    case
-        when s.is_internal then 'internal'
-        when dd.is_spare then 'spare'
-        when dd.device_class in ('workstation', 'server') then 'billable'
-        else 'not_billed'
-    end as billing_status,
+    core.billing_status(s.is_internal, dd.is_spare, dd.device_class) as billing_status,
     case
         when s.is_internal then 'site is internal (never billed)'
         when dd.is_spare then 'spare: ' || coalesce(dd.spare_rule_id, 'rule')

@@ -38,7 +38,9 @@ export async function publishAliases(input: AliasPublishInput): Promise<AliasPub
   const rows = aliases.map((a) => ({
     kind: a.kind, external_id: a.externalId, name: a.name, parent_external_id: a.parentExternalId, normalized_name: normalizeOrgName(a.name),
   }));
-  await tx`
+  // Aliases created now have no device-days to move when they are mapped (a search per alias would
+  // scan the day's partitions once per new organisation).
+  const upserted = await tx<{ alias_id: number; inserted: boolean }[]>`
     insert into core.site_aliases (source_instance_id, kind, external_id, name, parent_external_id, normalized_name, first_seen_on, last_seen_on)
     select ${sourceInstanceId}, a.kind, a.external_id, a.name, a.parent_external_id, a.normalized_name, ${snapshotDay}::date, ${snapshotDay}::date
     from jsonb_to_recordset(${tx.json(rows as never)})
@@ -51,9 +53,11 @@ export async function publishAliases(input: AliasPublishInput): Promise<AliasPub
       last_seen_on = greatest(core.site_aliases.last_seen_on, excluded.last_seen_on),
       updated_at = now()
     where (core.site_aliases.name, core.site_aliases.parent_external_id, core.site_aliases.normalized_name, core.site_aliases.last_seen_on)
-      is distinct from (excluded.name, excluded.parent_external_id, excluded.normalized_name, greatest(core.site_aliases.last_seen_on, excluded.last_seen_on))`;
+      is distinct from (excluded.name, excluded.parent_external_id, excluded.normalized_name, greatest(core.site_aliases.last_seen_on, excluded.last_seen_on))
+    returning alias_id, (xmax = 0) as inserted`;
+  const createdNow = new Set(upserted.filter((a) => a.inserted).map((a) => a.alias_id));
 
-  for (const applied of await applySiteMapEntries(tx, sourceInstanceId, input.siteMap ?? [])) {
+  for (const applied of await applySiteMapEntries(tx, sourceInstanceId, input.siteMap ?? [], createdNow)) {
     result.manual += 1;
     result.reattributedDeviceDays += applied.reattribution?.deviceDays ?? 0;
   }
@@ -66,7 +70,7 @@ export async function publishAliases(input: AliasPublishInput): Promise<AliasPub
   const known = await knownNames(tx);
   const siblings = groupBy(mine, (a) => normalizeOrgName(a.name));
   for (const alias of mine.filter((a) => a.mapping === 'unmapped')) {
-    const outcome = await mapAlias(tx, alias, { ...input, source, known, siblings: siblings.get(normalizeOrgName(alias.name)) ?? [] });
+    const outcome = await mapAlias(tx, alias, { ...input, source, known, createdNow, siblings: siblings.get(normalizeOrgName(alias.name)) ?? [] });
     if (outcome === 'unmapped') result.unmapped += 1;
     else if (outcome === 'created') result.sitesCreated += 1;
     else result.autoMapped += 1;
@@ -74,7 +78,7 @@ export async function publishAliases(input: AliasPublishInput): Promise<AliasPub
   return result;
 }
 
-interface MapContext extends AliasPublishInput { source: string; known: Known; siblings: InstanceAlias[] }
+interface MapContext extends AliasPublishInput { source: string; known: Known; siblings: InstanceAlias[]; createdNow: ReadonlySet<number> }
 
 async function mapAlias(tx: TransactionSql, alias: InstanceAlias, ctx: MapContext): Promise<'auto' | 'created' | 'unmapped'> {
   const normalized = normalizeOrgName(alias.name);
@@ -93,7 +97,7 @@ async function mapAlias(tx: TransactionSql, alias: InstanceAlias, ctx: MapContex
   if (ctx.createsSites) for (const sibling of others) if (sibling.site_id !== null) candidates.delete(sibling.site_id);
   if (candidates.size === 1) {
     const [siteId] = [...candidates] as [number];
-    await setAliasSite(tx, alias.alias_id, siteId, 'auto', `name matches site "${ctx.known.siteNames.get(siteId)}"`);
+    await setAliasSite(tx, alias.alias_id, siteId, 'auto', `name matches site "${ctx.known.siteNames.get(siteId)}"`, !ctx.createdNow.has(alias.alias_id));
     remember(ctx.known, normalized, siteId);
     alias.site_id = siteId;
     return 'auto';
@@ -110,7 +114,7 @@ async function mapAlias(tx: TransactionSql, alias: InstanceAlias, ctx: MapContex
   if (!created) return leave(`another site is already named "${name}": map it by hand`);
   ctx.known.siteNames.set(created.site_id, name);
   // Moving from no site to the new one also re-attributes device-days published while unmapped.
-  await setAliasSite(tx, alias.alias_id, created.site_id, 'auto', `created the site (${ctx.source} defines sites)`);
+  await setAliasSite(tx, alias.alias_id, created.site_id, 'auto', `created the site (${ctx.source} defines sites)`, !ctx.createdNow.has(alias.alias_id));
   remember(ctx.known, normalized, created.site_id);
   alias.site_id = created.site_id;
   return 'created';

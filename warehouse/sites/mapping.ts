@@ -46,6 +46,8 @@ export async function siteByName(tx: Tx, name: string, create: boolean): Promise
  */
 export async function setAliasSite(
   tx: Tx, aliasId: number, siteId: number | null, mapping: 'auto' | 'manual' | 'unmapped', note: string,
+  /** False for an alias created in this transaction: no device-day can point at it yet, so none is searched for. */
+  mayHaveDeviceDays = true,
 ): Promise<Reattribution | null> {
   const [before] = await tx<{ site_id: number | null }[]>`select site_id from core.site_aliases where alias_id = ${aliasId}`;
   const changed = await tx`
@@ -54,7 +56,7 @@ export async function setAliasSite(
       updated_at = now()
     where alias_id = ${aliasId}
       and (site_id, mapping, mapping_note) is distinct from (${siteId}::int, ${mapping}::text, ${note}::text)`;
-  if (changed.count === 0 || before?.site_id === siteId) return null;
+  if (changed.count === 0 || before?.site_id === siteId || !mayHaveDeviceDays) return null;
   return reattributeAlias(tx, aliasId);
 }
 
@@ -105,7 +107,9 @@ export interface AppliedEntry { entry: SiteMapEntry; aliasId: number; site: Site
  * Apply the mapping file's entries for one source instance. An entry whose alias the vendor has not
  * listed yet waits (it applies at the run that first lists it). Returns what changed.
  */
-export async function applySiteMapEntries(tx: Tx, sourceInstanceId: number, entries: readonly SiteMapEntry[]): Promise<AppliedEntry[]> {
+export async function applySiteMapEntries(
+  tx: Tx, sourceInstanceId: number, entries: readonly SiteMapEntry[], createdNow: ReadonlySet<number> = new Set(),
+): Promise<AppliedEntry[]> {
   if (entries.length === 0) return [];
   const [instance] = await tx<{ source: string; instance: string }[]>`
     select source, instance from ops.source_instances where source_instance_id = ${sourceInstanceId}`;
@@ -120,7 +124,7 @@ export async function applySiteMapEntries(tx: Tx, sourceInstanceId: number, entr
     const site = await siteByName(tx, entry.site, true);
     if (!site) continue;
     for (const alias of aliases) {
-      const reattribution = await setAliasSite(tx, alias.alias_id, site.siteId, 'manual', `mapping file ${entry.file} line ${entry.line}`);
+      const reattribution = await setAliasSite(tx, alias.alias_id, site.siteId, 'manual', `mapping file ${entry.file} line ${entry.line}`, !createdNow.has(alias.alias_id));
       applied.push({ entry, aliasId: alias.alias_id, site, reattribution });
     }
   }
