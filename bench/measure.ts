@@ -15,6 +15,20 @@ export async function withWal<T>(sql: Sql, work: () => PromiseLike<T>): Promise<
   return { ms, wal: Number(after?.bytes ?? 0), value };
 }
 
+/**
+ * Wait (up to `maxMs`) until no autovacuum worker is busy, so a figure and its limit are measured in
+ * the same quiet conditions: after a publish of 200,000 rows autovacuum vacuums and analyzes the new
+ * partitions for seconds, on the same two cores. Returns how long it waited.
+ */
+export async function quiesce(sql: Sql, maxMs = 60_000): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const [busy] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`;
+    if ((busy?.n ?? 0) === 0 || performance.now() - started > maxMs) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;

@@ -10,6 +10,7 @@ import { openBenchDatabase } from './database.js';
 import { buildFleet } from './fleet.js';
 import { findingsRefresh, publishFleet } from './b1-publish.js';
 import { rawCopy, type RawCopy } from './raw-copy.js';
+import { quiesce } from './measure.js';
 import { SIM_INSTANCE, startSimulatorBench, type SimulatorRun } from './b2-simulator.js';
 import { benchRetention } from './b4-retention.js';
 import { benchDailyRollup } from './b5-rollup.js';
@@ -77,15 +78,21 @@ try {
   const others = [];
   for (const source of ['threatlocker', 'pmp'] as const) others.push(await publishFleet(sql, db.url, source, buildFleet(source, devices), DAY));
   step(`B1: publishing ${devices} mapped devices (ninjaone, ${DAY})`);
+  await quiesce(sql);
   const publish = await publishFleet(sql, db.url, 'ninjaone', ninja, DAY);
   step('the nightly cross-vendor findings refresh over the three sources');
   const findings = await findingsRefresh(sql);
   step('B1: raw COPY of the same rows, twice (the faster is the limit)');
   const ninjaId = await instanceOf('ninjaone');
-  const copies = [await rawCopy(sql, DAY, ninjaId, 'a'), await rawCopy(sql, DAY, ninjaId, 'b')];
+  const copies = [];
+  for (const tag of ['a', 'b']) {
+    await quiesce(sql);
+    copies.push(await rawCopy(sql, DAY, ninjaId, tag));
+  }
   const copy = copies.reduce((best, c) => (c.ms < best.ms ? c : best)) as RawCopy;
 
   step('B3: re-running the same day with identical rows');
+  await quiesce(sql);
   const rerun = await publishFleet(sql, db.url, 'ninjaone', ninja, DAY);
 
   step('B5: daily rollup of the day');

@@ -55,6 +55,15 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       tx, sourceInstanceId: p.inst, snapshotDay: p.day, aliases: input.aliases, createsSites: input.createsSites,
       ...(input.siteMap ? { siteMap: input.siteMap } : {}),
     });
+    // New devices get an identity; known ones are not touched (no row lock, no WAL). first_seen_on
+    // moves back only when an earlier day is backfilled.
+    await tx.unsafe(`
+      insert into core.devices (source_instance_id, vendor_id, first_seen_on)
+      select $1, s.vendor_id, $2::date from ${staging.devices} s
+      where not exists (select 1 from core.devices d where d.source_instance_id = $1 and d.vendor_id = s.vendor_id)`, [p.inst, p.day]);
+    await tx.unsafe(`
+      update core.devices d set first_seen_on = $2::date from ${staging.devices} s
+      where d.source_instance_id = $1 and d.vendor_id = s.vendor_id and d.first_seen_on > $2::date`, [p.inst, p.day]);
     // Resolve each staged device once, into a narrow table: identity, site (the unmapped site when
     // its alias is unmapped), alias and spare rule. The wide columns stay in staging.
     const spare = await spareRuleCase(tx, input.source, 2);
@@ -64,21 +73,9 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         coalesce(sa.site_id, (select site_id from core.sites where is_unmapped)) as site_id,
         ${spare.expression} as spare_rule_id
       from ${staging.devices} s
-      left join core.devices d on d.source_instance_id = $1 and d.vendor_id = s.vendor_id
+      join core.devices d on d.source_instance_id = $1 and d.vendor_id = s.vendor_id
       join core.site_aliases sa on sa.source_instance_id = $1 and sa.parent_external_id is null and sa.external_id = s.org_external_id`,
     [p.inst, ...spare.params]);
-    // New devices get an identity; known ones are not touched (no row lock, no WAL). first_seen_on
-    // moves back only when an earlier day is backfilled.
-    await tx.unsafe(`
-      with added as (
-        insert into core.devices (source_instance_id, vendor_id, first_seen_on)
-        select $1, vendor_id, $2::date from run_devices where device_id is null
-        returning device_id, vendor_id
-      )
-      update run_devices rd set device_id = added.device_id from added where rd.vendor_id = added.vendor_id`, [p.inst, p.day]);
-    await tx.unsafe(`
-      update core.devices d set first_seen_on = $2::date from ${staging.devices} s
-      where d.source_instance_id = $1 and d.vendor_id = s.vendor_id and d.first_seen_on > $2::date`, [p.inst, p.day]);
     // A source-day published for the first time (the nightly case) is a plain insert; a re-run
     // replaces the slice, writing only rows that changed.
     const republished = (await tx`
