@@ -50,6 +50,12 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   const { sql, staging } = input;
   return sql.begin(async (tx) => {
     const p = { inst: input.sourceInstanceId, day: input.snapshotDay, run: input.runId };
+    // Every statement below joins whole sets (the staged fleet, its devices, aliases, the day's
+    // rows), where hash joins are right. The planner cannot know that: the staging tables have no
+    // statistics and a new source's devices are inserted in this very transaction, so it estimates
+    // one row and picks nested loops, which turned a new source's first 200,000 devices into three
+    // minutes of alias look-ups.
+    await tx`set local enable_nestloop = off`;
     await tx`select core.ensure_partitions(${p.day}::date)`;
     await publishAliases({
       tx, sourceInstanceId: p.inst, snapshotDay: p.day, aliases: input.aliases, createsSites: input.createsSites,
