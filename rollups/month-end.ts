@@ -79,24 +79,9 @@ export async function deriveMonthEndSummaries(tx: Sql | TransactionSql, first: s
 
 /**
  * rollup.month_end_sites for one month (its first day) from the site-level counts of that month and
- * the month before: every site with devices of the source at either month-end gets a row, so a site
- * that lost all its devices shows zeros; previous_billable is null when it had none the month before.
+ * the month before: the SQL function of migration 0011, so the backfill and every month-end derive
+ * the rows the same way.
  */
 export async function deriveMonthEndSites(tx: Sql | TransactionSql, first: string): Promise<void> {
-  await tx`delete from rollup.month_end_sites where month = ${first}::date`;
-  await tx`
-    insert into rollup.month_end_sites (site_id, month, source_instance_id, workstations, servers, spares, billable, total, previous_billable)
-    select c.site_id, me.month, me.source_instance_id,
-      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'billable' and c.device_class = 'workstation'), 0),
-      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'billable' and c.device_class = 'server'), 0),
-      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'spare'), 0),
-      coalesce(sum(c.devices) filter (where c.month = me.month and c.billing_status = 'billable'), 0),
-      coalesce(sum(c.devices) filter (where c.month = me.month), 0),
-      case when bool_or(c.month < me.month)
-        then coalesce(sum(c.devices) filter (where c.month < me.month and c.billing_status = 'billable'), 0) end
-    from rollup.month_ends as me
-    inner join rollup.month_end_counts as c
-      on c.source_instance_id = me.source_instance_id and c.month in (me.month, (me.month - interval '1 month')::date)
-    where me.month = ${first}::date
-    group by c.site_id, me.month, me.source_instance_id`;
+  await tx`select rollup.derive_month_end_sites(${first}::date)`;
 }
