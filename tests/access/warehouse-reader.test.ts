@@ -3,15 +3,15 @@
  * a LOGIN role that is a member of warehouse_reader, as an operator would create one for a BI tool,
  * tries every relation in the database.
  */
-import { randomBytes } from 'node:crypto';
-import postgres, { type Sql } from 'postgres';
+import type { Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { readerLogin, type ReaderLogin } from '../helpers/reader-login.js';
 
 let db: TestDatabase;
+let login: ReaderLogin;
 let reader: Sql;
-const role = `bi_user_${randomBytes(4).toString('hex')}`;
-const password = randomBytes(12).toString('hex');
+let role: string;
 
 interface Relation { schema: string; name: string; kind: string }
 
@@ -26,29 +26,17 @@ async function relations(): Promise<Relation[]> {
 
 const qualified = (r: Relation) => `"${r.schema}"."${r.name}"`;
 
-/** The SQLSTATE of running `statement` as the reader, or 'ok'. */
-async function attempt(statement: string): Promise<string> {
-  try {
-    await reader.unsafe(statement);
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-}
+const attempt = (statement: string): Promise<string> => login.attempt(statement);
 
 beforeAll(async () => {
   db = await testDatabase();
   // Partitions exist once a day is published; create one so they are tried too.
   await db.sql`select core.ensure_partitions('2026-01-15'::date)`;
-  await db.sql.unsafe(`create role ${role} login password '${password}' in role warehouse_reader`);
-  const url = new URL(db.url);
-  url.username = role;
-  url.password = password;
-  reader = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  login = await readerLogin(db, 'bi_user');
+  ({ sql: reader, role } = login);
 });
 afterAll(async () => {
-  await reader?.end({ timeout: 5 });
-  await db?.sql.unsafe(`drop role if exists ${role}`);
+  await login?.close();
   await db?.close();
 });
 

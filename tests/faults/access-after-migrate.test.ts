@@ -4,43 +4,26 @@
  * both, a warehouse_reader login still reads every bi view and is still denied the base tables, the
  * new partitions and the staging views.
  */
-import { randomBytes } from 'node:crypto';
-import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../warehouse/migrate.js';
 import { silentLogger } from '../../warehouse/log.js';
-import { adminUrl, testDatabase, type TestDatabase } from '../helpers/db.js';
+import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { readerLogin, type ReaderLogin } from '../helpers/reader-login.js';
 
 let db: TestDatabase;
-let reader: Sql;
-const role = `bi_after_${randomBytes(4).toString('hex')}`;
-
-const attempt = async (statement: string): Promise<string> => {
-  try {
-    await reader.unsafe(statement);
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  }
-};
+let login: ReaderLogin;
+const attempt = (statement: string): Promise<string> => login.attempt(statement);
 
 beforeAll(async () => {
   db = await testDatabase();
-  const password = randomBytes(12).toString('hex');
-  await db.sql.unsafe(`create role ${role} login password '${password}' in role warehouse_reader`);
-  await migrate(db.url, silentLogger); // the upgrade: views dropped and recreated
-  await db.sql`select core.ensure_partitions('2026-05-20'::date)`; // a later night's partitions
-  const url = new URL(db.url);
-  url.username = role;
-  url.password = password;
-  reader = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  login = await readerLogin(db, 'bi_after', async () => {
+    await migrate(db.url, silentLogger); // the upgrade: views dropped and recreated
+    await db.sql`select core.ensure_partitions('2026-05-20'::date)`; // a later night's partitions
+  });
 }, 60_000);
 afterAll(async () => {
-  await reader?.end({ timeout: 5 });
+  await login?.close();
   await db?.close();
-  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop role if exists ${role}`).catch(() => {});
-  await admin.end();
 });
 
 describe('warehouse_reader after migrate re-created the views', () => {
