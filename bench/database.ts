@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { startEmbedded, stopEmbedded } from '../warehouse/embedded.js';
+import { startEmbedded, stopEmbedded } from '../warehouse/embedded/server.js';
 import { migrate } from '../warehouse/migrate.js';
 import { silentLogger } from '../warehouse/log.js';
 

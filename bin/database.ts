@@ -5,7 +5,7 @@
  */
 import postgres from 'postgres';
 import { checkHomeUsable, type WarehouseConfig } from '../warehouse/config.js';
-import { keepRunningRequested, startEmbedded, stopEmbedded } from '../warehouse/embedded.js';
+import { keepRunningRequested, startEmbedded, stopEmbedded } from '../warehouse/embedded/server.js';
 import { asDatabaseError, openDatabase, type Sql } from '../warehouse/db.js';
 
 export async function withDatabase<T>(config: WarehouseConfig, work: (url: string) => Promise<T>): Promise<T> {

@@ -63,6 +63,25 @@ export async function planRetention(sql: Sql, today: string, policy: RetentionPo
   return { today, drop, monthEndsToMaterialise, runsBefore: monthsBefore(today, policy.runMonths), sourceDaysBefore: addDays(dailyCutoff, 1) };
 }
 
+/** How much longer than lock_timeout the client waits before it cancels the statement itself. */
+const BACKSTOP_MARGIN_MS = 300;
+
+/**
+ * A DDL statement under the session's lock_timeout, with a client-side cancel as the backstop: if the
+ * server's timer does not fire (seen under libfaketime, where PostgreSQL's timeouts never expire, and
+ * possible behind a pooler that drops session settings) a BI query is still not blocked for longer
+ * than the timeout and a margin. Either way the statement fails and the partition is reported busy.
+ */
+export async function withinLockTimeout(conn: Sql, statement: string, lockTimeoutMs: number): Promise<void> {
+  const query = conn.unsafe(statement);
+  const backstop = setTimeout(() => { void query.cancel(); }, lockTimeoutMs + BACKSTOP_MARGIN_MS);
+  try {
+    await query;
+  } finally {
+    clearTimeout(backstop);
+  }
+}
+
 function monthsBefore(day: string, months: number): string {
   const [y, m] = day.split('-').map(Number) as [number, number];
   const index = y * 12 + (m - 1) - months;
@@ -86,13 +105,14 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
       }
       try {
         const mode = partition.detachPending ? 'finalize' : 'concurrently';
-        await conn.unsafe(`alter table ${partition.parent} detach partition ${partition.name} ${mode}`);
-        await conn.unsafe(`drop table ${partition.name}`);
+        await withinLockTimeout(conn, `alter table ${partition.parent} detach partition ${partition.name} ${mode}`, policy.lockTimeoutMs);
+        await withinLockTimeout(conn, `drop table ${partition.name}`, policy.lockTimeoutMs);
         dropped.push(partition.name);
       } catch (error) {
         const code = (error as { code?: string }).code;
-        // 55P03: lock timeout (a query holds the table); 55000: another detach of this parent is pending.
-        if (code !== '55P03' && code !== '55000') throw error;
+        // 55P03: lock timeout (a query holds the table); 57014: cancelled by the backstop below;
+        // 55000: another detach of this parent is pending.
+        if (code !== '55P03' && code !== '57014' && code !== '55000') throw error;
         busy.push(partition.name);
         busyParents.add(partition.parent);
       }

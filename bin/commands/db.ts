@@ -1,6 +1,6 @@
 import { loadWarehouseConfig } from '../../warehouse/config.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
-import { embeddedUrl, isRunning, startEmbedded, stopEmbedded } from '../../warehouse/embedded.js';
+import { embeddedUrl, isRunning, startEmbedded, stopEmbedded } from '../../warehouse/embedded/server.js';
 import { parse } from '../args.js';
 import type { Verb } from '../verbs.js';
 

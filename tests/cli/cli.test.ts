@@ -4,11 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cleanEnv } from '../helpers/env.js';
 
 const home = mkdtempSync(path.join(tmpdir(), 'warehouse-cli-'));
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|NINJAONE_|THREATLOCKER_|PMP_|WAREHOUSE_)/u.test(k)));
+  const clean = cleanEnv();
   const result = spawnSync(process.execPath, ['bin/warehouse.js', ...args], {
     env: { ...clean, WAREHOUSE_HOME: home, ...env }, encoding: 'utf8', timeout: 60_000,
   });

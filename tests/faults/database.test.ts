@@ -15,7 +15,7 @@ import { SOURCES } from '../../collectors/registry.js';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
 import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
-import { startEmbedded, stopEmbedded } from '../../warehouse/embedded.js';
+import { startEmbedded, stopEmbedded } from '../../warehouse/embedded/server.js';
 import { EXIT, exitCodeOf } from '../../warehouse/errors.js';
 import { migrate } from '../../warehouse/migrate.js';
 import { silentLogger } from '../../warehouse/log.js';

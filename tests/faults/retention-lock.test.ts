@@ -6,7 +6,7 @@
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCollect } from '../../collectors/shared/runner.js';
-import { applyRetention, planRetention, type RetentionPolicy, type RetentionResult } from '../../rollups/retention.js';
+import { applyRetention, planRetention, withinLockTimeout, type RetentionPolicy, type RetentionResult } from '../../rollups/retention.js';
 import { rollupDays } from '../../rollups/run.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
@@ -114,6 +114,36 @@ describe('retention next to a long BI query', () => {
       expect(outcome.busy).toEqual(['2026-01-06', '2026-01-07', '2026-01-08'].map((d) => partition('rollup.daily_counts', d)));
     } finally {
       await slow.done;
+    }
+  });
+});
+
+describe('the client-side backstop to lock_timeout', () => {
+  it('cancels a statement whose lock wait the server does not time out, as 57014', async () => {
+    const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+    const waiter = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      await db.sql`create table if not exists public.backstop_probe (x int)`;
+      const held = holder.begin(async (tx) => {
+        await tx`lock table public.backstop_probe in access share mode`;
+        await tx`select pg_sleep(2)`;
+      });
+      await until(async () => (await probe`select 1 from pg_locks where relation = 'public.backstop_probe'::regclass and granted`).length > 0, 'the lock');
+      const conn = await waiter.reserve();
+      try {
+        // As behind a pooler that dropped the session setting: the server would wait forever.
+        await conn`set lock_timeout = 0`;
+        const started = Date.now();
+        const error = await withinLockTimeout(conn, 'drop table public.backstop_probe', 200).then(() => undefined, (e: unknown) => e);
+        expect((error as { code?: string }).code).toBe('57014');
+        expect(Date.now() - started).toBeLessThan(1500);
+      } finally {
+        conn.release();
+      }
+      await held;
+    } finally {
+      await holder.end();
+      await waiter.end();
     }
   });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanEnv as processEnv } from '../helpers/env.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/warehouse.js');
@@ -11,8 +12,7 @@ const BIN = path.join(ROOT, 'bin/warehouse.js');
 export interface CliResult { code: number | null; out: string; err: string }
 
 export function cleanEnv(env: Record<string, string> = {}): Record<string, string> {
-  const kept = Object.entries(process.env).filter(([k, v]) => v !== undefined && !/^(DATABASE_URL|NINJAONE_|THREATLOCKER_|PMP_|WAREHOUSE_|CREDENTIALS_DIRECTORY)/u.test(k));
-  return { ...Object.fromEntries(kept) as Record<string, string>, WAREHOUSE_TIMEZONE: 'UTC', ...env };
+  return { ...processEnv(), WAREHOUSE_TIMEZONE: 'UTC', ...env };
 }
 
 /** Asynchronous, so a long child (the demo) does not block the test worker's event loop. */

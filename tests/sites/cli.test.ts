@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { device, fixtureSource, org, publishDay } from './helpers.js';
+import { cleanEnv } from '../helpers/env.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'warehouse-sites-cli-'));
 let db: TestDatabase;
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|NINJAONE_|THREATLOCKER_|PMP_|WAREHOUSE_)/u.test(k)));
+  const clean = cleanEnv();
   const result = spawnSync(process.execPath, ['bin/warehouse.js', ...args], {
     env: { ...clean, WAREHOUSE_HOME: dir, DATABASE_URL: db.url, ...env }, encoding: 'utf8', timeout: 60_000,
   });

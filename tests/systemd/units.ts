@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { clockEnv } from '../helpers/clock.js';
 
 export type Unit = Map<string, Array<[string, string]>>;
 
@@ -142,10 +143,13 @@ export function serviceEnvironment(name: string, options: RunOptions): Record<st
   return { ...env, ...(options.extraEnv ?? {}) };
 }
 
-/** One command, asynchronously: the simulators a command talks to may live in the calling process. */
+/**
+ * One command, asynchronously: the simulators a command talks to may live in the calling process.
+ * The child keeps this process's clock (libfaketime), whatever environment the unit gives it.
+ */
 export function runCommand(argv: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0] as string, argv.slice(1), { env: { ...clockEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });

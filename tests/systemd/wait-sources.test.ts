@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireSourceLock, releaseSourceLock } from '../../warehouse/load/lock.js';
 import { sourceStates, waitForSources } from '../../bin/systemd/wait.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { cleanEnv } from '../helpers/env.js';
 
 const DAY = '2026-03-02';
 
@@ -29,7 +30,7 @@ describe('warehouse systemd wait-sources', () => {
   }
 
   function cli(args: string[], env: Record<string, string>) {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|NINJAONE_|THREATLOCKER_|PMP_|WAREHOUSE_)/u.test(k)));
+    const clean = cleanEnv();
     const result = spawnSync(process.execPath, ['bin/warehouse.js', 'systemd', 'wait-sources', '--date', DAY, ...args], {
       env: { ...clean, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC', ...env } as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 60_000,
     });

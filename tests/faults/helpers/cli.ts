@@ -7,14 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { cleanEnv } from '../../helpers/env.js';
 
 export interface CliResult { code: number | null; signal: NodeJS.Signals | null; out: string; err: string }
 
-const OWN_KEYS = /^(DATABASE_URL|NINJAONE_|THREATLOCKER_|PMP_|WAREHOUSE_|CREDENTIALS_DIRECTORY|TINY_)/u;
-
-export function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !OWN_KEYS.test(e[0])));
-}
+export { cleanEnv };
 
 /** A fresh WAREHOUSE_HOME, so no command touches a developer's embedded database. */
 export function scratchHome(): string {
