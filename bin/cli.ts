@@ -2,7 +2,7 @@
  * `warehouse <verb>`: the verbs and exit codes of DESIGN.md §5. Every non-zero exit prints one line
  * saying what to do. Verbs whose subsystem has not landed yet say so and exit 2.
  */
-import { guardAgainstLostConnections } from '../warehouse/db.js';
+import { asDatabaseError, guardAgainstLostConnections } from '../warehouse/db.js';
 import { EXIT, WarehouseError, exitCodeOf } from '../warehouse/errors.js';
 import { redact } from '../warehouse/redact.js';
 import { VERBS, type Verb } from './verbs.js';
@@ -34,7 +34,9 @@ async function main(argv: string[]): Promise<number> {
   return verb.run(rest);
 }
 
-function report(error: unknown): number {
+function report(thrown: unknown): number {
+  // Whichever stage lost the database, and however the loss surfaced: exit 8 with its one line.
+  const error = asDatabaseError(thrown);
   const code = exitCodeOf(error);
   if (error instanceof WarehouseError) {
     process.stderr.write(`warehouse: ${redact(error.message)}\n→ ${error.hint}\n`);

@@ -2,7 +2,7 @@
 import postgres, { type Sql } from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './schema/index.js';
-import { DatabaseUnavailableError } from './errors.js';
+import { DatabaseUnavailableError, WarehouseError } from './errors.js';
 
 export type { Sql };
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -15,14 +15,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * A command's client. A connection that closes under a command (the server restarted or crashed, the
+ * network reset it) ends the whole client at once, so every statement after it fails as a lost
+ * database (exit 8) instead of carrying on over a fresh connection without the session's advisory
+ * lock or settings. It also sidesteps a postgres.js 3.4 defect: after a connection dies mid-query,
+ * the next connection's startup error (57P03 while the server recovers) is taken for the dead query's
+ * and the client reconnects forever. Connections are never retired on a timer (idle_timeout and max_lifetime 0: off),
+ * so the only closes are losses and our own end().
+ */
 function client(url: string, applicationName: string, max: number): Sql {
-  return postgres(url, {
+  const sql: Sql = postgres(url, {
     max,
     onnotice: () => {},
     connection: { application_name: applicationName },
     transform: { undefined: null },
     connect_timeout: 10,
+    idle_timeout: 0,
+    max_lifetime: 0,
+    onclose: () => { void sql.end({ timeout: 0 }); },
   });
+  return sql;
 }
 
 export function openDatabase(url: string, options: { applicationName: string; max?: number }): Database {
@@ -44,28 +57,85 @@ export function openDatabase(url: string, options: { applicationName: string; ma
   };
 }
 
-/** Connection failures become exit 8 with a hint; everything else stays a PostgresError. */
-export function asDatabaseError(error: unknown): unknown {
-  const code = (error as { code?: string }).code;
-  const connectionCodes = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'CONNECT_TIMEOUT', '57P01', '57P03', '3D000', '28P01', '28000'];
-  if (code && connectionCodes.includes(code)) {
-    return new DatabaseUnavailableError(`database unavailable (${code}): ${(error as Error).message}`, { cause: error });
-  }
-  return error;
-}
+/**
+ * Every way a database connection dies or cannot be had, by the code on the error: socket errnos,
+ * postgres.js's own connection codes, and the server's SQLSTATEs for a connection it ends or refuses
+ * (57P01 admin shutdown, 57P02 crash of another backend, 57P03 cannot connect now, class 08), plus the
+ * database or login being wrong (3D000, 28000, 28P01), which the operator fixes the same way.
+ */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+  '57P01', '57P02', '57P03', '57P05', '08000', '08001', '08003', '08004', '08006', '08P01',
+  '3D000', '28000', '28P01',
+]);
 
 /**
  * postgres.js 3.4 can throw from a timer when a connection dies mid-query (porsager/postgres#1154,
- * #1208), outside any promise a caller holds. That is the database going away, not a bug: hand it to
- * `onLost` as a DatabaseUnavailableError (exit 8). Anything else uncaught goes to `onOther`.
- * Drop this when postgres.js ships the guard.
+ * #1208): "Cannot read properties of null (reading 'write')", from its connection module, with no code.
+ */
+const isPostgresJsWriteAfterClose = (error: Error): boolean =>
+  error instanceof TypeError && /postgres[\\/]src[\\/]connection\.js/u.test(error.stack ?? '');
+
+/** got's errors (a vendor's API refused or reset) carry the same errnos and are not the database's. */
+const belongsToHttpRequest = (error: Error): boolean => 'timings' in error && 'options' in error;
+
+/** The error (or the one in its cause chain) that says the database connection was lost, if any. */
+export function connectionLoss(error: unknown): Error | undefined {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0) {
+    const current = pending.shift();
+    if (!(current instanceof Error) || seen.has(current) || belongsToHttpRequest(current)) continue;
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if ((typeof code === 'string' && CONNECTION_CODES.has(code)) || isPostgresJsWriteAfterClose(current)) return current;
+    pending.push((current as { cause?: unknown }).cause);
+    if (current instanceof AggregateError) pending.push(...(current.errors as unknown[]));
+  }
+  return undefined;
+}
+
+/** Connection failures become exit 8 with a hint; everything else is returned as it was. */
+export function asDatabaseError(error: unknown): unknown {
+  // Already classified (a vendor failure, a usage error, a lost database): keep its exit code.
+  if (error instanceof WarehouseError) return error;
+  const lost = connectionLoss(error);
+  if (!lost) return error;
+  const code = (lost as { code?: string }).code ?? '';
+  const what = WHAT_HAPPENED[code] ?? 'the database connection was lost';
+  return new DatabaseUnavailableError(`database unavailable: ${what} (${lost.message})`, { cause: error });
+}
+
+/** What a code means to an operator reading the one line a failed command prints. */
+const WHAT_HAPPENED: Record<string, string> = {
+  ECONNREFUSED: 'nothing accepts connections at that address (PostgreSQL stopped, or the wrong port)',
+  ECONNRESET: 'the connection to PostgreSQL was reset',
+  EPIPE: 'the connection to PostgreSQL broke while the warehouse was writing to it',
+  ETIMEDOUT: 'PostgreSQL did not answer in time',
+  CONNECT_TIMEOUT: 'PostgreSQL did not answer in time',
+  ENOTFOUND: 'the database host name does not resolve',
+  EAI_AGAIN: 'the database host name does not resolve',
+  CONNECTION_CLOSED: 'PostgreSQL closed the connection while a statement was running',
+  CONNECTION_ENDED: 'the connection to PostgreSQL was lost earlier in this command',
+  CONNECTION_DESTROYED: 'the connection to PostgreSQL was lost earlier in this command',
+  '57P01': 'PostgreSQL ended the session (shutting down, restarting, or an administrator terminated it)',
+  '57P02': 'PostgreSQL restarted after another server process crashed',
+  '57P03': 'PostgreSQL is starting up or shutting down and takes no connections yet',
+  '3D000': 'the database named in DATABASE_URL does not exist',
+  '28000': 'PostgreSQL refused the login',
+  '28P01': 'PostgreSQL refused the password',
+};
+
+/**
+ * A lost connection can surface outside any promise a caller holds: postgres.js throwing from a
+ * timer (above), or a socket error event with nobody listening. That is the database going away, not
+ * a bug: hand it to `onLost` as a DatabaseUnavailableError (exit 8). Anything else goes to `onOther`.
  */
 export function guardAgainstLostConnections(onLost: (error: DatabaseUnavailableError) => void, onOther: (error: Error) => void): void {
   process.on('uncaughtException', (error) => {
-    if (/postgres[\\/]src[\\/]connection\.js/u.test(error.stack ?? '')) {
-      onLost(new DatabaseUnavailableError(`the database connection was lost: ${error.message}`, { cause: error }));
-    } else {
-      onOther(error);
-    }
+    const classified = asDatabaseError(error);
+    if (classified instanceof DatabaseUnavailableError) onLost(classified);
+    else onOther(error);
   });
 }

@@ -1,9 +1,10 @@
 /**
  * `warehouse export billing`: a month's billable seats per client and source with the device list
- * and spare reasons, from the month-end tables, as files in the current directory to attach to
- * invoices. Prints each written file's path on stdout (one per line, for scripts); what it holds
+ * and spare reasons, from the month-end tables, as files (in the current directory, or --output) to
+ * attach to invoices. Prints each written file's path on stdout (one per line, for scripts); what it holds
  * goes to stderr.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadWarehouseConfig } from '../../warehouse/config.js';
 import { asDatabaseError, openDatabase } from '../../warehouse/db.js';
@@ -15,7 +16,7 @@ import { loadBillingExport, parseMonth, total, type BillingExport } from '../exp
 import { devicesCsv, summaryCsv } from '../export/billing-csv.js';
 import type { Verb } from '../verbs.js';
 
-const USAGE = 'usage: warehouse export billing --month YYYY-MM [--format xlsx|csv] [--site S]';
+const USAGE = 'usage: warehouse export billing --month YYYY-MM [--format xlsx|csv] [--site S] [--output DIR]';
 
 export function fileStem(data: Pick<BillingExport, 'month' | 'site'>): string {
   const slug = data.site?.name.toLowerCase().replace(/[^a-z0-9]+/gu, '-').replace(/^-|-$/gu, '');
@@ -41,17 +42,18 @@ export const exportCommand: Verb = {
   help: `${USAGE}
 
 Writes the month's billing, read from its month-end snapshot (the numbers of bi.billing_monthly), into
-the current directory and prints the path:
+the current directory (or --output DIR, created if missing) and prints the path:
   xlsx (default)  billing-YYYY-MM.xlsx: a Summary sheet (seats per client and source, with totals) and
                   one sheet per client (seats per source, then every device with its billing status and
                   reason: billable workstation or server, spare and the rule that made it spare, not billed)
   csv             billing-YYYY-MM-summary.csv (one line per client and source) and billing-YYYY-MM.csv
                   (one line per device)
   --site S        one client only (name, case-insensitive, or site id); the file name gets its name
+  --output DIR    where to write the files (default: the current directory)
 The month must have ended and been rolled up (\`warehouse rollup\`, run nightly). Until
 \`warehouse billing close YYYY-MM\` the figures may still change, and the files say so.`,
   async run(argv) {
-    const { values, positionals } = parse('export', argv, { month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' } });
+    const { values, positionals } = parse('export', argv, { month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' }, output: { type: 'string' } });
     if (positionals[0] !== 'billing' || positionals.length > 1) throw new UsageError(`export: expected \`export billing\`${positionals[0] ? `, not "${positionals.join(' ')}"` : ''}`, USAGE);
     const month = parseMonth(str(values.month));
     const format = str(values.format) ?? 'xlsx';
@@ -68,7 +70,9 @@ The month must have ended and been rolled up (\`warehouse rollup\`, run nightly)
         await close();
       }
     });
-    const files = await writeBillingExport(data, format, process.cwd());
+    const output = path.resolve(str(values.output) ?? '.');
+    await mkdir(output, { recursive: true });
+    const files = await writeBillingExport(data, format, output);
     process.stdout.write(`${files.join('\n')}\n`);
     const clients = new Set(data.summary.map((s) => s.siteId)).size;
     process.stderr.write(`${month}: ${clients} client(s), ${total(data.summary, 'billable')} billable seats and ${total(data.summary, 'spares')} spares over ${new Set(data.summary.map((s) => s.source)).size} source(s), ${data.devices.length} devices listed${data.closed ? '' : ' (month not closed: figures may still change)'}\n`);

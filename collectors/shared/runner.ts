@@ -91,7 +91,7 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
       const runId = await insertRun(sql, sourceInstanceId, snapshotDay, options);
       const runLog = log.child({ runId });
       const result = await executeRun({
-        ...options, signal: deadline.signal, sql, runId, sourceInstanceId, snapshotDay, sourceConfig, budget, log: runLog,
+        ...options, signal: deadline.signal, sql, databaseUrl: url, runId, sourceInstanceId, snapshotDay, sourceConfig, budget, log: runLog,
         createsSites: config.siteSource === source.name, siteMap,
         keepRawPages: config.rawPages !== 'off',
         maxQuarantineShare: config.quarantineMaxShare,
@@ -135,6 +135,7 @@ async function insertRun(sql: Sql, sourceInstanceId: number, snapshotDay: string
 
 interface ExecuteInput extends RunCollectOptions {
   sql: Sql;
+  databaseUrl: string;
   runId: number;
   sourceInstanceId: number;
   snapshotDay: string;
@@ -210,14 +211,37 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
       ? new DatabaseUnavailableError(`${input.source.name}: ${String((input.signal.reason as Error)?.message ?? input.signal.reason)}`, { cause: thrown })
       : classifyRunError(thrown, input.source.name);
     const status: RunStatus = error.exitCode === EXIT.gateRefused ? 'refused' : 'failed';
-    await sql`update ops.sync_runs set status = ${status}, exit_code = ${error.exitCode}, finished_at = now(),
-      error_code = ${error.code}, error_message = ${redact(error.message)}, requests = ${budget.used()}, retries = ${budget.retries()},
-      pages = ${sink?.pageCount() ?? 0}
-      where run_id = ${runId}`.catch(() => {});
-    return { ...base(), status, exitCode: error.exitCode, pages: sink?.pageCount() ?? 0, error };
+    const outcome: RunOutcome = { status, error, requests: budget.used(), retries: budget.retries(), pages: sink?.pageCount() ?? 0 };
+    await recordOutcome(sql, runId, outcome).catch(async () => {
+      // The run's client ends with a lost connection; the server may be back already (a restart), so
+      // a fresh connection records why the run failed instead of leaving it to be swept as abandoned.
+      // Not after the deadline (the database is known not to answer), and never for long.
+      if (input.signal?.aborted) return;
+      const fresh = openDatabase(input.databaseUrl, { applicationName: `collector:${input.source.name}`, max: 1 });
+      const giveUp = setTimeout(() => { void fresh.sql.end({ timeout: 0 }); }, RECORD_AFRESH_MS);
+      try {
+        await recordOutcome(fresh.sql, runId, outcome);
+      } finally {
+        clearTimeout(giveUp);
+        await fresh.close();
+      }
+    }).catch(() => {});
+    return { ...base(), status, exitCode: error.exitCode, pages: outcome.pages, error };
   } finally {
     await dropStaging(sql, runId).catch(() => {});
   }
+}
+
+/** How long a failed run may spend recording its failure over a fresh connection. */
+const RECORD_AFRESH_MS = 3000;
+
+interface RunOutcome { status: RunStatus; error: WarehouseError; requests: number; retries: number; pages: number }
+
+async function recordOutcome(sql: Sql, runId: number, outcome: RunOutcome): Promise<void> {
+  await sql`update ops.sync_runs set status = ${outcome.status}, exit_code = ${outcome.error.exitCode}, finished_at = now(),
+    error_code = ${outcome.error.code}, error_message = ${redact(outcome.error.message)}, requests = ${outcome.requests},
+    retries = ${outcome.retries}, pages = ${outcome.pages}
+    where run_id = ${runId}`;
 }
 
 async function monthClosed(sql: Sql, day: string): Promise<boolean> {

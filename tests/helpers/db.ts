@@ -1,4 +1,4 @@
-/** A fresh, migrated database per call, cloned from the run's template (CREATE DATABASE ... TEMPLATE). */
+/** Fresh, migrated databases for tests, cloned with CREATE DATABASE ... TEMPLATE. */
 import { randomBytes } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import { inject } from 'vitest';
@@ -21,11 +21,15 @@ export function urlFor(database: string): string {
   return url.toString();
 }
 
-export async function testDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database cloned from the run's migrated template, or from `template`: a database of the
+ * test's own that it has filled and closed (no session may be connected to it while it is copied).
+ */
+export async function testDatabase(options: { template?: string } = {}): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database ${name} template ${inject('pgTemplate')}`);
+    await admin.unsafe(`create database ${name} template ${options.template ?? inject('pgTemplate')}`);
   } finally {
     await admin.end();
   }

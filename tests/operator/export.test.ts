@@ -168,6 +168,16 @@ describe('warehouse export billing', () => {
     expect(devices.find((l) => l.includes(',n3,'))).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)","'=HYPERLINK/u);
   });
 
+  it('--output writes into the directory it names, created if missing, wherever the command runs', async () => {
+    const cwd = tempDir('export-cwd-');
+    const output = path.join(tempDir('export-out-'), 'invoices', '2026-10');
+    const result = await cli(['export', 'billing', '--month', '2026-10', '--format', 'csv', '--output', output], { env: { DATABASE_URL: db.url }, cwd });
+    expect(result.code, result.err).toBe(0);
+    expect(result.out.trim().split('\n')).toEqual([path.join(output, 'billing-2026-10-summary.csv'), path.join(output, 'billing-2026-10.csv')]);
+    expect(readdirSync(output).sort()).toEqual(['billing-2026-10-summary.csv', 'billing-2026-10.csv']);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('--site narrows to one client; an unknown site or a month without a month-end exits 2 saying what to do', async () => {
     const data = await loadBillingExport(db.sql, '2026-10', 'Beta: Dental [North]');
     expect(data.summary.map((s) => s.site)).toEqual(['Beta: Dental [North]']);
