@@ -35,13 +35,21 @@ describe('quarantine', () => {
     ]);
   });
 
-  it('past the threshold the run is refused and nothing is published', async () => {
-    const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '300', TINY_DRIFT_EVERY: '10' }, date: '2026-03-01' });
-    expect(result.exitCode).toBe(EXIT.gateRefused);
-    expect(result.error?.message).toMatch(/30 of 300 records quarantined/u);
-    const [published] = await db.sql`select count(*)::int as n from core.device_days where snapshot_day = '2026-03-01'`;
-    expect(published?.n).toBe(298);
-    const [held] = await db.sql`select count(*)::int as n from ops.quarantine where run_id = ${result.runId} and stream = 'devices'`;
-    expect(held?.n).toBe(30);
+  it('past the threshold the run is refused and the day already published stays as it was', async () => {
+    const own = await testDatabase();
+    try {
+      const env = { DATABASE_URL: own.url, TINY_DEVICES: '300' };
+      expect((await runCollect({ source: tiny, env, date: '2026-03-01' })).status).toBe('succeeded');
+      const result = await runCollect({ source: tiny, env: { ...env, TINY_DRIFT_EVERY: '10', TINY_VARIANT: '-drifted' }, date: '2026-03-01' });
+      expect(result.exitCode).toBe(EXIT.gateRefused);
+      expect(result.error?.message).toMatch(/30 of 300 records quarantined/u);
+      const published = await own.sql`select count(*)::int as n, count(*) filter (where hostname like '%-drifted%')::int as drifted
+        from core.device_days where snapshot_day = '2026-03-01'`;
+      expect(published).toEqual([{ n: 300, drifted: 0 }]);
+      const [held] = await own.sql`select count(*)::int as n from ops.quarantine where run_id = ${result.runId} and stream = 'devices'`;
+      expect(held?.n).toBe(30);
+    } finally {
+      await own.close();
+    }
   });
 });
