@@ -12,6 +12,9 @@ export default defineConfig({
     // Test files mostly wait on PostgreSQL and child processes: one more worker than cores (vitest's
     // default is one fewer, a single worker on a 2-core machine) halves the suite's time.
     maxWorkers: availableParallelism() + 1,
+    // Every run shuffles the tests of each file (vitest prints the seed; --sequence.seed=N replays an
+    // order), so no test can lean on rows an earlier one left; narratives say so (tests/helpers/in-order.ts).
+    sequence: { shuffle: { files: false, tests: true } },
     projects: [
       { extends: true, test: { name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/faults/**'] } },
       { extends: true, test: { name: 'faults', include: ['tests/faults/**/*.test.ts'] } },

@@ -103,9 +103,18 @@ describe('hostile site and device names', () => {
 });
 
 describe('a client returning zero devices or half of yesterday (through the CLI)', () => {
+  // A warehouse of its own whose yesterday is the whole fleet of 60.
+  let own: TestDatabase;
+  beforeAll(async () => {
+    own = await testDatabase();
+    const result = await runCollect({ source: SOURCES.ninjaone, env: { ...sim.config, DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: DAY });
+    expect(result.status, result.error?.message).toBe('succeeded');
+  }, 30_000);
+  afterAll(async () => { await own?.close(); });
+
   const collect = (day: string, rewrite: Rewrite) => {
     proxy.setRewrite(rewrite);
-    return cli(['collect', 'ninjaone', '--date', day], { ...sim.config, NINJAONE_BASE_URL: proxy.url, DATABASE_URL: db.url, WAREHOUSE_HOME: home })
+    return cli(['collect', 'ninjaone', '--date', day], { ...sim.config, NINJAONE_BASE_URL: proxy.url, DATABASE_URL: own.url, WAREHOUSE_HOME: home })
       .finally(() => proxy.setRewrite(undefined));
   };
   const devices = (keep: (d: Row) => boolean): Rewrite => (path, body) =>
@@ -126,7 +135,7 @@ describe('a client returning zero devices or half of yesterday (through the CLI)
     const line = alertLine(result.out);
     expect(line).toMatchObject({ level: 50, msg: 'run refused', source: 'ninjaone', snapshotDay: day, status: 'refused', exitCode: 4 });
     expect((line?.error as { message: string }).message).toMatch(reason);
-    const [published] = await db.sql`select count(*)::int as n from core.device_days where snapshot_day = ${day}`;
+    const [published] = await own.sql`select count(*)::int as n from core.device_days where snapshot_day = ${day}`;
     expect(published?.n).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import { rollupDays } from '../../rollups/run.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
 import { until } from './helpers/published.js';
+import { inOrder } from '../helpers/in-order.js';
 
 const LOCK_TIMEOUT_MS = 700;
 const policy: RetentionPolicy = { dailyDays: 65, rawDays: 7, monthEndMonths: 24, runMonths: 24, lockTimeoutMs: LOCK_TIMEOUT_MS };
@@ -51,7 +52,7 @@ afterAll(async () => {
   await db?.close();
 });
 
-describe('retention next to a long BI query', () => {
+inOrder('retention next to a long BI query', () => {
   const TODAY = '2026-03-11'; // 2026-01-05 is just past the 65-day window, 2026-01-06 is not
   let result: RetentionResult;
   let retentionMs: number;

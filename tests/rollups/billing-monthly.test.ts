@@ -3,13 +3,14 @@
  * its devices shows a row of zeros against its previous seats, and re-materialising a month keeps the
  * following month's comparison in step, unless that month is closed (invoiced as it stood).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { rollupDays } from '../../rollups/run.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
+import { inOrder } from '../helpers/in-order.js';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await testDatabase(); });
@@ -38,7 +39,7 @@ async function recount(m: string): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.site, r.billable]));
 }
 
-describe('bi.billing_monthly over the derived month-end sites', () => {
+inOrder('bi.billing_monthly over the derived month-end sites', () => {
   it('shows a site that lost all its devices as zeros against its previous seats', async () => {
     await collect('2026-10-31', 30, 3);
     await collect('2026-11-30', 30, 2); // the third organisation's devices are gone

@@ -1,11 +1,12 @@
 /** Retention drops exactly the expired partitions, never a month's dailies before its month-end, and is idempotent. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { daysOf, rollupDays } from '../../rollups/run.js';
 import { addDays } from '../../warehouse/time.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
+import { inOrder } from '../helpers/in-order.js';
 
 const policy: RetentionPolicy = { dailyDays: 65, rawDays: 7, monthEndMonths: 24, runMonths: 24, lockTimeoutMs: 2000 };
 const FIRST = '2026-01-20';
@@ -31,7 +32,7 @@ async function partitions(parent: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-describe('retention', () => {
+inOrder('retention', () => {
   it('with the clock 70 days past the first snapshot, drops exactly the expired partitions and keeps every month-end', async () => {
     const today = addDays(FIRST, 70);
     const cutoff = addDays(today, -65);

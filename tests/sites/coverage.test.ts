@@ -4,7 +4,7 @@
  * and day by day, to what the seeded estate implies, computed here from the estate directly
  * (which machine each vendor lists, at which client), not from the warehouse's matching.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { runCollect } from '../../collectors/shared/runner.js';
 import type { Simulator } from '../../collectors/shared/simulator.js';
@@ -15,6 +15,7 @@ import { applySiteMapEntries } from '../../warehouse/sites/mapping.js';
 import type { SiteMapEntry } from '../../warehouse/sites/site-map.js';
 import { addDays } from '../../warehouse/time.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { inOrder } from '../helpers/in-order.js';
 
 /** Chosen so the estate has a client absent from NinjaOne and a vendor spelling that differs for real. */
 const SEED = 6;
@@ -105,7 +106,7 @@ function expectedCoverage(client: EstateClient, day: string): Record<string, num
   };
 }
 
-describe('coverage over simulated days equals the seeded truth', () => {
+inOrder('coverage over simulated days equals the seeded truth', () => {
   it('day 1: automatic site matches are never wrong, and every other organisation is reported', async () => {
     await collectDay(START);
     const sites = await expectedSites();

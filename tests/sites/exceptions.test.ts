@@ -11,6 +11,7 @@ import type { DeviceRow } from '../../collectors/shared/rows.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { device, fixtureSource, org, publishDay, type Snapshot } from './helpers.js';
+import { inOrder } from '../helpers/in-order.js';
 
 const ORGS = [org('A', 'Alpha Dental')];
 const ninja = fixtureSource('ninjaone');
@@ -40,7 +41,7 @@ async function expectCoverageMatchesExceptions(): Promise<void> {
   if (check?.coverage !== null) expect(check?.coverage).toBe(check?.current);
 }
 
-describe('persistent exceptions', () => {
+inOrder('persistent exceptions', () => {
   it('opens findings with the day first seen', async () => {
     await publishDay(db, ninja, '2025-10-01', { aliases: ORGS, devices: [pc('n1'), pc('n2'), pc('n4', { locationName: 'Spare Stock' })] });
     await publishDay(db, tl, '2025-10-01', { aliases: ORGS, devices: [pc('t1'), pc('t4', { displayName: 'PC-4 (spare)' })] });

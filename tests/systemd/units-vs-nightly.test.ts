@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Sql } from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { runCollect } from '../../collectors/shared/runner.js';
 import type { Simulator } from '../../collectors/shared/simulator.js';
@@ -21,6 +21,7 @@ import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { clearOfMidnight } from '../helpers/clock.js';
 import { cleanEnv } from '../helpers/env.js';
 import { runCommand, runService, type StepResult } from './units.js';
+import { inOrder } from '../helpers/in-order.js';
 
 /**
  * Serial ids and bookkeeping instants (when a row was written, published, materialised: on the 1st of a
@@ -61,7 +62,7 @@ async function fingerprint(sql: Sql): Promise<Fingerprint> {
   };
 }
 
-describe('the rendered units against warehouse nightly', () => {
+inOrder('the rendered units against warehouse nightly', () => {
   // The units collect on the clock's today, as the timer does; the file takes well under 3 minutes.
   let today: string;
   let yesterday: string;

@@ -4,15 +4,16 @@
  * and at the deadline exits 3 naming the sources still unfinished.
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { acquireSourceLock, releaseSourceLock } from '../../warehouse/load/lock.js';
 import { sourceStates, waitForSources } from '../../bin/systemd/wait.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cleanEnv } from '../helpers/env.js';
+import { inOrder } from '../helpers/in-order.js';
 
 const DAY = '2026-03-02';
 
-describe('warehouse systemd wait-sources', () => {
+inOrder('warehouse systemd wait-sources', () => {
   let db: TestDatabase;
   const ids: Record<string, number> = {};
 

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
+import { inOrder } from '../helpers/in-order.js';
 
 let db: TestDatabase;
 beforeAll(async () => { db = await testDatabase(); });
@@ -11,7 +12,7 @@ afterAll(async () => { await db.close(); });
 const env = (extra: Record<string, string> = {}) => ({ DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC', TINY_DEVICES: '250', ...extra });
 const published = async (day: string) => (await db.sql<{ n: number }[]>`select count(*)::int as n from core.device_days where snapshot_day = ${day}`)[0]?.n;
 
-describe('run lifecycle with the tiny source', () => {
+inOrder('run lifecycle with the tiny source', () => {
   it('publishes a complete source-day and records the run', async () => {
     const result = await runCollect({ source: tiny, env: env(), date: '2026-01-10' });
     expect(result.error?.message).toBeUndefined();

@@ -4,13 +4,14 @@
  * a re-run changes nothing; a skipped page is refused by the completeness gate (exit 4) and a 5xx
  * storm beyond the budget fails (exit 7), both leaving the published day as it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ninjaone } from '../../../collectors/ninjaone/index.js';
 import type { NinjaOneSimulator } from '../../../collectors/ninjaone/simulator/index.js';
 import { runCollect } from '../../../collectors/shared/runner.js';
 import { EXIT } from '../../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../../helpers/db.js';
 import { expectedRequests, simulator } from './helpers.js';
+import { inOrder } from '../../helpers/in-order.js';
 
 const [DAY1, DAY2, DAY3] = ['2025-09-01', '2025-09-02', '2025-09-03'] as const;
 const PAGE_SIZE = 100;
@@ -20,7 +21,7 @@ interface CurrentRow {
   location_name: string | null; vendor_class: string | null; device_class: string; is_spare: boolean; spare_rule: string | null;
 }
 
-describe('ninjaone end to end', () => {
+inOrder('ninjaone end to end', () => {
   let db: TestDatabase;
   let sim: NinjaOneSimulator;
   const env = (extra: Record<string, string> = {}) => ({

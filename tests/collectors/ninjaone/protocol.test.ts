@@ -149,6 +149,8 @@ describe('simulator control', () => {
 
     expect((await fetch(`${sim.url}/__simulator/day`, { method: 'POST', body: JSON.stringify({ date: '2025-06-15' }) })).status).toBe(200);
     expect(sim.truth().day).toBe('2025-06-15');
+    // Back to the file's day: the other tests read the 2025-06-10 fleet, in whatever order they run.
+    expect((await fetch(`${sim.url}/__simulator/day`, { method: 'POST', body: JSON.stringify({ date: '2025-06-10' }) })).status).toBe(200);
     expect((await fetch(`${sim.url}/__simulator/day`, { method: 'POST', body: JSON.stringify({ date: '2025-06-01' }) })).status).toBe(400);
 
     const faults = await fetch(`${sim.url}/__simulator/faults`, { method: 'POST', body: JSON.stringify({ rateLimit: { count: 1, retryAfterSeconds: 7 } }) });

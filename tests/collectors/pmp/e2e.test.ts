@@ -4,7 +4,7 @@
  * allsystems publishes a partial run with the summary; an error body with status 200 publishes
  * nothing and leaves the previous day as it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pmp } from '../../../collectors/pmp/index.js';
 import { startPmpSimulator, type PmpSimulator } from '../../../collectors/pmp/simulator/index.js';
 import { METRIC_KEYS } from '../../../collectors/pmp/summary.js';
@@ -12,10 +12,11 @@ import type { ScanDetailsRow } from '../../../collectors/pmp/types.js';
 import { runCollect } from '../../../collectors/shared/runner.js';
 import { EXIT } from '../../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../../helpers/db.js';
+import { inOrder } from '../../helpers/in-order.js';
 
 const DAYS = ['2025-06-02', '2025-06-03', '2025-06-04'];
 
-describe('pmp end to end', () => {
+inOrder('pmp end to end', () => {
   let db: TestDatabase;
   let sim: PmpSimulator;
   const env = () => ({ ...sim.config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC', PMP_PAGE_SIZE: '50' });
