@@ -4,11 +4,11 @@
  * database created next to it and dropped afterwards (the role needs CREATEDB).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { startEmbedded, stopEmbedded } from '../warehouse/embedded/server.js';
+import { destroyEmbedded, startEmbedded } from '../warehouse/embedded/server.js';
 import { migrate } from '../warehouse/migrate.js';
 import { silentLogger } from '../warehouse/log.js';
 
@@ -33,8 +33,7 @@ async function embedded(keep: boolean): Promise<BenchDatabase> {
     where: `embedded PostgreSQL in ${home}${keep ? ' (kept)' : ''}`,
     async close() {
       if (keep) return;
-      await stopEmbedded(home);
-      await rm(home, { recursive: true, force: true });
+      await destroyEmbedded(home);
     },
   };
 }

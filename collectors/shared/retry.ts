@@ -29,7 +29,7 @@ export function parseRetryAfter(header: string | undefined, now: number): number
 }
 
 /**
- * Milliseconds to wait before attempt `attempt` (1 = the first retry), or -1 to give up.
+ * Milliseconds to wait before attempt `attempt` (1 = the first retry; at least 1), or -1 to give up.
  * Retry-After wins when present (the server knows best); otherwise capped exponential backoff with
  * full jitter, so many collectors do not retry in lockstep.
  */
@@ -43,8 +43,9 @@ export function retryDelay(options: {
   if (attempt > policy.limit) return -1;
   if (retryAfterMs !== undefined) {
     if (retryAfterMs > policy.maxRetryAfterMs) return -1;
-    // A little jitter on top so a storm of clients does not return at the same instant.
-    return retryAfterMs + Math.floor(random() * 250);
+    // A little jitter on top so a storm of clients does not return at the same instant. Never 0:
+    // got reads a delay of 0 as "do not retry", so `Retry-After: 0` would give up one time in 250.
+    return Math.max(1, retryAfterMs + Math.floor(random() * 250));
   }
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.max(50, Math.floor(random() * ceiling));

@@ -21,6 +21,11 @@ describe('retry delay', () => {
     expect(retryDelay({ attempt: 4, policy, retryAfterMs: undefined, random: () => 0.5 })).toBe(-1);
     expect(retryDelay({ attempt: 1, policy, retryAfterMs: policy.maxRetryAfterMs + 1, random: () => 0 })).toBe(-1);
   });
+  it('never answers 0 for a retry (got would take it as "give up"), even for Retry-After: 0', () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, limit: 3, baseDelayMs: 1, maxDelayMs: 1 };
+    expect(retryDelay({ attempt: 1, policy, retryAfterMs: 0, random: () => 0 })).toBe(1);
+    expect(retryDelay({ attempt: 1, policy, retryAfterMs: undefined, random: () => 0 })).toBeGreaterThan(0);
+  });
 });
 
 describe('redaction', () => {

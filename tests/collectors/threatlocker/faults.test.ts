@@ -141,7 +141,7 @@ describe('threatlocker fault switches', () => {
     expect((await post({ nonsense: true })).status).toBe(400);
     expect((await post({ rateLimit: { count: 1, retryAfterSeconds: 0 }, repeatPage: { pageNumber: 2 } })).status).toBe(200);
     const { error, ctx } = await collectFailing(sim, { env: PAGE });
-    expect(error).toBeInstanceOf(PayloadError);
+    expect(error, error.message).toBeInstanceOf(PayloadError);
     expect(ctx.budget.retries()).toBe(1);
     expect((await post({})).status).toBe(200);
     expect((await collect(sim, { env: PAGE })).sink.deviceRows).toHaveLength(N);
