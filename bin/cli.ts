@@ -47,6 +47,12 @@ function report(thrown: unknown): number {
   return code;
 }
 
+// A reader that stops early (`warehouse sites list | head`) is not a lost database: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 // A connection lost mid-query can surface outside any promise (see warehouse/db.ts): exit 8, one line.
 guardAgainstLostConnections((error) => process.exit(report(error)), (error) => process.exit(report(error)));
 

@@ -26,7 +26,15 @@ export function loadRetentionPolicy(reader: ConfigReader): RetentionPolicy {
 const DAILY_PARENTS = ['core.device_days', 'core.patch_status', 'rollup.daily_counts'];
 
 export interface Partition { parent: string; name: string; bound: string; detachPending: boolean }
-export interface RetentionPlan { today: string; drop: Partition[]; monthEndsToMaterialise: string[]; runsBefore: string; sourceDaysBefore: string }
+export interface RetentionPlan {
+  today: string;
+  drop: Partition[];
+  /** Tables detached from their parent on an earlier night whose DROP then failed: nothing reads them. */
+  leftovers: string[];
+  monthEndsToMaterialise: string[];
+  runsBefore: string;
+  sourceDaysBefore: string;
+}
 export interface RetentionResult { plan: RetentionPlan; dropped: string[]; busy: string[] }
 
 async function partitionsOf(sql: Sql, parent: string): Promise<Partition[]> {
@@ -60,7 +68,28 @@ export async function planRetention(sql: Sql, today: string, policy: RetentionPo
       where not exists (select 1 from rollup.month_ends me where me.month = ${`${month}-01`}::date and me.source_instance_id = s.source_instance_id)`;
     if ((row?.missing ?? 0) > 0) monthEndsToMaterialise.push(month);
   }
-  return { today, drop, monthEndsToMaterialise, runsBefore: monthsBefore(today, policy.runMonths), sourceDaysBefore: addDays(dailyCutoff, 1) };
+  return { today, drop, leftovers: await detachedLeftovers(sql), monthEndsToMaterialise, runsBefore: monthsBefore(today, policy.runMonths), sourceDaysBefore: addDays(dailyCutoff, 1) };
+}
+
+/** Partitions (by their names) that are no longer attached to any parent: a detach that went through, a drop that did not. */
+async function detachedLeftovers(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ name: string }[]>`
+    select n.nspname || '.' || c.relname as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind = 'r'
+      and (n.nspname || '.' || substring(c.relname from '^(.*)_[0-9]{6,8}$')) in ${sql([...DAILY_PARENTS, 'raw.pages', 'rollup.month_end_devices'])}
+      and not exists (select 1 from pg_inherits i where i.inhrelid = c.oid)
+    order by 1`;
+  return rows.map((r) => r.name);
+}
+
+/**
+ * 55P03: lock timeout (a query holds the table); 57014: cancelled by the backstop below; 55000:
+ * another detach of this parent is pending. Each leaves the table for the next night.
+ */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '55P03' || code === '57014' || code === '55000';
 }
 
 /** How much longer than lock_timeout the client waits before it cancels the statement itself. */
@@ -69,12 +98,16 @@ const BACKSTOP_MARGIN_MS = 300;
 /**
  * A DDL statement under the session's lock_timeout, with a client-side cancel as the backstop: if the
  * server's timer does not fire (seen under libfaketime, where PostgreSQL's timeouts never expire, and
- * possible behind a pooler that drops session settings) a BI query is still not blocked for longer
- * than the timeout and a margin. Either way the statement fails and the partition is reported busy.
+ * possible behind a pooler that drops session settings) a BI query is still not blocked for long.
+ * lock_timeout bounds each lock wait and DETACH ... CONCURRENTLY waits twice, so the backstop allows
+ * two. Either way the statement fails and the table is reported busy (a drop cancelled after its
+ * detach went through leaves a detached table, which the next night's plan finds and drops).
  */
 export async function withinLockTimeout(conn: Sql, statement: string, lockTimeoutMs: number): Promise<void> {
   const query = conn.unsafe(statement);
-  const backstop = setTimeout(() => { void query.cancel(); }, lockTimeoutMs + BACKSTOP_MARGIN_MS);
+  // Sent on a connection of its own; a failure to cancel (the statement just ended) changes nothing.
+  const cancel = () => Promise.resolve().then(() => query.cancel()).catch(() => {});
+  const backstop = setTimeout(() => { void cancel(); }, 2 * lockTimeoutMs + BACKSTOP_MARGIN_MS);
   try {
     await query;
   } finally {
@@ -95,6 +128,15 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
   const conn = await sql.reserve();
   try {
     await conn.unsafe(`set lock_timeout = ${Math.floor(policy.lockTimeoutMs)}`);
+    for (const table of plan.leftovers) {
+      try {
+        await withinLockTimeout(conn, `drop table if exists ${table}`, policy.lockTimeoutMs);
+        dropped.push(table);
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        busy.push(table);
+      }
+    }
     // PostgreSQL allows one pending detach per table: once a parent has a busy partition, its other
     // expired partitions wait for the next night too rather than fail.
     const busyParents = new Set<string>();
@@ -109,10 +151,7 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
         await withinLockTimeout(conn, `drop table ${partition.name}`, policy.lockTimeoutMs);
         dropped.push(partition.name);
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        // 55P03: lock timeout (a query holds the table); 57014: cancelled by the backstop below;
-        // 55000: another detach of this parent is pending.
-        if (code !== '55P03' && code !== '57014' && code !== '55000') throw error;
+        if (!isBusy(error)) throw error;
         busy.push(partition.name);
         busyParents.add(partition.parent);
       }

@@ -22,7 +22,8 @@ export interface Database {
  * lock or settings. It also sidesteps a postgres.js 3.4 defect: after a connection dies mid-query,
  * the next connection's startup error (57P03 while the server recovers) is taken for the dead query's
  * and the client reconnects forever. Connections are never retired on a timer (idle_timeout and max_lifetime 0: off),
- * so the only closes are losses and our own end().
+ * so the only closes are losses and our own end(). A server or pooler that ends idle sessions
+ * (idle_session_timeout) ends a run too, as it must: the collector's lock session is idle all run.
  */
 function client(url: string, applicationName: string, max: number): Sql {
   const sql: Sql = postgres(url, {
@@ -75,7 +76,8 @@ const CONNECTION_CODES = new Set([
  * #1208): "Cannot read properties of null (reading 'write')", from its connection module, with no code.
  */
 const isPostgresJsWriteAfterClose = (error: Error): boolean =>
-  error instanceof TypeError && /postgres[\\/]src[\\/]connection\.js/u.test(error.stack ?? '');
+  error instanceof TypeError && /^Cannot read properties of null \(reading 'write'\)/u.test(error.message)
+  && /^\s+at .*postgres[\\/]src[\\/]connection\.js/u.test((error.stack ?? '').split('\n')[1] ?? '');
 
 /** got's errors (a vendor's API refused or reset) carry the same errnos and are not the database's. */
 const belongsToHttpRequest = (error: Error): boolean => 'timings' in error && 'options' in error;

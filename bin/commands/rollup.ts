@@ -75,6 +75,7 @@ WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it 
     }, str(values.today));
     if (values['dry-run']) {
       process.stdout.write(`would drop ${outcome.plan.drop.length} partition(s):\n${outcome.plan.drop.map((p) => `  ${p.name}`).join('\n')}\n`);
+      if (outcome.plan.leftovers.length > 0) process.stdout.write(`and ${outcome.plan.leftovers.length} table(s) detached on an earlier night:\n${outcome.plan.leftovers.map((t) => `  ${t}`).join('\n')}\n`);
       if (outcome.plan.monthEndsToMaterialise.length > 0) process.stdout.write(`would first materialise the month-end of ${outcome.plan.monthEndsToMaterialise.join(', ')}\n`);
       return EXIT.ok;
     }

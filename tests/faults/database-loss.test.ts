@@ -8,7 +8,7 @@
  * leave the warehouse exactly as it was; and re-running the job afterwards must give the warehouse a
  * run that never failed gives.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -138,6 +138,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  rmSync(home, { recursive: true, force: true });
   await sim?.close();
   for (const db of Object.values(prepared)) await db?.close();
 });
@@ -175,6 +176,7 @@ async function breakStage(stage: Stage, fault: Fault): Promise<Outcome> {
   } finally {
     await proxy.close();
     await db.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -119,6 +119,25 @@ inOrder('retention next to a long BI query', () => {
   });
 });
 
+describe('what a busy night leaves behind', () => {
+  it('a partition detached on an earlier night whose drop failed is found and dropped by the next', async () => {
+    const own = await testDatabase();
+    try {
+      expect((await runCollect({ source: tiny, env: { DATABASE_URL: own.url, TINY_DEVICES: '20' }, date: '2026-01-20' })).status).toBe('succeeded');
+      // As when the DROP after a successful DETACH was cancelled: the table is no longer a partition.
+      await own.sql.unsafe('alter table core.device_days detach partition core.device_days_20260120');
+      const plan = await planRetention(own.sql, '2026-01-21', policy);
+      expect(plan.leftovers).toEqual(['core.device_days_20260120']);
+      const result = await applyRetention(own.sql, plan, policy);
+      expect(result.dropped).toContain('core.device_days_20260120');
+      expect(await own.sql`select to_regclass('core.device_days_20260120') as t`).toEqual([{ t: null }]);
+      expect((await planRetention(own.sql, '2026-01-21', policy)).leftovers).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('the client-side backstop to lock_timeout', () => {
   it('cancels a statement whose lock wait the server does not time out, as 57014', async () => {
     const holder = postgres(db.url, { max: 1, onnotice: () => {} });

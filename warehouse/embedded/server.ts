@@ -9,14 +9,15 @@
  * and $WAREHOUSE_HOME/pgdata is a symbolic link to it, so every path the operator sees stays the same.
  */
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, readFile, readlink, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { accountCan, serverAccount, type ServerAccount } from './server-account.js';
-import { packagedBinaries, runnableBinaries, RUNTIME_ROOT, type Binaries } from './binaries.js';
+import { serverAccount, type ServerAccount } from './server-account.js';
+import { packagedBinaries, runnableBinaries, type Binaries } from './binaries.js';
+import { dataDirectory, relocatedCluster } from './cluster.js';
 import { EmbeddedDatabaseError } from './errors.js';
 
 const run = promisify(execFile);
@@ -86,32 +87,14 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** The data directory the server uses (a real path), creating it, or the link to it, when new. */
-async function dataDirectory(home: string, account: ServerAccount): Promise<string> {
-  const link = paths(home).data;
-  // mktemp-style homes are 0700; the postgres account needs to traverse into pgdata.
-  if (account.separate) await chmod(home, 0o711);
-  const existing = await realpath(link).catch(() => undefined);
-  if (existing) {
-    // Left empty by a failed initdb (which cleans up after itself): the account must still own it.
-    if (account.spawnAs.uid !== undefined && !existsSync(path.join(existing, 'PG_VERSION'))) await chown(existing, account.spawnAs.uid, account.spawnAs.gid ?? account.spawnAs.uid);
-    return existing;
-  }
-  // A link left dangling (its relocated cluster removed) is replaced.
-  if (await lstat(link).then((s) => s.isSymbolicLink(), () => false)) await unlink(link);
-  let data = link;
-  if (account.separate && !(await accountCan(account, '-x', home))) {
-    const cluster = path.join(RUNTIME_ROOT, 'clusters', createHash('sha256').update(await realpath(home)).digest('hex').slice(0, 16));
-    await mkdir(cluster, { recursive: true, mode: 0o755 });
-    await chmod(RUNTIME_ROOT, 0o755);
-    await chmod(path.join(RUNTIME_ROOT, 'clusters'), 0o755);
-    await writeFile(path.join(cluster, 'home'), `${home}\n`);
-    data = path.join(cluster, 'pgdata');
-  }
-  await mkdir(data, { recursive: true, mode: 0o700 });
-  if (account.spawnAs.uid !== undefined) await chown(data, account.spawnAs.uid, account.spawnAs.gid ?? account.spawnAs.uid);
-  if (data !== link) await symlink(data, link);
-  return data;
+/**
+ * The server's environment: no more than it needs. It inherits nothing of ours (vendor secrets in
+ * particular: a superuser could read a server process's environment through COPY ... TO PROGRAM);
+ * the time zone and libfaketime's clock (tests) pass through, and messages are in plain C.
+ */
+function serverEnvironment(): Record<string, string> {
+  const kept = Object.entries(process.env).filter(([key]) => /^(PATH|TZ|LD_PRELOAD|FAKETIME.*|DONT_FAKE_MONOTONIC)$/u.test(key));
+  return { ...Object.fromEntries(kept.filter((e): e is [string, string] => e[1] !== undefined)), LC_ALL: 'C' };
 }
 
 interface RunFailure { code?: number | string; stdout?: string; stderr?: string; message: string }
@@ -119,7 +102,7 @@ interface RunFailure { code?: number | string; stdout?: string; stderr?: string;
 /** Run one of the server's programs as its account; a failure names the program, errno or exit, and its output. */
 async function runProgram(ctx: Context, program: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
   try {
-    return await run(program, args, { ...ctx.account.spawnAs, timeout: 120_000, env: { ...process.env, LC_ALL: 'C' } });
+    return await run(program, args, { ...ctx.account.spawnAs, timeout: 120_000, env: serverEnvironment() });
   } catch (error) {
     const e = error as RunFailure;
     const how = typeof e.code === 'string' ? `could not be run as ${ctx.account.name}: ${e.code}` : `exited with ${String(e.code ?? 'a signal')}`;
@@ -240,9 +223,8 @@ export async function stopEmbedded(home: string, options: EmbeddedOptions = {}):
 /** Stop the server and delete the home with its cluster, wherever the cluster lives (tests, throwaway homes). */
 export async function destroyEmbedded(home: string, options: EmbeddedOptions = {}): Promise<void> {
   await stopEmbedded(home, options).catch(() => false);
-  const link = paths(home).data;
-  const target = await readlink(link).catch(() => undefined);
-  if (target) await rm(path.dirname(target), { recursive: true, force: true });
+  const cluster = await relocatedCluster(home);
+  if (cluster) await rm(cluster, { recursive: true, force: true });
   await rm(home, { recursive: true, force: true });
 }
 
