@@ -8,6 +8,7 @@ import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { device, fixtureSource, org, publishDay } from './helpers.js';
 import { cleanEnv } from '../helpers/env.js';
+import { inOrder } from '../helpers/in-order.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'warehouse-sites-cli-'));
 let db: TestDatabase;
@@ -34,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await db.close(); });
 
-describe('warehouse sites', () => {
+inOrder('warehouse sites', () => {
   it('lists unmapped organisations with the reason and how to map them', () => {
     const { code, out } = cli(['sites', 'unmapped']);
     expect(code).toBe(EXIT.ok);

@@ -3,17 +3,18 @@
  * publish) and the bi views. Two days with churn publish exactly the simulator's fleet; a skipped
  * page or a bad token publishes nothing and leaves the previous day as it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCollect } from '../../../collectors/shared/runner.js';
 import { threatlocker } from '../../../collectors/threatlocker/index.js';
 import { startThreatLockerSimulator, type ThreatLockerSimulator } from '../../../collectors/threatlocker/simulator/index.js';
 import { EXIT } from '../../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../../helpers/db.js';
+import { inOrder } from '../../helpers/in-order.js';
 
 const DAY1 = '2025-08-04';
 const DAY2 = '2025-08-05';
 
-describe('threatlocker end to end', () => {
+inOrder('threatlocker end to end', () => {
   let db: TestDatabase;
   let sim: ThreatLockerSimulator;
   const env = () => ({ ...sim.config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC', THREATLOCKER_PAGE_SIZE: '100' });
