@@ -1,11 +1,11 @@
 /** A run killed mid-COPY or inside the publish transaction leaves the published data exactly as it was. */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import postgres from 'postgres';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
+import { settle } from '../faults/helpers/published.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -52,7 +52,7 @@ describe('killing a run', () => {
     expect(await fingerprint()).toBe(before);
     expect((await lastRun()).status).toBe('running');
     // The killed backend's lock goes with its connection; the next command records the run as failed.
-    await waitForLockRelease();
+    await settle(db.url);
     expect(await sweepAbandonedRuns(db.sql)).toBe(1);
     expect(await lastRun()).toEqual({ status: 'failed', error_code: 'ERR_ABANDONED' });
     const staging = await db.sql`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'staging' and relkind = 'r'`;
@@ -62,7 +62,7 @@ describe('killing a run', () => {
   it('killed inside the publish transaction: published data unchanged, run recorded as failed', async () => {
     const before = await fingerprint();
     await runUntil('PAUSED_IN_PUBLISH', { TINY_DEVICES: '300', TINY_VARIANT: '-changed', TINY_PAUSE_IN_PUBLISH: '1' });
-    await waitForLockRelease();
+    await settle(db.url);
     expect(await fingerprint()).toBe(before);
     expect(await sweepAbandonedRuns(db.sql)).toBe(1);
     expect(await lastRun()).toEqual({ status: 'failed', error_code: 'ERR_ABANDONED' });
@@ -73,16 +73,3 @@ describe('killing a run', () => {
   });
 });
 
-/** PostgreSQL notices the dead client's socket asynchronously; wait until its backend is gone. */
-async function waitForLockRelease(): Promise<void> {
-  const admin = postgres(db.url, { max: 1, onnotice: () => {} });
-  try {
-    for (let i = 0; i < 100; i += 1) {
-      const [row] = await admin<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted`;
-      if ((row?.n ?? 0) === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } finally {
-    await admin.end();
-  }
-}

@@ -23,7 +23,9 @@ export async function settle(url: string): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     for (let i = 0; i < 150; i += 1) {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from pg_locks where locktype = 'advisory' and granted`;
+      // This database's locks only: other test files share the server and run collectors of their own.
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from pg_locks
+        where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())`;
       if (row?.n === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
