@@ -1,14 +1,22 @@
 /**
- * Drop and recreate every view, in dependency order, in one transaction, after each migration: views
+ * Create or replace every view, in dependency order, in one transaction, after each migration: views
  * are plain SQL files (views/<schema>/<name>.sql, the object name equals the file name) and never
  * touched by drizzle-kit. Order: staging before bi; within a layer, a file may declare
  * `-- depends: schema.name` lines. Grants for the reader and writer roles are re-applied here because
  * recreated objects lose them.
+ *
+ * Operators build their own views on bi (in public, in their own schemas, even inside bi): an upgrade
+ * must not take them away, so nothing here uses DROP ... CASCADE. The views with a file (the managed
+ * ones) are replaced in place when PostgreSQL allows it (same columns, or new ones at the end). When
+ * it does not (a column removed, renamed, reordered or retyped), the operator's dependants are
+ * captured, dropped, and recreated after the managed views (views/dependants.ts); if one of them no
+ * longer fits, the whole step is refused and rolled back.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Sql } from 'postgres';
+import postgres, { type Sql } from 'postgres';
+import { capture, dropInOrder, inDependencyOrder, loadGraph, readersOf, recreate, refusal, type Relation, type ViewGraph } from './dependants.js';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const LAYERS = ['staging', 'bi'] as const;
@@ -51,20 +59,72 @@ export function orderByDependencies(files: ViewFile[]): ViewFile[] {
 
 export async function applyViews(sql: Sql, files = loadViewFiles()): Promise<number> {
   await sql.begin(async (tx) => {
-    for (const schema of [...LAYERS].reverse()) {
-      const views = await tx<{ name: string }[]>`
-        select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = ${schema} and c.relkind in ('v', 'm')`;
-      for (const view of views) await tx.unsafe(`drop view if exists ${schema}.${quoteIdent(view.name)} cascade`);
+    const graph = await loadGraph(tx);
+    const inLayers = [...graph.relations.values()].filter((r) => (LAYERS as readonly string[]).includes(r.schema));
+    const fileNames = new Set(files.map((f) => f.name));
+    const managed = new Set(inLayers.filter((r) => fileNames.has(r.key)).map((r) => r.oid));
+    // A view in bi or staging without a file is either one the warehouse no longer ships (retired) or
+    // the operator's own. Nothing records which, so: one that reads a managed view is taken for the
+    // operator's (kept, like any dependant); one that does not is retired and dropped, unless
+    // something outside the retired ones reads it, which refuses the step.
+    const readManaged = readersOf(graph, managed);
+    const retired = new Set(inLayers.filter((r) => !managed.has(r.oid) && !readManaged.has(r.oid)).map((r) => r.oid));
+    const ours = new Set([...managed, ...retired]);
+    const blocking = [...readersOf(graph, retired)].filter((oid) => !ours.has(oid)).map((oid) => relation(graph.relations, oid));
+    if (blocking.length > 0) {
+      throw refusal(blocking.map((b) => `${b.name} reads ${retiredReadBy(graph, retired, b.oid)}, which the warehouse no longer ships`), blocking);
     }
-    for (const file of files) await tx.unsafe(file.sql);
+
+    if (!(await replaceInPlace(tx, files))) {
+      // PostgreSQL refused CREATE OR REPLACE for some view: drop and recreate, keeping the operator's.
+      const dependants = inDependencyOrder(graph, [...readersOf(graph, ours)].filter((oid) => !ours.has(oid)));
+      const captured = await capture(tx, graph, dependants);
+      await dropInOrder(tx, graph, [...dependants, ...ours]);
+      for (const file of files) await tx.unsafe(file.sql);
+      // Before the dependants: a materialized view is refreshed as its owner, who needs the grants
+      // on the new views (warehouse_writer, say). Again at the end, for the operator's views in bi.
+      await tx.unsafe(GRANTS);
+      await recreate(tx, captured);
+    } else {
+      await dropInOrder(tx, graph, retired);
+    }
     await tx.unsafe(GRANTS);
   });
   return files.length;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+/**
+ * CREATE OR REPLACE every file's view in a savepoint: false when PostgreSQL refuses (42P16 and
+ * friends: a column removed, renamed, reordered or retyped). Any PostgreSQL error falls back to the
+ * drop-and-recreate path rather than a list of codes: a genuine error in a file fails there again.
+ */
+async function replaceInPlace(tx: postgres.TransactionSql, files: ViewFile[]): Promise<boolean> {
+  try {
+    await tx.savepoint(async (sp) => {
+      for (const file of files) await sp.unsafe(file.sql.replace(/^create\s+view\b/imu, 'create or replace view'));
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof postgres.PostgresError) return false;
+    throw error;
+  }
+}
+
+function relation(relations: Map<string, Relation>, oid: string): Relation {
+  return relations.get(oid) as Relation;
+}
+
+/** The retired views `oid` reads, for the refusal's message. */
+function retiredReadBy(graph: ViewGraph, retired: Set<string>, oid: string): string {
+  const seen = new Set<string>();
+  const walk = (o: string): void => {
+    for (const r of graph.reads.get(o) ?? []) {
+      if (retired.has(r)) seen.add(relation(graph.relations, r).name);
+      else walk(r);
+    }
+  };
+  walk(oid);
+  return [...seen].join(', ');
 }
 
 // The reader sees bi and nothing else; the writer owns the data path. Re-applied after every
