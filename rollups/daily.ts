@@ -18,7 +18,7 @@ export async function rollupDailyCounts(sql: Sql, day: string): Promise<{ rows: 
     const inserted = await tx`
       insert into rollup.daily_counts (site_id, snapshot_day, source_instance_id, device_class, billing_status, devices)
       select g.site_id, ${day}::date, g.source_instance_id, g.device_class,
-        core.billing_status(s.is_internal, g.is_spare, g.device_class) as billing_status, sum(g.devices)::int
+        core.billing_status(s.is_internal, g.is_spare, g.device_class, st.billed_classes) as billing_status, sum(g.devices)::int
       from (
         select dd.site_id, dd.source_instance_id, dd.device_class, dd.is_spare, count(*) as devices
         from core.device_days as dd
@@ -27,7 +27,8 @@ export async function rollupDailyCounts(sql: Sql, day: string): Promise<{ rows: 
         group by dd.site_id, dd.source_instance_id, dd.device_class, dd.is_spare
       ) as g
       inner join core.sites as s on s.site_id = g.site_id
-      group by g.site_id, g.source_instance_id, g.device_class, core.billing_status(s.is_internal, g.is_spare, g.device_class)`;
+      cross join core.settings as st
+      group by g.site_id, g.source_instance_id, g.device_class, core.billing_status(s.is_internal, g.is_spare, g.device_class, st.billed_classes)`;
     const missing = await tx<MissingSourceDay[]>`
       select ${day}::text as day, si.source, si.instance
       from ops.source_instances as si

@@ -1,6 +1,7 @@
 /** `warehouse rollup`: daily counts for each day in a range, then month-ends for months that have ended. */
 import type { Sql } from 'postgres';
 import { refreshExceptions, type RefreshResult } from '../warehouse/matching/exceptions.js';
+import { requestedWork, requestsDone } from '../warehouse/billing/rollup-requests.js';
 import { addDays, daysBetween } from '../warehouse/time.js';
 import { rollupDailyCounts, type MissingSourceDay } from './daily.js';
 import { endedMonthsIn, materialiseMonthEnd, type MonthEndResult } from './month-end.js';
@@ -11,7 +12,14 @@ export function daysOf(from: string, to: string): string[] {
   return Array.from({ length: daysBetween(from, to) + 1 }, (_, i) => addDays(from, i));
 }
 
-export async function rollupDays(sql: Sql, days: string[], options: { today: string; force?: boolean }): Promise<RollupResult> {
+export interface RollupOptions {
+  today: string;
+  force?: boolean;
+  /** More months (YYYY-MM) whose month-ends to refresh, if ended: those of rollup requests, whose dailies may be gone. */
+  months?: string[];
+}
+
+export async function rollupDays(sql: Sql, days: string[], options: RollupOptions): Promise<RollupResult> {
   let rows = 0;
   const missing: MissingSourceDay[] = [];
   for (const day of days) {
@@ -19,13 +27,13 @@ export async function rollupDays(sql: Sql, days: string[], options: { today: str
     rows += result.rows;
     missing.push(...result.missing);
   }
-  const months: MonthEndResult[] = [];
+  const wanted = new Set((options.months ?? []).filter((m) => m < options.today.slice(0, 7)));
   if (days.length > 0) {
     const sorted = [...days].sort();
-    for (const month of await endedMonthsIn(sql, sorted[0] as string, sorted[sorted.length - 1] as string, options.today)) {
-      months.push(await materialiseMonthEnd(sql, month, options.force ? { force: true } : {}));
-    }
+    for (const month of await endedMonthsIn(sql, sorted[0] as string, sorted[sorted.length - 1] as string, options.today)) wanted.add(month);
   }
+  const months: MonthEndResult[] = [];
+  for (const month of [...wanted].sort()) months.push(await materialiseMonthEnd(sql, month, options.force ? { force: true } : {}));
   return { days: days.length, rows, missing, months };
 }
 
@@ -35,7 +43,7 @@ export async function rollupDays(sql: Sql, days: string[], options: { today: str
  * cross-vendor findings (core.exceptions, core.device_matches behind bi.coverage), which compare
  * every source's latest snapshot and so are judged once all of them have published.
  */
-export async function nightlyRollup(sql: Sql, days: string[], options: { today: string; force?: boolean }): Promise<RollupResult & { findings: RefreshResult }> {
+export async function nightlyRollup(sql: Sql, days: string[], options: RollupOptions): Promise<RollupResult & { findings: RefreshResult }> {
   await analyzeDays(sql, days);
   const rolled = await rollupDays(sql, days, options);
   return { ...rolled, findings: await refreshExceptions(sql) };
@@ -60,14 +68,33 @@ export async function analyzeDays(sql: Sql, days: string[]): Promise<void> {
 }
 
 /**
- * Days a plain `warehouse rollup` should (re)compute: every published day not rolled up yet, and
- * every day re-published recently (a late re-run or backfill), so missed nights catch up by themselves.
+ * What a plain `warehouse rollup` (and the nightly) should (re)compute: every published day not rolled
+ * up yet, every day re-published recently (a late re-run or backfill), so missed nights catch up by
+ * themselves, and what rollup requests ask for (re-mappings, policy changes).
  */
-export async function pendingDays(sql: Sql): Promise<string[]> {
+export async function pendingWork(sql: Sql): Promise<{ days: string[]; months: string[]; through: number | null }> {
   const rows = await sql<{ day: string }[]>`
     select distinct sd.snapshot_day::text as day from ops.source_days sd
     where sd.published_at > now() - interval '36 hours'
        or not exists (select 1 from rollup.daily_counts dc where dc.snapshot_day = sd.snapshot_day and dc.source_instance_id = sd.source_instance_id)
     order by 1`;
-  return rows.map((r) => r.day);
+  const requested = await requestedWork(sql);
+  const days = [...new Set([...rows.map((r) => r.day), ...requested.days])].sort();
+  return { days, months: requested.months, through: requested.through };
+}
+
+/** The pending work, rolled up (no findings refresh: `sites map`, a policy change); the requests it covered are then done. */
+export async function rollupPending(sql: Sql, options: RollupOptions): Promise<RollupResult> {
+  const work = await pendingWork(sql);
+  const result = await rollupDays(sql, work.days, { ...options, months: work.months });
+  await requestsDone(sql, work.through);
+  return result;
+}
+
+/** The pending work as the nightly does it (statistics, rollup, findings): `warehouse rollup` without dates and `nightly`. */
+export async function nightlyPending(sql: Sql, options: RollupOptions): Promise<RollupResult & { findings: RefreshResult }> {
+  const work = await pendingWork(sql);
+  const result = await nightlyRollup(sql, work.days, { ...options, months: work.months });
+  await requestsDone(sql, work.through);
+  return result;
 }

@@ -5,7 +5,7 @@ import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
 import { parseDay } from '../../warehouse/time.js';
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
-import { nightlyRollup, pendingDays } from '../../rollups/run.js';
+import { nightlyPending } from '../../rollups/run.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
@@ -106,7 +106,7 @@ failure; a source missing from the rollup makes it partial).`,
 async function rollupAndRetention(url: string, policy: RetentionPolicy, today: string): Promise<ExitCode> {
   const { sql, close } = openDatabase(url, { applicationName: 'rollup:nightly', max: 2 });
   try {
-    const rolled = await nightlyRollup(sql, await pendingDays(sql), { today });
+    const rolled = await nightlyPending(sql, { today });
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
     createLogger().info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, dropped: retained.dropped.length, busy: retained.busy }, 'nightly rollup and retention done');
     if (rolled.missing.length > 0) {

@@ -22,7 +22,7 @@ Uses DATABASE_URL, or the embedded database in $WAREHOUSE_HOME when it is unset.
     parse('migrate', argv, {});
     const config = loadWarehouseConfig(process.env);
     const log = createLogger();
-    await withDatabase(config, (url) => migrate(url, log).catch((error: unknown) => { throw asDatabaseError(error); }));
+    await withDatabase(config, (url) => migrate(url, log, { timeZone: config.timeZone }).catch((error: unknown) => { throw asDatabaseError(error); }));
     return EXIT.ok;
   },
 };

@@ -1,21 +1,23 @@
-import { hostname, userInfo } from 'node:os';
-import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
-import { daysOf, nightlyRollup, pendingDays } from '../../rollups/run.js';
+import { daysOf, nightlyPending, nightlyRollup } from '../../rollups/run.js';
 import { loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
+import { recordTimeZone } from '../../warehouse/settings.js';
 import { parseDay, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase, withSql } from '../database.js';
 import type { Verb } from '../verbs.js';
 
 /** A database session for the job, with today's date in the MSP's time zone (or --today). */
-async function withJob<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string): Promise<T> {
+export async function withJob<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string): Promise<T> {
   const config = loadWarehouseConfig(process.env);
   const today = todayFlag ? parseDay(todayFlag, '--today') : todayIn(config.timeZone);
-  return withDatabase(config, (url) => withSql(url, job, (sql) => work(sql, today)));
+  return withDatabase(config, (url) => withSql(url, job, async (sql) => {
+    await recordTimeZone(sql, config.timeZone);
+    return work(sql, today);
+  }));
 }
 
 export const rollupCommand: Verb = {
@@ -37,8 +39,9 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     if (Boolean(from) !== Boolean(to)) throw new UsageError('rollup: --from and --to go together', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
     const log = createLogger();
     const result = await withJob('rollup:daily', async (sql, today) => {
-      const days = date ? [parseDay(date)] : from && to ? daysOf(parseDay(from, '--from'), parseDay(to, '--to')) : await pendingDays(sql);
-      if (from && to && days.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
+      if (!date && !from) return nightlyPending(sql, { today, force: values.force === true });
+      const days = date ? [parseDay(date)] : daysOf(parseDay(from as string, '--from'), parseDay(to as string, '--to'));
+      if (days.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
       return nightlyRollup(sql, days, { today, force: values.force === true });
     }, str(values.today));
     const { findings } = result;
@@ -84,24 +87,6 @@ WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it 
       process.stderr.write(`warehouse: ${outcome.busy.length} partition(s) busy (a long query held them); left for the next run\n→ Nothing to do: retention retries tomorrow.\n`);
       return EXIT.partial;
     }
-    return EXIT.ok;
-  },
-};
-
-export const billingCommand: Verb = {
-  summary: 'billing close <YYYY-MM>: freeze a month\'s month-end tables (invoiced)',
-  help: `usage: warehouse billing close <YYYY-MM> [--note TEXT]
-
-Materialises the month's month-end one last time and freezes it: later collection into the month is
-refused (exit 4) and rollups leave it as invoiced, unless forced with --force (which is recorded).`,
-  async run(argv) {
-    const { values, positionals } = parse('billing', argv, { note: { type: 'string' }, today: { type: 'string' } });
-    if (positionals[0] !== 'close' || !positionals[1]) throw new UsageError('billing: expected `billing close <YYYY-MM>`', 'e.g. `warehouse billing close 2026-10`.');
-    const month = positionals[1];
-    const note = str(values.note);
-    const result = await withJob('billing:close', (sql, today) =>
-      closeBillingMonth(sql, month, { today, closedBy: `${userInfo().username}@${hostname()}`, ...(note ? { note } : {}) }), str(values.today));
-    process.stdout.write(result.alreadyClosed ? `${month} was already closed\n` : `${month} closed; month-end day(s): ${result.monthEndDays.join(', ')}\n`);
     return EXIT.ok;
   },
 };

@@ -4,7 +4,7 @@ import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { mapAliasManually } from '../../warehouse/sites/manage.js';
 import { loadSiteMap } from '../../warehouse/sites/site-map.js';
-import { daysOf, rollupDays } from '../../rollups/run.js';
+import { rollupPending } from '../../rollups/run.js';
 import { todayIn } from '../../warehouse/time.js';
 import { parse } from '../args.js';
 import { withDatabase, withSql } from '../database.js';
@@ -46,9 +46,12 @@ per line: source[/instance],external id,site name. It is read at every run; its 
         + `${result.previousSite ? ` (was "${result.previousSite}")` : ''}\n`);
       if (moved && moved.deviceDays > 0 && moved.from && moved.to) {
         process.stdout.write(`re-attributed ${moved.deviceDays} device-days from ${moved.from} to ${moved.to}\n`);
-        // Daily counts and open month-ends of those days follow the devices (closed months stay as invoiced).
-        const rolled = await rollupDays(sql, daysOf(moved.from, moved.to), { today: todayIn(config.timeZone) });
-        process.stdout.write(`rolled up ${rolled.days} day(s) again\n`);
+      }
+      if (moved) {
+        // Daily counts and open month-ends follow the devices (closed months stay as invoiced): the
+        // rollup requests the move recorded, paid now, as the nightly pays those of the mapping file.
+        const rolled = await rollupPending(sql, { today: todayIn(config.timeZone) });
+        process.stdout.write(`rolled up ${rolled.days} day(s) and ${rolled.months.length} month-end(s) again\n`);
       }
       if (moved && moved.closedMonthsKept.length > 0) process.stdout.write(`closed months keep what was invoiced: ${moved.closedMonthsKept.join(', ')}\n`);
       if (!siteMap.some((e) => e.source === result.source && e.instance === result.instance && e.externalId.toLowerCase() === result.externalId.toLowerCase())) {

@@ -1,7 +1,7 @@
 /**
  * What a month's billing export holds, read from the month-end tables: one summary line per client
  * and source (bi.billing_monthly, the numbers an invoice carries) and the devices behind them with
- * the reason each was or was not billed (staging.billing_month_devices). Both read the same
+ * the reason each was or was not billed (bi.billing_month_devices). Both read the same
  * month-end rows, so the device lists always add up to the summary.
  */
 import type { Sql } from '../../warehouse/db.js';
@@ -17,9 +17,16 @@ export interface SummaryLine {
 export interface DeviceLine {
   siteId: number; site: string; source: string; instance: string; vendorId: string; hostname: string | null;
   displayName: string | null; deviceClass: string; billingStatus: string; reason: string; spareRule: string | null; monthEndDay: string;
+  /** Billed but silent longer than the billing policy allows: flagged for the operator. */
+  isStale: boolean; lastContactAt: string | null;
 }
 
-export interface BillingExport { month: string; site: { id: number; name: string } | undefined; closed: boolean; summary: SummaryLine[]; devices: DeviceLine[] }
+/** The seal of a closed month (bi.billing_closes): printed on the export so an invoice can be checked later. */
+export interface SealLine { digest: string; previousDigest: string | null; closedAt: string; devices: number }
+
+export interface BillingExport {
+  month: string; site: { id: number; name: string } | undefined; closed: boolean; seal: SealLine | null; summary: SummaryLine[]; devices: DeviceLine[];
+}
 
 export function parseMonth(value: string | undefined): string {
   if (!value || !/^\d{4}-(0[1-9]|1[0-2])$/u.test(value)) {
@@ -63,13 +70,18 @@ export async function loadBillingExport(sql: Sql, month: string, siteFilter?: st
   const devices = await sql<DeviceLine[]>`
     select site_id as "siteId", site, source, instance, vendor_id as "vendorId", hostname, display_name as "displayName",
            device_class as "deviceClass", billing_status as "billingStatus", reason, spare_rule as "spareRule",
-           month_end_day::text as "monthEndDay"
-    from staging.billing_month_devices
+           month_end_day::text as "monthEndDay", is_stale as "isStale",
+           to_char(last_contact_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "lastContactAt"
+    from bi.billing_month_devices
     where month = ${month} and (${siteId}::int is null or site_id = ${siteId}::int)
     order by site, source, instance,
              case billing_status when 'billable' then 0 when 'spare' then 1 else 2 end,
              coalesce(hostname, display_name, vendor_id), vendor_id`;
-  return { month, site, closed: summary.every((s) => s.isClosed), summary, devices };
+  const [seal] = await sql<SealLine[]>`
+    select digest, previous_digest as "previousDigest", to_char(closed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "closedAt",
+           sealed_devices as devices
+    from bi.billing_closes where month = ${month} and digest is not null`;
+  return { month, site, closed: summary.every((s) => s.isClosed), seal: seal ?? null, summary, devices };
 }
 
 /** Sum of a numeric field over summary lines (the totals rows, and the tests' cross-check). */

@@ -11,7 +11,7 @@ import { total } from './billing-data.js';
 export const SUMMARY_SHEET = 'Summary';
 export const SUMMARY_HEADER = ['Client', 'Source', 'Instance', 'Workstations', 'Servers', 'Billable seats', 'Spares', 'Total devices', 'Previous month', 'Change', 'Month-end day', 'Last day of month'];
 export const CLIENT_HEADER = ['Source', 'Instance', 'Workstations', 'Servers', 'Billable seats', 'Spares', 'Total devices', 'Previous month', 'Change'];
-export const DEVICE_HEADER = ['Source', 'Instance', 'Vendor id', 'Host name', 'Display name', 'Class', 'Billing status', 'Reason', 'Spare rule', 'Month-end day'];
+export const DEVICE_HEADER = ['Source', 'Instance', 'Vendor id', 'Host name', 'Display name', 'Class', 'Billing status', 'Reason', 'Spare rule', 'Month-end day', 'Stale'];
 export const TOTAL_LABEL = 'TOTAL';
 
 export function monthTitle(month: string): string {
@@ -63,7 +63,9 @@ function widths(sheet: ExcelJS.Worksheet, values: number[]): void {
 function status(data: BillingExport): string {
   const day = [...new Set(data.summary.map((s) => s.monthEndDay))].sort().join(', ');
   const exact = data.summary.every((s) => s.isExact) ? 'the last day of the month' : 'not every source reached the last day of the month';
-  const closed = data.closed ? 'closed (invoiced): these figures are frozen' : `not closed: figures may still change until \`warehouse billing close ${data.month}\``;
+  const closed = data.closed
+    ? `closed (invoiced): these figures are frozen${data.seal ? `, sealed SHA-256 ${data.seal.digest} (check with \`warehouse billing verify ${data.month}\`)` : ''}`
+    : `not closed: figures may still change until \`warehouse billing close ${data.month}\``;
   return `Month-end snapshot ${day} (${exact}); ${closed}. Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
 }
 
@@ -93,10 +95,11 @@ function clientSheet(workbook: ExcelJS.Workbook, name: string, month: string, li
   sheet.addRow([]);
   const deviceHeader = header(sheet, DEVICE_HEADER).number;
   for (const d of devices) {
-    sheet.addRow([d.source, d.instance, d.vendorId, d.hostname, d.displayName, d.deviceClass, d.billingStatus, d.reason, d.spareRule, d.monthEndDay]);
+    sheet.addRow([d.source, d.instance, d.vendorId, d.hostname, d.displayName, d.deviceClass, d.billingStatus, d.reason, d.spareRule, d.monthEndDay,
+      d.isStale ? `stale: last contact ${d.lastContactAt?.slice(0, 10) ?? 'unknown'}` : '']);
   }
   sheet.autoFilter = { from: { row: deviceHeader, column: 1 }, to: { row: Math.max(sheet.rowCount, deviceHeader), column: DEVICE_HEADER.length } };
-  widths(sheet, [14, 10, 14, 22, 28, 13, 14, 30, 34, 14]);
+  widths(sheet, [14, 10, 14, 22, 28, 13, 14, 30, 34, 14, 26]);
 }
 
 export async function billingWorkbook(data: BillingExport): Promise<Buffer> {

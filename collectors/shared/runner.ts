@@ -13,6 +13,7 @@ import { loadWarehouseConfig, integerKey, type Env } from '../../warehouse/confi
 import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
 import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
 import { silentLogger } from '../../warehouse/log.js';
+import { recordTimeZone } from '../../warehouse/settings.js';
 import { parseDay, todayIn } from '../../warehouse/time.js';
 import { runGate } from '../../warehouse/load/gate.js';
 import { writeMetrics } from '../../warehouse/metrics.js';
@@ -85,6 +86,8 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   timer.unref();
   try {
     const sourceInstanceId = await ensureSourceInstance(sql, source.name, instance).catch((error: unknown) => { throw asDatabaseError(error); });
+    // The run's day is a day of this zone: the views learn it, to end days where the collectors do.
+    await recordTimeZone(sql, config.timeZone);
     const lock = await acquireSourceLock(sql, sourceInstanceId, `${source.name} (${instance})`);
     try {
       await sweepAbandonedRuns(sql);
@@ -185,12 +188,11 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
       pages: sink.pageCount(),
     };
     const finalSink = sink;
-    const forcedIntoClosedMonth = (input.force ?? false) && (await monthClosed(sql, snapshotDay));
     const publishHooks = input.hooks?.insidePublish ? { afterDeviceDays: input.hooks.insidePublish } : {};
     await publish({
       sql, runId, source: input.source.name, sourceInstanceId: input.sourceInstanceId, snapshotDay, staging,
       aliases: finalSink.aliasRows, summary: finalSink.summary, complete: !partial, createsSites: input.createsSites,
-      forcedIntoClosedMonth, siteMap: input.siteMap, ...publishHooks,
+      force: input.force ?? false, siteMap: input.siteMap, ...publishHooks,
       finish: async (tx, published: PublishResult) => {
         result.rows.changed = published.devicesChanged + published.devicesRemoved;
         result.requests = budget.used();
@@ -242,11 +244,6 @@ async function recordOutcome(sql: Sql, runId: number, outcome: RunOutcome): Prom
     error_code = ${outcome.error.code}, error_message = ${redact(outcome.error.message)}, requests = ${outcome.requests},
     retries = ${outcome.retries}, pages = ${outcome.pages}
     where run_id = ${runId}`;
-}
-
-async function monthClosed(sql: Sql, day: string): Promise<boolean> {
-  const rows = await sql`select 1 from ops.billing_months where month = date_trunc('month', ${day}::date)::date`;
-  return rows.length > 0;
 }
 
 /** Vendor failures keep their typed exit codes; database trouble is 8; anything else is a bug (1), never "vendor unavailable". */

@@ -156,14 +156,14 @@ describe('warehouse export billing', () => {
     expect(result.out.trim().split('\n')).toEqual([path.join(dir, 'billing-2026-10-acme-pty-ltd-summary.csv'), path.join(dir, 'billing-2026-10-acme-pty-ltd.csv')]);
     const summary = readFileSync(path.join(dir, 'billing-2026-10-acme-pty-ltd-summary.csv'), 'utf8');
     expect(summary.replace(/^\ufeff/u, '').split('\r\n')).toEqual([
-      'month,client,source,instance,workstations,servers,billable,spares,total_devices,previous_billable,change,month_end_day,month_end_is_last_day,month_closed',
-      '2026-10,Acme Pty Ltd,ninjaone,default,3,1,4,2,7,2,2,2026-10-31,true,false',
-      '2026-10,Acme Pty Ltd,pmp,default,2,0,2,0,2,,2,2026-10-30,false,false',
+      'month,client,source,instance,workstations,servers,billable,spares,total_devices,previous_billable,change,month_end_day,month_end_is_last_day,month_closed,seal_sha256',
+      '2026-10,Acme Pty Ltd,ninjaone,default,3,1,4,2,7,2,2,2026-10-31,true,false,',
+      '2026-10,Acme Pty Ltd,pmp,default,2,0,2,0,2,,2,2026-10-30,false,false,',
       '',
     ]);
     const devices = readFileSync(path.join(dir, 'billing-2026-10-acme-pty-ltd.csv'), 'utf8').split('\r\n');
     expect(devices).toHaveLength(1 + 9 + 1);
-    expect(devices).toContain('2026-10,Acme Pty Ltd,ninjaone,default,n5,ACME-SPARE-07,ACME-SPARE-07 (display),workstation,spare,spare: name_contains_spare,"The display name contains ""spare"" (case-insensitive)",2026-10-31');
+    expect(devices).toContain('2026-10,Acme Pty Ltd,ninjaone,default,n5,ACME-SPARE-07,ACME-SPARE-07 (display),workstation,spare,spare: name_contains_spare,"The display name contains ""spare"" (case-insensitive)",2026-10-31,false,');
     // A vendor-supplied name that a spreadsheet would run as a formula is neutralised.
     expect(devices.find((l) => l.includes(',n3,'))).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)","'=HYPERLINK/u);
   });

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Temporal } from 'temporal-polyfill';
 import { runCollect } from '../../collectors/shared/runner.js';
+import { verifySeals } from '../../warehouse/billing/seal.js';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { rollupDays, daysOf } from '../../rollups/run.js';
 import { EXIT } from '../../warehouse/errors.js';
@@ -73,7 +74,8 @@ describe('billing close', () => {
     await collect('2026-10-30');
     await collect('2026-10-31');
     const closed = await closeBillingMonth(db.sql, '2026-10', { today: '2026-11-02', closedBy: 'test' });
-    expect(closed).toEqual({ alreadyClosed: false, monthEndDays: ['2026-10-31'] });
+    expect(closed).toMatchObject({ alreadyClosed: false, monthEndDays: ['2026-10-31'], kept: 0, seal: { month: '2026-10', devices: 40, previousDigest: null } });
+    expect(closed.seal?.digest).toMatch(/^[0-9a-f]{64}$/u);
     const invoiced = await db.sql`select * from rollup.month_end_devices where month = '2026-10-01' order by device_id`;
 
     const refused = await collect('2026-10-31', { TINY_DEVICES: '45' });
@@ -81,7 +83,7 @@ describe('billing close', () => {
     expect(refused.error?.message).toMatch(/2026-10 is closed/u);
 
     const rolled = await rollupDays(db.sql, ['2026-10-31'], { today: '2026-11-02' });
-    expect(rolled.months).toEqual([{ month: '2026-10', materialised: [], skippedClosed: true }]);
+    expect(rolled.months).toEqual([{ month: '2026-10', materialised: [], kept: 0, skippedClosed: true }]);
     expect(await db.sql`select * from rollup.month_end_devices where month = '2026-10-01' order by device_id`).toEqual(invoiced);
 
     const forced = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '45' }, date: '2026-10-31', force: true });
@@ -89,8 +91,11 @@ describe('billing close', () => {
     await rollupDays(db.sql, ['2026-10-31'], { today: '2026-11-02', force: true });
     const [count] = await db.sql`select count(*)::int as n from rollup.month_end_devices where month = '2026-10-01'`;
     expect(count?.n).toBe(45);
-    const changes = await db.sql`select action from ops.forced_changes where month = '2026-10-01' order by forced_change_id`;
+    const changes = await db.sql`select action, reason from ops.forced_changes where month = '2026-10-01' order by forced_change_id`;
     expect(changes.map((c) => c.action)).toEqual(['collect ninjaone', 'rollup month-end']);
+    // The forced rewrite re-sealed the month, old and new digest recorded: the seal still verifies.
+    expect(changes[1]?.reason).toContain(`re-sealed 2026-10 ${closed.seal?.digest} -> `);
+    expect((await verifySeals(db.sql)).problem).toBeNull();
   });
 
   it('refuses a month that has not ended', async () => {

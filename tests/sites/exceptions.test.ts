@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../warehouse/errors.js';
 import { acknowledgeException, refreshExceptions } from '../../warehouse/matching/exceptions.js';
-import { nightlyRollup, pendingDays } from '../../rollups/run.js';
+import { nightlyPending } from '../../rollups/run.js';
 import type { DeviceRow } from '../../collectors/shared/rows.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { runCollect } from '../../collectors/shared/runner.js';
@@ -132,7 +132,7 @@ describe('the nightly rollup', () => {
       await runCollect({ source: withSnapshot(tl, { aliases: ORGS, devices: [pc('t1')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01' });
       const refreshes = async () => (await own.sql<{ n: number }[]>`select count(*)::int as n from ops.exception_refreshes`)[0]?.n;
       expect(await refreshes()).toBe(0);
-      const rolled = await nightlyRollup(own.sql, await pendingDays(own.sql), { today: '2025-11-02' });
+      const rolled = await nightlyPending(own.sql, { today: '2025-11-02' });
       expect(rolled.findings).toMatchObject({ asOf: '2025-11-01', opened: 1, open: 1 });
       const open = await own.sql`select kind, subject_name from bi.exceptions where status = 'open'`;
       expect(open).toEqual([{ kind: 'no_threatlocker', subject_name: 'PC-2' }]);

@@ -3,7 +3,11 @@
 create view bi.billing_changes as
 with changes as (
     select t.*, 'added'::text as change, t.current_site_id as site_id, 1 as seat_delta,
-        case when t.previous_status is null then 'new device' else 'became billable (was ' || t.previous_reason || ')' end as detail
+        case
+            when not t.has_previous then 'no previous month-end (first month, or the month before has none): counted from zero'
+            when t.previous_status is null then 'new device'
+            else 'became billable (was ' || t.previous_reason || ')'
+        end as detail
     from staging.month_end_transitions as t where t.is_billable and not t.was_billable
     union all
     select t.*, 'removed', t.previous_site_id, -1,
@@ -37,14 +41,16 @@ select
     c.previous_status,
     cs.name as current_site,
     c.current_class,
-    c.current_status
+    c.current_status,
+    c.is_stale,
+    c.last_contact_at
 from changes as c
 inner join core.sites as s on s.site_id = c.site_id
 inner join ops.source_instances as si on si.source_instance_id = c.source_instance_id
 left join core.sites as ps on ps.site_id = c.previous_site_id
 left join core.sites as cs on cs.site_id = c.current_site_id;
 
-comment on view bi.billing_changes is 'One row per month × device whose billable seat changed since the previous month-end (a move gives two rows: moved_out at the old site, moved_in at the new). Per site and source: previous billable + sum(seat_delta) = current billable.';
+comment on view bi.billing_changes is 'One row per month × device whose billable seat changed since the previous month-end (a move gives two rows: moved_out at the old site, moved_in at the new). Per site and source, for every month (the first one and one after a month without a month-end included, where the previous counts as zero): coalesce(previous_billable, 0) + sum(seat_delta) = billable in bi.billing_monthly.';
 comment on column bi.billing_changes.month is 'Billing month, YYYY-MM (compared with the month before).';
 comment on column bi.billing_changes.site_id is 'Site whose seat count the row changes.';
 comment on column bi.billing_changes.site is 'Site name.';
@@ -62,3 +68,5 @@ comment on column bi.billing_changes.previous_status is 'Billing status at the p
 comment on column bi.billing_changes.current_site is 'Site at this month-end.';
 comment on column bi.billing_changes.current_class is 'Device class at this month-end.';
 comment on column bi.billing_changes.current_status is 'Billing status at this month-end.';
+comment on column bi.billing_changes.is_stale is 'True when the device is billed at this month-end but silent longer than the billing policy allows (see bi.billing_month_devices.is_stale).';
+comment on column bi.billing_changes.last_contact_at is 'The device''s last contact as of the later month-end where listed, else the earlier.';

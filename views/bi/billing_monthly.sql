@@ -35,7 +35,7 @@ comment on column bi.billing_monthly.instance is 'Source instance.';
 comment on column bi.billing_monthly.workstations is 'Billable workstations at the month-end.';
 comment on column bi.billing_monthly.servers is 'Billable servers at the month-end.';
 comment on column bi.billing_monthly.spares is 'Devices excluded as spare at the month-end (see bi.billing_changes and the month-end rows for the rule).';
-comment on column bi.billing_monthly.billable is 'Billable seats: workstations + servers.';
+comment on column bi.billing_monthly.billable is 'Billable seats: devices of a class the billing policy bills (core.settings.billed_classes; by default workstations + servers), not spare, at a site that is not internal.';
 comment on column bi.billing_monthly.total is 'All devices at the month-end, billed or not.';
 comment on column bi.billing_monthly.previous_billable is 'Billable seats at the previous month-end (null when that month has no month-end for this site and source).';
 comment on column bi.billing_monthly.change is 'billable minus previous_billable (previous counted as 0 when absent).';

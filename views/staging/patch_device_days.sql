@@ -19,13 +19,15 @@ patch_sources as (
 ),
 published_days as (
     -- the instant the day's data stands for: when the publishing run started, but never later than the
-    -- end of the snapshot day (UTC), so back-filled history is judged as of its own day
+    -- end of the snapshot day in the warehouse's time zone (core.settings), so back-filled history is
+    -- judged as of its own day
     select
         sd.source_instance_id,
         sd.snapshot_day,
-        least(r.started_at, (sd.snapshot_day + 1)::timestamp at time zone 'UTC') as as_of
+        least(r.started_at, core.day_end(sd.snapshot_day, st.time_zone)) as as_of
     from ops.source_days as sd
     inner join ops.sync_runs as r on r.run_id = sd.run_id
+    cross join core.settings as st
 ),
 joined as (
     select

@@ -30,10 +30,12 @@ select
     (nb.n ->> 'missing_patch_severity_summary.low_count')::numeric as low_count,
     (nb.n ->> 'missing_patch_severity_summary.unrated_count')::numeric as unrated_count,
     to_timestamp((nb.n ->> 'vulnerability_db_summary.last_db_update_time')::numeric / 1000.0) as vuln_db_updated_at,
-    -- measured as of the fetch, but never later than the end of the snapshot day (UTC), so a
-    -- back-filled day is judged as of its own day (as in staging.patch_device_days)
-    round((extract(epoch from least(nb.taken_at, (nb.snapshot_day + 1)::timestamp at time zone 'UTC')
+    -- measured as of the fetch, but never later than the end of the snapshot day, so a
+    -- back-filled day is judged as of its own day (as in staging.patch_device_days); days end in the
+    -- warehouse's time zone (core.settings)
+    round((extract(epoch from least(nb.taken_at, core.day_end(nb.snapshot_day, st.time_zone))
         - to_timestamp((nb.n ->> 'vulnerability_db_summary.last_db_update_time')::numeric / 1000.0)) / 86400.0)::numeric, 2)
         as vuln_db_age_days,
     (nb.n ->> 'apd_summary.number_of_apd_tasks')::numeric as apd_tasks
-from numbers as nb;
+from numbers as nb
+cross join core.settings as st;

@@ -3,6 +3,7 @@
  * rows, before anything published is touched; a refusal names each reason.
  */
 import type { Sql } from 'postgres';
+import { isMonthClosed, monthOf } from '../billing/months.js';
 import { GateRefusedError } from '../errors.js';
 import type { StagingTables } from './staging.js';
 
@@ -73,6 +74,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     order by snapshot_day desc limit 1`;
   const previousDevices = previous?.device_count ?? null;
   const maxShrink = input.maxShrink ?? 0.1;
+  const before = reasons.length;
   if (!input.acceptShrink) {
     if (devices === 0) {
       reasons.push('the vendor listed zero devices');
@@ -80,15 +82,18 @@ export async function runGate(input: GateInput): Promise<GateResult> {
       reasons.push(`device count fell from ${previousDevices} to ${devices} (more than ${Math.round(maxShrink * 100)} %)`);
     }
   }
+  const shrank = reasons.length > before;
 
-  const [closed] = await sql<{ month: string }[]>`
-    select month::text from ops.billing_months where month = date_trunc('month', ${snapshotDay}::date)::date`;
-  if (closed && !input.force) reasons.push(`billing month ${closed.month.slice(0, 7)} is closed (invoiced)`);
+  const closed = await isMonthClosed(sql, snapshotDay);
+  if (closed && !input.force) reasons.push(`billing month ${monthOf(snapshotDay)} is closed (invoiced)`);
 
   if (reasons.length > 0) {
+    // Only the advice that applies: --accept-shrink answers a drop in the count, nothing else.
     const hint = closed && !input.force
       ? 'The month is closed; re-run with --force only if the invoice must change (the change is recorded).'
-      : 'Nothing was published; the previous snapshot is intact. Fix the cause, or re-run with --accept-shrink if the drop is real.';
+      : shrank && reasons.length === 1
+        ? 'Nothing was published; the previous snapshot is intact. If the drop is real, re-run with --accept-shrink.'
+        : `Nothing was published; the previous snapshot is intact. Fix the cause named above and re-run${shrank ? ' (add --accept-shrink if the drop is real too)' : ''}.`;
     throw new GateRefusedError(reasons, hint);
   }
   return { devices, patchStatus, previousDevices };

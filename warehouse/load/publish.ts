@@ -3,6 +3,8 @@
  * replaces the slice and rewrites no row that did not change (ON CONFLICT ... WHERE IS DISTINCT FROM).
  */
 import type { Sql, TransactionSql } from 'postgres';
+import { isMonthClosed, lockMonth, monthOf } from '../billing/months.js';
+import { GateRefusedError } from '../errors.js';
 import type { AliasRow, PatchSummaryRow } from '../rows.js';
 import { publishAliases } from './aliases.js';
 import type { SiteMapEntry } from '../sites/site-map.js';
@@ -22,7 +24,8 @@ export interface PublishInput {
   createsSites: boolean;
   /** The operator's mapping file: manual mappings that win over automatic ones. */
   siteMap?: readonly SiteMapEntry[];
-  forcedIntoClosedMonth: boolean;
+  /** Publish even into a closed billing month (recorded as a forced change). */
+  force: boolean;
   /** Last statements of the transaction (the run row's final state), so it commits with the data. */
   finish(tx: TransactionSql, result: PublishResult): Promise<void>;
   /** Test hook: called inside the transaction after the device days are written. */
@@ -56,6 +59,14 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     // one row and picks nested loops, which turned a new source's first 200,000 devices into three
     // minutes of alias look-ups.
     await tx`set local enable_nestloop = off`;
+    // The gate looked before the run staged; a close may have committed since. Under the month's
+    // lock (shared with other publishes, exclusive for a close) the answer holds until commit.
+    await lockMonth(tx, p.day, 'shared');
+    const closed = await isMonthClosed(tx, p.day);
+    if (closed && !input.force) {
+      throw new GateRefusedError([`billing month ${monthOf(p.day)} was closed (invoiced) while this run was collecting`],
+        'The month is closed; re-run with --force only if the invoice must change (the change is recorded).');
+    }
     await tx`select core.ensure_partitions(${p.day}::date)`;
     await publishAliases({
       tx, sourceInstanceId: p.inst, snapshotDay: p.day, aliases: input.aliases, createsSites: input.createsSites,
@@ -104,7 +115,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       on conflict (source_instance_id, snapshot_day) do update set
         run_id = excluded.run_id, published_at = now(), device_count = excluded.device_count,
         patch_status_count = excluded.patch_status_count, is_complete = excluded.is_complete`;
-    if (input.forcedIntoClosedMonth) {
+    if (closed) {
       await tx`insert into ops.forced_changes (month, run_id, action, reason)
         values (date_trunc('month', ${p.day}::date)::date, ${p.run}, ${'collect ' + input.source}, 'published into a closed month with --force')`;
     }

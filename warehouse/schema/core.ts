@@ -1,5 +1,6 @@
 /** Conformed entities: canonical sites, vendor aliases, device identity, spare rules, exceptions. */
-import { bigint, bigserial, boolean, date, index, integer, jsonb, pgSchema, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { createdAt, updatedAt } from './_columns.js';
 import { sourceInstances } from './ops.js';
 
@@ -49,6 +50,21 @@ export const devices = core.table('devices', {
 }, (t) => [unique().on(t.sourceInstanceId, t.vendorId)]);
 
 /** The ordered spare rules; the first enabled rule that matches decides, and its id is stored per device-day. */
+/**
+ * The warehouse's settings, one row, read by the views (a join, so the reader role needs no access):
+ * the time zone whose days the views speak in, and the billing policy (which device classes are
+ * billed, after how many silent days a billed device is flagged stale). Changes are recorded in
+ * ops.setting_changes; a billing-policy change re-judges open months only.
+ */
+export const settings = core.table('settings', {
+  singleton: boolean().primaryKey().default(true),
+  /** IANA zone of WAREHOUSE_TIMEZONE, written by every command that reads the config. */
+  timeZone: text().notNull().default('UTC'),
+  billedClasses: text().array().notNull().default(sql`'{workstation,server}'::text[]`),
+  staleAfterDays: integer().notNull().default(30),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [check('settings_singleton', sql`${t.singleton}`), check('settings_stale_after_days', sql`${t.staleAfterDays} between 1 and 3650`)]);
+
 export const spareRules = core.table('spare_rules', {
   ruleId: text().primaryKey(),
   priority: integer().notNull(),

@@ -53,12 +53,58 @@ export const sourceDays = ops.table('source_days', {
   isComplete: boolean().notNull(),
 }, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);
 
-/** Months frozen by `warehouse billing close`. */
+/**
+ * Months frozen by `warehouse billing close`, each sealed: a SHA-256 over its per-device month-end
+ * rows (rollups/seal.ts), chained to the previous closed month's digest, so an invoice can be
+ * checked against the warehouse long after (`warehouse billing verify`).
+ */
 export const billingMonths = ops.table('billing_months', {
   month: date().primaryKey(),
   closedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   closedBy: text().notNull(),
   note: text(),
+  /** The collection runs whose snapshots stood for the month-end, per source instance. */
+  monthEndRuns: bigint({ mode: 'number' }).array(),
+  /** Devices sealed (rows of rollup.month_end_devices). */
+  sealedDevices: integer(),
+  /** SHA-256 (hex) over the month's per-device row digests in canonical order. */
+  rowsDigest: text(),
+  /** The digest of the closed month before this one (null for the first), as it stood when this one was sealed. */
+  previousDigest: text(),
+  /** SHA-256 (hex) of previous digest, month and rows digest: the chain. */
+  digest: text(),
+  sealedAt: timestamp({ withTimezone: true }),
+});
+
+/** One row per device of a sealed month: its row's digest, so `billing verify` can name the device that changed. */
+export const billingSeals = ops.table('billing_seals', {
+  month: date().notNull(),
+  sourceInstanceId: integer().notNull(),
+  deviceId: bigint({ mode: 'number' }).notNull(),
+  rowDigest: text().notNull(),
+}, (t) => [primaryKey({ columns: [t.month, t.sourceInstanceId, t.deviceId] })]);
+
+/**
+ * Work the rollup owes: days (and their months) whose device-days changed after they were rolled up,
+ * e.g. an alias re-mapped by the mapping file or matched automatically during a publish, or a
+ * billing-policy change. The next rollup re-rolls them and deletes the request.
+ */
+export const rollupRequests = ops.table('rollup_requests', {
+  requestId: bigserial({ mode: 'number' }).primaryKey(),
+  firstDay: date().notNull(),
+  lastDay: date().notNull(),
+  reason: text().notNull(),
+  requestedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Every change of a warehouse setting (core.settings): who, when, old and new value. */
+export const settingChanges = ops.table('setting_changes', {
+  changeId: bigserial({ mode: 'number' }).primaryKey(),
+  setting: text().notNull(),
+  oldValue: text(),
+  newValue: text(),
+  changedBy: text().notNull(),
+  at: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
 /** Changes forced into a closed month, kept for the audit trail. */

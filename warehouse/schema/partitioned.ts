@@ -91,4 +91,9 @@ export const monthEndDevices = rollup.table('month_end_devices', {
   billingStatus: text().notNull(),
   reason: text().notNull(),
   spareRuleId: text(),
+  /** The vendor organisation (alias) the device belonged to: re-mapping it re-attributes open months even after their dailies expired. */
+  aliasId: integer(),
+  lastContactAt: timestamp({ withTimezone: true }),
+  /** Billed, but silent for more than core.settings.stale_after_days at the month-end day. */
+  isStale: boolean().notNull().default(false),
 });

@@ -4,6 +4,8 @@
  * invoiced. Shared by the publish path (mapping file, automatic matches) and `warehouse sites map`.
  */
 import type { Sql, TransactionSql } from 'postgres';
+import { lockMonthsShared } from '../billing/months.js';
+import { requestRollup } from '../billing/rollup-requests.js';
 import { UNMAPPED_SITE_NAME, type SiteMapEntry } from './site-map.js';
 import { normalizeOrgName } from './normalize.js';
 
@@ -71,6 +73,8 @@ export async function reattributeAlias(tx: Tx, aliasId: number): Promise<Reattri
       sa.first_seen_on::text as first, sa.last_seen_on::text as last
     from core.site_aliases as sa where sa.alias_id = ${aliasId}`;
   if (!alias) return none;
+  // Serialise with a close of any month the alias's days fall in (a close takes the month alone).
+  await lockMonthsShared(tx, alias.first, alias.last);
   const [moved] = await tx<{ n: number; first: string | null; last: string | null }[]>`
     with moved as (
       update core.device_days as dd set site_id = ${alias.site_id}
@@ -98,6 +102,9 @@ export async function reattributeAlias(tx: Tx, aliasId: number): Promise<Reattri
     where dd.snapshot_day between ${alias.first}::date and ${alias.last}::date
       and dd.alias_id = ${aliasId} and dd.site_id <> ${alias.site_id}
     order by 1`;
+  // The rollup owes these days and their months a recount: daily counts, and month-ends even where
+  // the dailies have expired (kept rows follow the alias). `warehouse rollup` and the nightly pay it.
+  await requestRollup(tx, alias.first, alias.last, `alias ${aliasId} re-attributed to site ${alias.site_id}`);
   return { deviceDays: moved?.n ?? 0, from: moved?.first ?? null, to: moved?.last ?? null, closedMonthsKept: kept.map((k) => k.month) };
 }
 

@@ -1,0 +1,32 @@
+/**
+ * The billing month as a unit of work. Every writer of a month takes its lock inside its own
+ * transaction: publishes (and the re-attributions they make) share it, so sources publish side by
+ * side; month-end refreshes and `billing close` take it alone. A close therefore never interleaves
+ * with a publish into the month, and a publish re-checks the month under the lock.
+ */
+import type { Sql, TransactionSql } from 'postgres';
+
+type Tx = Sql | TransactionSql;
+
+/** YYYY-MM of a day or month-start. */
+export function monthOf(day: string): string {
+  return day.slice(0, 7);
+}
+
+/** Hold the month's lock until the transaction ends: 'shared' for publishes, 'exclusive' for month-ends and closes. */
+export async function lockMonth(tx: TransactionSql, month: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  if (mode === 'shared') await tx`select pg_advisory_xact_lock_shared(hashtext('warehouse:month:' || ${monthOf(month)}))`;
+  else await tx`select pg_advisory_xact_lock(hashtext('warehouse:month:' || ${monthOf(month)}))`;
+}
+
+/** Lock every month from `from`'s to `to`'s, in order (shared: a re-attribution across months). */
+export async function lockMonthsShared(tx: Tx, from: string, to: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock_shared(hashtext('warehouse:month:' || to_char(m, 'YYYY-MM')))
+    from generate_series(date_trunc('month', ${from}::date), date_trunc('month', ${to}::date), interval '1 month') as m`;
+}
+
+/** Whether the month of `day` (a day or YYYY-MM) was closed by `billing close`. */
+export async function isMonthClosed(tx: Tx, day: string): Promise<boolean> {
+  const rows = await tx`select 1 from ops.billing_months where month = ${`${monthOf(day)}-01`}::date`;
+  return rows.length > 0;
+}
