@@ -5,11 +5,15 @@
  * that has published before but has no snapshot for a day is reported, never silently counted.
  */
 import type { Sql } from 'postgres';
+import { lockMonth } from '../warehouse/billing/months.js';
 
 export interface MissingSourceDay { day: string; source: string; instance: string }
 
 export async function rollupDailyCounts(sql: Sql, day: string): Promise<{ rows: number; missing: MissingSourceDay[] }> {
   return sql.begin(async (tx) => {
+    // No publish into the month is in flight while the day is counted, so every source-day published
+    // before rolled_up_at below is in these counts (one published later is owed the next rollup).
+    await lockMonth(tx, day, 'exclusive');
     await tx`select core.ensure_partitions(${day}::date)`;
     await tx`delete from rollup.daily_counts where snapshot_day = ${day}`;
     // Count the day's partition per site, source, class and spare flag first (one scan, no joins),
@@ -35,6 +39,7 @@ export async function rollupDailyCounts(sql: Sql, day: string): Promise<{ rows: 
       where exists (select 1 from ops.source_days as first where first.source_instance_id = si.source_instance_id and first.snapshot_day <= ${day})
         and not exists (select 1 from ops.source_days as sd where sd.source_instance_id = si.source_instance_id and sd.snapshot_day = ${day})
       order by si.source, si.instance`;
+    await tx`update ops.source_days set rolled_up_at = now() where snapshot_day = ${day}`;
     return { rows: inserted.count, missing };
   });
 }

@@ -40,11 +40,17 @@ export async function materialiseMonthEnd(sql: Sql, month: string, options: { fo
     if (closed && !options.force) return { month, materialised: [], kept: 0, skippedClosed: true };
     const result = await materialiseLocked(tx, month);
     if (closed) {
-      const seals = await resealFrom(tx, `${month}-01`);
-      const resealed = seals.filter((s) => s.before !== s.after).map((s) => `${s.month} ${s.before ?? 'unsealed'} -> ${s.after}`);
+      await freezeChanges(tx, `${month}-01`);
+      const seals = (await resealFrom(tx, `${month}-01`)).filter((s) => s.before !== s.after);
+      const resealed = seals.map((s) => `${s.month} ${s.before ?? 'unsealed'} -> ${s.after}`);
       await tx`insert into ops.forced_changes (month, action, reason)
         values (${`${month}-01`}::date, 'rollup month-end',
           ${`${options.reason ?? 'month-end of a closed month rewritten with --force'}${resealed.length > 0 ? `; re-sealed ${resealed.join(', ')}` : '; seal unchanged'}`})`;
+      // Months closed after it are chained to its digest: their seals moved too, and say why.
+      for (const later of seals.filter((s) => s.month !== month)) {
+        await tx`insert into ops.forced_changes (month, action, reason)
+          values (${`${later.month}-01`}::date, 'reseal', ${`chain re-sealed after the forced rewrite of ${month}: ${later.before ?? 'unsealed'} -> ${later.after}`})`;
+      }
     }
     return result;
   });
@@ -128,6 +134,20 @@ async function rejudgeKept(tx: TransactionSql, first: string, instances: number[
     ) as j
     where med.month = ${first}::date and med.site_id = j.site_id and med.source_instance_id = j.source_instance_id and med.device_id = j.device_id
       and (med.billing_status, med.reason, med.is_stale) is distinct from (j.billing_status, j.reason, j.is_stale)`;
+}
+
+/**
+ * A closed month's bi.billing_changes as they stand now, kept (rollup.closed_month_changes): what the
+ * invoice listed stays listed even when an earlier, still open month is re-attributed afterwards.
+ */
+export async function freezeChanges(tx: TransactionSql, first: string): Promise<void> {
+  await tx`delete from rollup.closed_month_changes where month = ${first}::date`;
+  await tx`
+    insert into rollup.closed_month_changes (month, source_instance_id, device_id, site_id, change, vendor_id, hostname, display_name, seat_delta,
+      detail, previous_site_id, previous_class, previous_status, current_site_id, current_class, current_status, is_stale, last_contact_at)
+    select month, source_instance_id, device_id, site_id, change, vendor_id, hostname, display_name, seat_delta,
+      detail, previous_site_id, previous_class, previous_status, current_site_id, current_class, current_status, is_stale, last_contact_at
+    from staging.billing_change_rows where month = ${first}::date`;
 }
 
 /** The month's site-level tables from its per-device month-end rows: month_end_counts, then month_end_sites. */

@@ -168,6 +168,7 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
     await sql`delete from rollup.month_ends where month = ${month}::date`;
     // Its seal's per-device digests go with the rows; the chain link stays in ops.billing_months.
     await sql`delete from ops.billing_seals where month = ${month}::date`;
+    await sql`delete from rollup.closed_month_changes where month = ${month}::date`;
   }
   await sql`delete from ops.source_days where snapshot_day < ${plan.sourceDaysBefore}::date`;
   await sql`delete from ops.exception_refreshes where refreshed_at < ${plan.runsBefore}::date`;

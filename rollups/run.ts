@@ -68,15 +68,14 @@ export async function analyzeDays(sql: Sql, days: string[]): Promise<void> {
 }
 
 /**
- * What a plain `warehouse rollup` (and the nightly) should (re)compute: every published day not rolled
- * up yet, every day re-published recently (a late re-run or backfill), so missed nights catch up by
- * themselves, and what rollup requests ask for (re-mappings, policy changes).
+ * What a plain `warehouse rollup` (and the nightly) should (re)compute: every source-day published
+ * since its day was last counted (a first publish, a late re-run or a backfill), so missed nights
+ * catch up by themselves, and what rollup requests ask for (re-mappings, policy changes).
  */
 export async function pendingWork(sql: Sql): Promise<{ days: string[]; months: string[]; through: number | null }> {
   const rows = await sql<{ day: string }[]>`
     select distinct sd.snapshot_day::text as day from ops.source_days sd
-    where sd.published_at > now() - interval '36 hours'
-       or not exists (select 1 from rollup.daily_counts dc where dc.snapshot_day = sd.snapshot_day and dc.source_instance_id = sd.source_instance_id)
+    where sd.rolled_up_at is null or sd.published_at >= sd.rolled_up_at
     order by 1`;
   const requested = await requestedWork(sql);
   const days = [...new Set([...rows.map((r) => r.day), ...requested.days])].sort();

@@ -17,7 +17,8 @@ export function operatorName(): string {
 /** Record the config's time zone when it differs from the stored one (no write otherwise). */
 export async function recordTimeZone(sql: Tx, timeZone: string, changedBy = operatorName()): Promise<void> {
   await sql`
-    with old as (select time_zone from core.settings where singleton for update),
+    -- the CTE reads the row as it was before the update (no FOR UPDATE: it would skip the row this statement updates)
+    with old as (select time_zone from core.settings where singleton),
     changed as (
       update core.settings set time_zone = ${timeZone}, updated_at = now()
       where singleton and time_zone is distinct from ${timeZone} returning true

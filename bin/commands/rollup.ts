@@ -27,7 +27,8 @@ export const rollupCommand: Verb = {
 Recomputes daily counts (day × site × source × class × billing status) from published source-days,
 then the month-end tables of every month in range that has ended (refreshed until \`billing close\`),
 then re-evaluates the cross-vendor findings (bi.exceptions, bi.coverage) against every source's latest day.
-Without dates: every published day not rolled up yet, and days re-published in the last 36 hours.
+Without dates: every day published (or re-published) since it was last rolled up, and the days and
+months a re-mapping or billing-policy change left to re-judge (ops.rollup_requests).
 Idempotent for any day or range. A source missing for a day is reported and the command exits 3.
   --force   also rewrite the month-end of a closed month (recorded in ops.forced_changes)`,
   async run(argv) {

@@ -52,7 +52,7 @@ export interface RunCollectOptions {
   /** Give up after this long (default WAREHOUSE_RUN_TIMEOUT_MINUTES, 120): a stalled vendor or database must not hang the night. */
   timeoutMs?: number;
   /** Test hooks at the two moments a kill must not corrupt anything. */
-  hooks?: { afterStaged?: () => Promise<void>; insidePublish?: () => Promise<void> };
+  hooks?: { afterStaged?: () => Promise<void>; afterGate?: () => Promise<void>; insidePublish?: () => Promise<void> };
 }
 
 export async function runCollect(options: RunCollectOptions): Promise<RunResult> {
@@ -180,6 +180,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
       expectedTotals: sink.totals, quarantined: sink.quarantined, maxQuarantineShare: input.maxQuarantineShare,
       acceptShrink: input.acceptShrink ?? false, force: input.force ?? false,
     });
+    await input.hooks?.afterGate?.();
     const partial = sink.optionalFailures.length > 0;
     const status: RunStatus = partial ? 'partial' : 'succeeded';
     const result: RunResult = {

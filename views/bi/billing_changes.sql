@@ -1,28 +1,16 @@
--- one row per month × device (× side, for moves) whose billable seat changed since the previous month-end
--- depends: staging.month_end_transitions
+-- one row per month × device (× side, for moves) whose billable seat changed since the previous month-end:
+-- open months live from the month-end rows, closed months as they stood at close (what the invoice listed)
+-- depends: staging.billing_change_rows
 create view bi.billing_changes as
 with changes as (
-    select t.*, 'added'::text as change, t.current_site_id as site_id, 1 as seat_delta,
-        case
-            when not t.has_previous then 'no previous month-end (first month, or the month before has none): counted from zero'
-            when t.previous_status is null then 'new device'
-            else 'became billable (was ' || t.previous_reason || ')'
-        end as detail
-    from staging.month_end_transitions as t where t.is_billable and not t.was_billable
+    select r.* from staging.billing_change_rows as r
+    where not exists (select 1 from ops.billing_months as bm where bm.month = r.month)
     union all
-    select t.*, 'removed', t.previous_site_id, -1,
-        case when t.current_status is null then 'no longer listed by the vendor' else 'no longer billable: ' || t.current_reason end
-    from staging.month_end_transitions as t where t.was_billable and not t.is_billable
-    union all
-    select t.*, 'moved_out', t.previous_site_id, -1, 'moved to another site'
-    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
-    union all
-    select t.*, 'moved_in', t.current_site_id, 1, 'moved from another site'
-    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
-    union all
-    select t.*, 'reclassified', t.current_site_id, 0, t.previous_class || ' -> ' || t.current_class
-    from staging.month_end_transitions as t
-    where t.was_billable and t.is_billable and t.previous_site_id = t.current_site_id and t.previous_class <> t.current_class
+    select
+        f.month, f.source_instance_id, f.device_id, f.site_id, f.change, f.vendor_id, f.hostname, f.display_name, f.seat_delta,
+        f.detail, f.previous_site_id, f.previous_class, f.previous_status, f.current_site_id, f.current_class, f.current_status,
+        f.is_stale, f.last_contact_at
+    from rollup.closed_month_changes as f
 )
 select
     to_char(c.month, 'YYYY-MM') as month,

@@ -33,12 +33,35 @@ CREATE TABLE "core"."settings" (
 	CONSTRAINT "settings_stale_after_days" CHECK ("core"."settings"."stale_after_days" between 1 and 3650)
 );
 --> statement-breakpoint
+CREATE TABLE "rollup"."closed_month_changes" (
+	"month" date NOT NULL,
+	"source_instance_id" integer NOT NULL,
+	"device_id" bigint NOT NULL,
+	"site_id" integer NOT NULL,
+	"change" text NOT NULL,
+	"vendor_id" text NOT NULL,
+	"hostname" text,
+	"display_name" text,
+	"seat_delta" integer NOT NULL,
+	"detail" text NOT NULL,
+	"previous_site_id" integer,
+	"previous_class" text,
+	"previous_status" text,
+	"current_site_id" integer,
+	"current_class" text,
+	"current_status" text,
+	"is_stale" boolean NOT NULL,
+	"last_contact_at" timestamp with time zone,
+	CONSTRAINT "closed_month_changes_month_source_instance_id_device_id_change_pk" PRIMARY KEY("month","source_instance_id","device_id","change")
+);
+--> statement-breakpoint
 ALTER TABLE "ops"."billing_months" ADD COLUMN "month_end_runs" bigint[];--> statement-breakpoint
 ALTER TABLE "ops"."billing_months" ADD COLUMN "sealed_devices" integer;--> statement-breakpoint
 ALTER TABLE "ops"."billing_months" ADD COLUMN "rows_digest" text;--> statement-breakpoint
 ALTER TABLE "ops"."billing_months" ADD COLUMN "previous_digest" text;--> statement-breakpoint
 ALTER TABLE "ops"."billing_months" ADD COLUMN "digest" text;--> statement-breakpoint
 ALTER TABLE "ops"."billing_months" ADD COLUMN "sealed_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "ops"."source_days" ADD COLUMN "rolled_up_at" timestamp with time zone;--> statement-breakpoint
 -- Hand-written: the one settings row (the server's own zone until a command writes WAREHOUSE_TIMEZONE).
 INSERT INTO "core"."settings" ("singleton", "time_zone") VALUES (true, current_setting('TimeZone')) ON CONFLICT DO NOTHING;
 --> statement-breakpoint
@@ -85,3 +108,7 @@ RETURN coalesce(billing_status = 'billable' AND last_contact_at < core.day_end(d
 -- The three-argument form of 0012 is superseded (it bills workstations and servers only); kept
 -- because views of a database not yet migrated may still call it until the views are re-applied.
 COMMENT ON FUNCTION core.billing_status(boolean, boolean, text) IS 'Superseded by core.billing_status(boolean, boolean, text, text[]), which takes the billed classes of core.settings.';
+--> statement-breakpoint
+-- Days already rolled up count as rolled up now (the rollup used to tell by the daily counts' presence).
+UPDATE "ops"."source_days" AS sd SET rolled_up_at = now()
+WHERE EXISTS (SELECT 1 FROM "rollup"."daily_counts" AS dc WHERE dc.snapshot_day = sd.snapshot_day AND dc.source_instance_id = sd.source_instance_id);

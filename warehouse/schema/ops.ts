@@ -51,6 +51,8 @@ export const sourceDays = ops.table('source_days', {
   patchStatusCount: integer().notNull(),
   /** False when an optional stream failed (the run was partial). */
   isComplete: boolean().notNull(),
+  /** When the day's daily counts were last computed: a day published after that is owed a rollup. */
+  rolledUpAt: timestamp({ withTimezone: true }),
 }, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);
 
 /**

@@ -43,3 +43,28 @@ export const monthEndSites = rollup.table('month_end_sites', {
   /** Null when the site had no devices of this source at the previous month-end (or it is not kept). */
   previousBillable: integer(),
 }, (t) => [primaryKey({ columns: [t.siteId, t.month, t.sourceInstanceId] }), index().on(t.month, t.sourceInstanceId)]);
+
+/**
+ * bi.billing_changes of a closed month as it stood when the month was closed (rollups/billing-close.ts):
+ * the changes an invoice listed do not move when an earlier, still open month is re-attributed later.
+ */
+export const closedMonthChanges = rollup.table('closed_month_changes', {
+  month: date().notNull(),
+  sourceInstanceId: integer().notNull(),
+  deviceId: bigint({ mode: 'number' }).notNull(),
+  siteId: integer().notNull(),
+  change: text().notNull(),
+  vendorId: text().notNull(),
+  hostname: text(),
+  displayName: text(),
+  seatDelta: integer().notNull(),
+  detail: text().notNull(),
+  previousSiteId: integer(),
+  previousClass: text(),
+  previousStatus: text(),
+  currentSiteId: integer(),
+  currentClass: text(),
+  currentStatus: text(),
+  isStale: boolean().notNull(),
+  lastContactAt: timestamp({ withTimezone: true }),
+}, (t) => [primaryKey({ columns: [t.month, t.sourceInstanceId, t.deviceId, t.change] })]);

@@ -1,0 +1,48 @@
+-- one row per month × device (× side, for moves) whose billable seat changed since the previous month-end,
+-- computed from the month-end rows as they are now (bi.billing_changes reads it for open months; a closed
+-- month's rows were frozen from it at close, in rollup.closed_month_changes)
+-- depends: staging.month_end_transitions
+create view staging.billing_change_rows as
+with changes as (
+    select t.*, 'added'::text as change, t.current_site_id as site_id, 1 as seat_delta,
+        case
+            when not t.has_previous then 'no previous month-end (first month, or the month before has none): counted from zero'
+            when t.previous_status is null then 'new device'
+            else 'became billable (was ' || t.previous_reason || ')'
+        end as detail
+    from staging.month_end_transitions as t where t.is_billable and not t.was_billable
+    union all
+    select t.*, 'removed', t.previous_site_id, -1,
+        case when t.current_status is null then 'no longer listed by the vendor' else 'no longer billable: ' || t.current_reason end
+    from staging.month_end_transitions as t where t.was_billable and not t.is_billable
+    union all
+    select t.*, 'moved_out', t.previous_site_id, -1, 'moved to another site'
+    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
+    union all
+    select t.*, 'moved_in', t.current_site_id, 1, 'moved from another site'
+    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
+    union all
+    select t.*, 'reclassified', t.current_site_id, 0, t.previous_class || ' -> ' || t.current_class
+    from staging.month_end_transitions as t
+    where t.was_billable and t.is_billable and t.previous_site_id = t.current_site_id and t.previous_class <> t.current_class
+)
+select
+    c.month,
+    c.source_instance_id,
+    c.device_id,
+    c.site_id,
+    c.change,
+    c.vendor_id,
+    c.hostname,
+    c.display_name,
+    c.seat_delta,
+    c.detail,
+    c.previous_site_id,
+    c.previous_class,
+    c.previous_status,
+    c.current_site_id,
+    c.current_class,
+    c.current_status,
+    c.is_stale,
+    c.last_contact_at
+from changes as c;
