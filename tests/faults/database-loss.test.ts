@@ -34,7 +34,7 @@ const POLICY: RetentionPolicy = { dailyDays: 65, rawDays: 7, monthEndMonths: 24,
 const home = scratchHome();
 
 /** Rows that are instants or serial ids of a particular run differ between any two runs; the rest must not. */
-const VOLATILE = `array['run_id', 'published_at', 'materialised_at', 'created_at', 'updated_at', 'closed_at', 'fetched_at']::text[]`;
+const VOLATILE = `array['run_id', 'published_at', 'materialised_at', 'created_at', 'updated_at', 'closed_at', 'fetched_at', 'rolled_up_at', 'sealed_at']::text[]`;
 
 /** Everything the warehouse holds for billing and history, as one comparable value. */
 async function content(url: string): Promise<Record<string, unknown>> {

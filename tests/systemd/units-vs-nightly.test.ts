@@ -29,7 +29,7 @@ import { inOrder } from '../helpers/in-order.js';
  * databases; everything else must not.
  */
 const IDS = ['site_id', 'alias_id', 'device_id', 'source_instance_id', 'run_id', 'exception_id'];
-const INSTANTS = ['created_at', 'updated_at', 'mapped_at', 'published_at', 'acknowledged_at', 'taken_at', 'materialised_at', 'started_at', 'finished_at', 'refreshed_at', 'quarantined_at', 'closed_at'];
+const INSTANTS = ['created_at', 'updated_at', 'mapped_at', 'published_at', 'acknowledged_at', 'taken_at', 'materialised_at', 'started_at', 'finished_at', 'refreshed_at', 'quarantined_at', 'closed_at', 'rolled_up_at', 'sealed_at', 'requested_at'];
 const STRIP = `array[${[...IDS, ...INSTANTS].map((id) => `'${id}'`).join(', ')}]::text[]`;
 
 type Fingerprint = Record<'sites' | 'aliases' | 'deviceDays' | 'patchStatus' | 'pmpSummaries' | 'sourceDays' | 'runs' | 'dailyCounts' | 'monthEnds', unknown[]>;

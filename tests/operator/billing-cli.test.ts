@@ -1,0 +1,81 @@
+/**
+ * `warehouse billing close | verify | policy` as an operator runs them: the close prints its seal,
+ * verify names the device whose row changed behind the warehouse's back, the policy is shown, validated
+ * and changed with a re-judgement of the open months, and the export carries the seal.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { runCollect } from '../../collectors/shared/runner.js';
+import { nightlyPending } from '../../rollups/run.js';
+import { inOrder } from '../helpers/in-order.js';
+import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { tiny } from '../helpers/tiny-source.js';
+import { cli, removeTempDirs, tempDir } from './cli.js';
+
+let db: TestDatabase;
+
+afterAll(async () => {
+  await db?.close();
+  removeTempDirs();
+});
+
+inOrder('billing close, verify and policy from the CLI', () => {
+  it('close prints the month-end day and the seal; a second close says it was closed', async () => {
+    db = await testDatabase();
+    for (const day of ['2026-10-31', '2026-11-01']) {
+      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '20', WAREHOUSE_TIMEZONE: 'UTC' }, date: day, acceptShrink: true });
+      expect(result.exitCode).toBe(0);
+    }
+    await nightlyPending(db.sql, { today: '2026-11-02' });
+    const closed = await cli(['billing', 'close', '2026-10', '--today', '2026-11-02', '--note', 'invoice 1042'], { env: { DATABASE_URL: db.url } });
+    expect(closed.code, closed.err).toBe(0);
+    const [seal] = await db.sql`select digest, sealed_devices, note, month_end_runs from bi.billing_closes where month = '2026-10'`;
+    expect(closed.out).toBe(`2026-10 closed; month-end day(s) 2026-10-31; 20 device rows sealed, SHA-256 ${seal?.digest}\n`);
+    expect(seal).toMatchObject({ sealed_devices: 20, note: 'invoice 1042' });
+    expect(seal?.month_end_runs).toHaveLength(1);
+    const again = await cli(['billing', 'close', '2026-10', '--today', '2026-11-02'], { env: { DATABASE_URL: db.url } });
+    expect(again.out).toBe('2026-10 was already closed\n');
+  }, 60_000);
+
+  it('the export of a closed month carries its seal', async () => {
+    const dir = tempDir('billing-seal-');
+    const result = await cli(['export', 'billing', '--month', '2026-10', '--format', 'csv', '--output', dir], { env: { DATABASE_URL: db.url } });
+    expect(result.code, result.err).toBe(0);
+    const [seal] = await db.sql`select digest from bi.billing_closes where month = '2026-10'`;
+    const summary = readFileSync(path.join(dir, 'billing-2026-10-summary.csv'), 'utf8').split('\r\n');
+    expect(summary[1]?.endsWith(`,${seal?.digest}`)).toBe(true);
+  }, 60_000);
+
+  it('verify passes, then names the month and device whose row was changed outside the warehouse (exit 4)', async () => {
+    const ok = await cli(['billing', 'verify'], { env: { DATABASE_URL: db.url } });
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/^2026-10 ok {2}20 device rows {2}SHA-256 [0-9a-f]{64}\n$/u);
+    await db.sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`update rollup.month_end_devices set reason = 'billable workstation (discounted)' where month = '2026-10-01' and vendor_id = 'dev-7'`;
+    });
+    const bad = await cli(['billing', 'verify', '2026-10'], { env: { DATABASE_URL: db.url } });
+    expect(bad.code).toBe(4);
+    expect(bad.err).toContain('seal mismatch: 2026-10: device ninjaone dev-7 (HOST-7) changed since the month was sealed');
+    await db.sql`update rollup.month_end_devices set reason = 'billable workstation' where month = '2026-10-01' and vendor_id = 'dev-7'`;
+    expect((await cli(['billing', 'verify', '2026-10'], { env: { DATABASE_URL: db.url } })).code).toBe(0);
+  }, 60_000);
+
+  it('policy shows the defaults, refuses an unknown class (exit 2), and a change re-judges the open month only', async () => {
+    const shown = await cli(['billing', 'policy'], { env: { DATABASE_URL: db.url } });
+    expect(shown.out).toBe('billed classes: workstation, server\nstale after: 30 days without contact\n');
+    const bad = await cli(['billing', 'policy', '--classes', 'workstation,laptop'], { env: { DATABASE_URL: db.url } });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--classes workstation,laptop: unknown class laptop');
+    const before = await db.sql`select * from rollup.month_end_devices where month = '2026-10-01' order by device_id`;
+    const changed = await cli(['billing', 'policy', '--classes', 'workstation', '--stale-days', '400', '--today', '2026-11-02'], { env: { DATABASE_URL: db.url } });
+    expect(changed.code, changed.err).toBe(0);
+    expect(changed.out).toMatch(/^billing policy changed \(billed_classes, stale_after_days\); re-judged \d+ day\(s\)/u);
+    expect(await db.sql`select * from rollup.month_end_devices where month = '2026-10-01' order by device_id`).toEqual(before);
+    const [servers] = await db.sql`select count(*)::int as n from bi.daily_counts where day = '2026-11-01' and device_class = 'server' and billing_status = 'billable'`;
+    expect(servers?.n).toBe(0);
+    const recorded = await db.sql`select setting, new_value from ops.setting_changes where setting <> 'time_zone' order by change_id`;
+    expect(recorded).toEqual([{ setting: 'billed_classes', new_value: 'workstation' }, { setting: 'stale_after_days', new_value: '400' }]);
+  }, 60_000);
+});
