@@ -37,13 +37,14 @@ export function parseMonth(value: string | undefined): string {
 
 /** A site by id or by name (case-insensitive); an unknown one is a usage error listing close names. */
 async function resolveSite(sql: Sql, wanted: string): Promise<{ id: number; name: string }> {
+  // bi.sites, like every read of the export: it can show nothing the reader role could not.
   const rows = await sql<{ id: number; name: string }[]>`
-    select site_id as id, name from core.sites
-    where lower(name) = lower(${wanted}) or site_id::text = ${wanted}
-    order by (lower(name) = lower(${wanted})) desc limit 1`;
+    select site_id as id, site as name from bi.sites
+    where lower(site) = lower(${wanted}) or site_id::text = ${wanted}
+    order by (lower(site) = lower(${wanted})) desc limit 1`;
   if (rows[0]) return rows[0];
   const near = await sql<{ name: string }[]>`
-    select name from core.sites where name ilike ${`%${wanted.replace(/[\\%_]/gu, (c) => `\\${c}`)}%`} order by name limit 5`;
+    select site as name from bi.sites where site ilike ${`%${wanted.replace(/[\\%_]/gu, (c) => `\\${c}`)}%`} order by site limit 5`;
   throw new UsageError(`--site ${wanted}: no such site`,
     near.length > 0 ? `Did you mean: ${near.map((n) => `"${n.name}"`).join(', ')}?` : 'List sites with `warehouse sites list` (a site id works too).');
 }

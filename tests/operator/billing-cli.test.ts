@@ -6,10 +6,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { loadBillingExport } from '../../bin/export/billing-data.js';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { nightlyPending } from '../../rollups/run.js';
 import { inOrder } from '../helpers/in-order.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { readerLogin } from '../helpers/reader-login.js';
 import { tiny } from '../helpers/tiny-source.js';
 import { cli, removeTempDirs, tempDir } from './cli.js';
 
@@ -45,6 +47,18 @@ inOrder('billing close, verify and policy from the CLI', () => {
     const [seal] = await db.sql`select digest from bi.billing_closes where month = '2026-10'`;
     const summary = readFileSync(path.join(dir, 'billing-2026-10-summary.csv'), 'utf8').split('\r\n');
     expect(summary[1]?.endsWith(`,${seal?.digest}`)).toBe(true);
+  }, 60_000);
+
+  it('the export reads only what the reader role can: the same export as the owner gets', async () => {
+    const reader = await readerLogin(db, 'export_reader');
+    try {
+      const asReader = await loadBillingExport(reader.sql, '2026-10', 'Client 1 LLC');
+      expect(asReader).toEqual(await loadBillingExport(db.sql, '2026-10', 'Client 1 LLC'));
+      expect(asReader.devices.length).toBeGreaterThan(0);
+      expect(asReader.seal?.digest).toMatch(/^[0-9a-f]{64}$/u);
+    } finally {
+      await reader.close();
+    }
   }, 60_000);
 
   it('verify passes, then names the month and device whose row was changed outside the warehouse (exit 4)', async () => {
