@@ -114,10 +114,11 @@ export async function materialiseLocked(tx: TransactionSql, month: string): Prom
  */
 async function rejudgeKept(tx: TransactionSql, first: string, instances: number[]): Promise<void> {
   await tx`
-    update rollup.month_end_devices as med set site_id = coalesce(sa.site_id, (select s.site_id from core.sites as s where s.is_unmapped))
+    update rollup.month_end_devices as med set site_id = target.site_id
     from core.site_aliases as sa
+    cross join lateral (select coalesce(sa.site_id, (select s.site_id from core.sites as s where s.is_unmapped)) as site_id) as target
     where med.month = ${first}::date and med.source_instance_id = any(${instances}::int[]) and sa.alias_id = med.alias_id
-      and med.site_id <> coalesce(sa.site_id, (select s.site_id from core.sites as s where s.is_unmapped))`;
+      and med.site_id <> target.site_id`;
   await tx`
     update rollup.month_end_devices as med set
       billing_status = j.billing_status, reason = j.reason, is_stale = j.is_stale

@@ -15,6 +15,7 @@ import { verifySeals } from '../../warehouse/billing/seal.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { mapAliasManually } from '../../warehouse/sites/manage.js';
 import { recordTimeZone, setBillingPolicy } from '../../warehouse/settings.js';
+import { seatIdentityViolations } from '../helpers/billing.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
 
@@ -27,16 +28,6 @@ async function billing(db: TestDatabase, month: string) {
 }
 
 const RETAIN_20_DAYS: RetentionPolicy = { dailyDays: 20, rawDays: 7, monthEndMonths: 24, runMonths: 24, lockTimeoutMs: 2000 };
-
-/** previous (0 when absent) + Σ seat_delta = billable, per site and source, for every month. */
-async function seatIdentityViolations(db: TestDatabase) {
-  return db.sql`
-    select m.month, m.site, m.source, m.billable, coalesce(m.previous_billable, 0) as previous, coalesce(sum(c.seat_delta), 0)::int as delta
-    from bi.billing_monthly as m
-    left join bi.billing_changes as c on c.month = m.month and c.site_id = m.site_id and c.source = m.source and c.instance = m.instance
-    group by m.month, m.site, m.source, m.billable, m.previous_billable
-    having coalesce(m.previous_billable, 0) + coalesce(sum(c.seat_delta), 0) <> m.billable`;
-}
 
 describe('closing a month whose dailies have expired', () => {
   it('freezes the month-end as materialised: nothing deleted, the next month keeps its comparison, verify passes', async () => {

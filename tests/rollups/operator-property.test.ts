@@ -20,6 +20,7 @@ import { silentLogger } from '../../warehouse/log.js';
 import { migrate } from '../../warehouse/migrate.js';
 import { mapAliasManually } from '../../warehouse/sites/manage.js';
 import { setBillingPolicy } from '../../warehouse/settings.js';
+import { seatIdentityViolations } from '../helpers/billing.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
 
@@ -110,15 +111,6 @@ async function dailyMismatches(db: TestDatabase): Promise<readonly unknown[]> {
     (select 'recount' as side, * from recount except select 'recount', * from counted)
     union all
     (select 'counted', * from counted except select 'counted', * from recount)`;
-}
-
-async function seatIdentityViolations(db: TestDatabase): Promise<readonly unknown[]> {
-  return db.sql`
-    select m.month, m.site, m.source, m.billable, m.previous_billable, coalesce(sum(c.seat_delta), 0)::int as delta
-    from bi.billing_monthly as m
-    left join bi.billing_changes as c on c.month = m.month and c.site_id = m.site_id and c.source = m.source and c.instance = m.instance
-    group by m.month, m.site, m.source, m.billable, m.previous_billable
-    having coalesce(m.previous_billable, 0) + coalesce(sum(c.seat_delta), 0) <> m.billable`;
 }
 
 async function perform(db: TestDatabase, step: Action, siteMapFile: string, fileLines: Map<number, string>): Promise<{ forced: string | null; rolled: boolean }> {

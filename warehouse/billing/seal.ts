@@ -19,6 +19,11 @@ const ROW_DIGEST = `encode(sha256(convert_to(${ROW_TEXT}, 'UTF8')), 'hex')`;
 /** Canonical order of a month's rows. */
 const ROW_ORDER = 'si.source collate "C", si.instance collate "C", med.vendor_id collate "C", med.device_id';
 
+/** SQL: the month's digest over `rowDigest` (an expression per row), newline-joined in canonical order. */
+function monthDigest(rowDigest: string): string {
+  return `encode(sha256(convert_to(coalesce(string_agg(${rowDigest}, E'\\n' order by ${ROW_ORDER}), ''), 'UTF8')), 'hex')`;
+}
+
 export interface Seal { month: string; devices: number; rowsDigest: string; previousDigest: string | null; digest: string }
 
 /** The chain link: SHA-256 of the previous digest, the month and its rows' digest. */
@@ -60,7 +65,7 @@ export async function sealMonth(tx: TransactionSql, first: string): Promise<Seal
     from rollup.month_end_devices as med inner join ops.source_instances as si on si.source_instance_id = med.source_instance_id
     where med.month = $1::date`, [first]);
   const [rows] = await tx.unsafe<{ devices: number; digest: string }[]>(`
-    select count(*)::int as devices, encode(sha256(convert_to(coalesce(string_agg(s.row_digest, E'\\n' order by ${ROW_ORDER}), ''), 'UTF8')), 'hex') as digest
+    select count(*)::int as devices, ${monthDigest('s.row_digest')} as digest
     from ops.billing_seals as s
     inner join rollup.month_end_devices as med on med.month = s.month and med.source_instance_id = s.source_instance_id and med.device_id = s.device_id
     inner join ops.source_instances as si on si.source_instance_id = s.source_instance_id
@@ -135,7 +140,7 @@ export async function verifySeals(sql: Sql, through?: string): Promise<VerifyRes
       const device = await firstMismatch(sql, m.month);
       if (device) return { ...result, problem: { ...device, kind: 'device', month } };
       const [rows] = await sql.unsafe<{ devices: number; digest: string }[]>(`
-        select count(*)::int as devices, encode(sha256(convert_to(coalesce(string_agg(${ROW_DIGEST}, E'\\n' order by ${ROW_ORDER}), ''), 'UTF8')), 'hex') as digest
+        select count(*)::int as devices, ${monthDigest(ROW_DIGEST)} as digest
         from rollup.month_end_devices as med inner join ops.source_instances as si on si.source_instance_id = med.source_instance_id
         where med.month = $1::date`, [m.month]);
       if (rows?.digest !== m.rows_digest) return { ...result, problem: { kind: 'rows', month } };
