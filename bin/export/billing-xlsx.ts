@@ -56,6 +56,9 @@ function totals(sheet: ExcelJS.Worksheet, labelColumn: number, columns: Array<[c
   row.eachCell((cell) => { cell.border = { top: { style: 'thin' } }; });
 }
 
+/** Printed (or saved as PDF) for an invoice: landscape, every column on one page wide, as many pages long as it takes. */
+const PRINTED: Partial<ExcelJS.PageSetup> = { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, paperSize: 9 };
+
 function widths(sheet: ExcelJS.Worksheet, values: number[]): void {
   values.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
 }
@@ -70,7 +73,7 @@ function status(data: BillingExport): string {
 }
 
 function summarySheet(workbook: ExcelJS.Workbook, data: BillingExport): void {
-  const sheet = workbook.addWorksheet(SUMMARY_SHEET, { views: [{ state: 'frozen', ySplit: 4 }] });
+  const sheet = workbook.addWorksheet(SUMMARY_SHEET, { views: [{ state: 'frozen', ySplit: 4 }], pageSetup: PRINTED });
   title(sheet, `Billable seats, ${monthTitle(data.month)}${data.site ? `, ${data.site.name}` : ''}`, status(data));
   header(sheet, SUMMARY_HEADER);
   const first = sheet.rowCount + 1;
@@ -86,7 +89,7 @@ function summarySheet(workbook: ExcelJS.Workbook, data: BillingExport): void {
 
 function clientSheet(workbook: ExcelJS.Workbook, name: string, month: string, lines: SummaryLine[], devices: DeviceLine[]): void {
   const client = lines[0]?.site ?? name;
-  const sheet = workbook.addWorksheet(name);
+  const sheet = workbook.addWorksheet(name, { pageSetup: PRINTED });
   title(sheet, `${client}, ${monthTitle(month)}`, 'Billable seats per source at the month-end, then every device in that snapshot and why it was or was not billed.');
   header(sheet, CLIENT_HEADER);
   const first = sheet.rowCount + 1;
