@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { registerSecret } from './redact.js';
+import { parseDay, todayIn, type DayBounds } from './time.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -45,6 +46,8 @@ export interface WarehouseConfig {
   quarantineMaxShare: number;
   /** Give a collection up after this long. */
   runTimeoutMs: number;
+  /** No snapshot day (--date, --from, --to) before this one is accepted. */
+  earliestDay: string;
   reader: ConfigReader;
 }
 
@@ -146,6 +149,21 @@ function oneOf<T extends string>(reader: ConfigReader, key: string, allowed: rea
   throw new ConfigError(key, `"${raw}" is not one of ${allowed.join(', ')}`, `Set ${key} to one of ${allowed.join(', ')}, or unset it (default ${fallback}).`);
 }
 
+function dayKey(reader: ConfigReader, key: string, fallback: string): string {
+  const raw = reader.get(key);
+  if (raw === undefined) return fallback;
+  try {
+    return parseDay(raw, key);
+  } catch {
+    throw new ConfigError(key, `"${raw}" is not a date`, `Set ${key} to a day in YYYY-MM-DD form, or unset it (default ${fallback}).`);
+  }
+}
+
+/** The days a snapshot may name, today being today in the MSP's time zone. */
+export function dayBounds(config: Pick<WarehouseConfig, 'timeZone' | 'earliestDay'>): DayBounds {
+  return { today: todayIn(config.timeZone), timeZone: config.timeZone, earliest: config.earliestDay, earliestKey: 'WAREHOUSE_EARLIEST_DAY' };
+}
+
 /** The embedded database lives in WAREHOUSE_HOME: it must be, or be creatable as, a directory. */
 export function checkHomeUsable(home: string): void {
   let probe = home;
@@ -173,6 +191,7 @@ export function loadWarehouseConfig(env: Env, cwd = process.cwd()): WarehouseCon
     rawPages: reader.get('WAREHOUSE_RAW_PAGES') === undefined ? undefined : oneOf(reader, 'WAREHOUSE_RAW_PAGES', ['on', 'off'] as const, 'on'),
     quarantineMaxShare: integerKey(reader, 'WAREHOUSE_QUARANTINE_MAX_PERCENT', 2, 0, 100) / 100,
     runTimeoutMs: integerKey(reader, 'WAREHOUSE_RUN_TIMEOUT_MINUTES', 120, 1, 10_000) * 60_000,
+    earliestDay: dayKey(reader, 'WAREHOUSE_EARLIEST_DAY', '2000-01-01'),
     reader,
   });
 }

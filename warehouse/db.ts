@@ -77,7 +77,7 @@ const CONNECTION_CODES = new Set([
  */
 const isPostgresJsWriteAfterClose = (error: Error): boolean =>
   error instanceof TypeError && /^Cannot read properties of null \(reading 'write'\)/u.test(error.message)
-  && /^\s+at .*postgres[\\/]src[\\/]connection\.js/u.test((error.stack ?? '').split('\n')[1] ?? '');
+  && (error.stack ?? '').split('\n').slice(1, 4).some((frame) => /^\s+at .*postgres[\\/](?:cjs[\\/])?src[\\/]/u.test(frame));
 
 /** got's errors (a vendor's API refused or reset) carry the same errnos and are not the database's. */
 const belongsToHttpRequest = (error: Error): boolean => 'timings' in error && 'options' in error;
@@ -102,11 +102,36 @@ export function connectionLoss(error: unknown): Error | undefined {
 export function asDatabaseError(error: unknown): unknown {
   // Already classified (a vendor failure, a usage error, a lost database): keep its exit code.
   if (error instanceof WarehouseError) return error;
+  const condition = serverCondition(error);
+  if (condition) return condition;
   const lost = connectionLoss(error);
   if (!lost) return error;
   const code = (lost as { code?: string }).code ?? '';
   const what = WHAT_HAPPENED[code] ?? 'the database connection was lost';
   return new DatabaseUnavailableError(`database unavailable: ${what} (${lost.message})`, { cause: error });
+}
+
+/**
+ * Conditions of the server an operator fixes there, not bugs: out of disk, memory or connections, a
+ * read-only server (DATABASE_URL pointing at a standby). Each statement failed whole, and a publish is
+ * one transaction, so nothing was published.
+ */
+const SERVER_CONDITIONS: Record<string, { what: string; hint: string }> = {
+  '53100': { what: "the database's disk is full: free space, nothing was published", hint: 'Free space on the disk that holds PostgreSQL\'s data (or grow it), then re-run; the previous snapshot is untouched.' },
+  '53200': { what: 'PostgreSQL ran out of memory; nothing was published', hint: 'Lower work_mem or give PostgreSQL more memory, then re-run.' },
+  '53300': { what: 'PostgreSQL has no connection slot left (max_connections); nothing was published', hint: 'Close idle sessions or raise max_connections, then re-run.' },
+  '53400': { what: 'PostgreSQL refused a configured limit; nothing was published', hint: 'See the PostgreSQL log for the limit and raise it, then re-run.' },
+  '25006': { what: 'the database is read-only (a standby, or default_transaction_read_only); nothing was published', hint: 'Point DATABASE_URL at the primary, then re-run.' },
+};
+
+/** A server condition from the table above, anywhere in the cause chain, as exit 8 with its fix. */
+function serverCondition(error: unknown): DatabaseUnavailableError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    const known = typeof code === 'string' ? SERVER_CONDITIONS[code] : undefined;
+    if (known) return new DatabaseUnavailableError(`database unavailable: ${known.what} (${current.message})`, { cause: error, hint: known.hint });
+  }
+  return undefined;
 }
 
 /** What a code means to an operator reading the one line a failed command prints. */

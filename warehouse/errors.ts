@@ -61,9 +61,9 @@ export class LockHeldError extends WarehouseError {
 }
 
 export class DatabaseUnavailableError extends WarehouseError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
     super('ERR_DATABASE_UNAVAILABLE', EXIT.databaseUnavailable, message,
-      'Check that PostgreSQL is running and DATABASE_URL is right (or unset it to use the embedded database).', options);
+      options?.hint ?? 'Check that PostgreSQL is running and DATABASE_URL is right (or unset it to use the embedded database).', options);
   }
 }
 

@@ -25,7 +25,8 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
         method.apply(this, redacted as Parameters<typeof method>);
       },
     },
-    serializers: { err: pino.stdSerializers.err },
+    // The log formatter above has already turned errors into redacted plain fields (redactDeep).
+    serializers: { err: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value) },
   }, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }
 

@@ -31,12 +31,25 @@ export function redactUrl(url: string | URL): string {
   }
 }
 
-/** Deep-copy a value with every string redacted (for structured log payloads). */
+/**
+ * Deep-copy a value with every string redacted (for structured log payloads). An Error becomes its
+ * type, message, code, stack and cause first: its own fields are not enumerable, so copying it as an
+ * object would log `{}` (pino's err serializer runs after this, on the copy).
+ */
 export function redactDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return redactDeep(errorFields(value), depth);
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item, depth + 1);
   return out;
+}
+
+function errorFields(error: Error): Record<string, unknown> {
+  const code = (error as { code?: unknown }).code;
+  const fields: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
+  if (code !== undefined) fields.code = code;
+  if (error.cause !== undefined) fields.cause = error.cause;
+  return { ...fields, ...Object.fromEntries(Object.entries(error)) };
 }

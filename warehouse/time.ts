@@ -17,6 +17,29 @@ export function parseDay(value: string, flag = '--date'): string {
   }
 }
 
+/** The days a snapshot may be taken for: from the configured earliest day to tomorrow in the MSP's zone. */
+export interface DayBounds { today: string; timeZone: string; earliest: string; earliestKey: string }
+
+/**
+ * Validate a --date that names a snapshot day. A day more than one day ahead would be served as the
+ * current fleet and judge findings "as of" a future that never came; a day before the earliest would
+ * create month-ends decades back. Tomorrow is allowed: a run started just before midnight in a zone
+ * ahead of the host may name it.
+ */
+export function boundedDay(value: string, bounds: DayBounds, flag = '--date'): string {
+  const day = parseDay(value, flag);
+  const latest = addDays(bounds.today, 1);
+  if (day > latest) {
+    throw new UsageError(`${flag} ${day} is in the future (today is ${bounds.today} in ${bounds.timeZone})`,
+      `A snapshot can only be taken of today's fleet: use a day up to ${latest}, or omit ${flag} for today.`);
+  }
+  if (day < bounds.earliest) {
+    throw new UsageError(`${flag} ${day} is before the earliest day the warehouse accepts (${bounds.earliest}, ${bounds.earliestKey})`,
+      `Check the date; if the warehouse really holds data that old, lower ${bounds.earliestKey}.`);
+  }
+  return day;
+}
+
 export function addDays(day: string, days: number): string {
   return Temporal.PlainDate.from(day).add({ days }).toString();
 }

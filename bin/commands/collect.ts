@@ -1,12 +1,13 @@
 import { SOURCES, sourceByName } from '../../collectors/registry.js';
 import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
-import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
-import { parseDay } from '../../warehouse/time.js';
+import { boundedDay } from '../../warehouse/time.js';
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { nightlyPending } from '../../rollups/run.js';
 import { openDatabase } from '../../warehouse/db.js';
+import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase } from '../database.js';
@@ -38,7 +39,7 @@ Exit codes: 0 ok, 2 configuration, 3 partial, 4 refused, 5 locked, 6 vendor auth
     const source = sourceByName(positionals[0]);
     const config = loadWarehouseConfig(process.env);
     const date = str(values.date);
-    if (date) parseDay(date);
+    if (date) boundedDay(date, dayBounds(config));
     // Configuration errors first: before a database (perhaps a first embedded initdb) is started.
     if (source.loadConfig(config.reader) === null) {
       throw new UsageError(`${source.name} is not configured`, `Set ${source.keys.required.join(', ')} (see README, "Configure each vendor").`);
@@ -74,7 +75,7 @@ failure; a source missing from the rollup makes it partial).`,
     const { values } = parse('nightly', argv, { date: { type: 'string' } });
     const config = loadWarehouseConfig(process.env);
     const date = str(values.date);
-    if (date) parseDay(date);
+    if (date) boundedDay(date, dayBounds(config));
     const configured = Object.values(SOURCES).filter((source) => source.loadConfig(config.reader) !== null);
     if (configured.length === 0) {
       throw new UsageError('no source is configured', 'Set the keys of at least one vendor (README, "Configure each vendor").');
@@ -106,6 +107,7 @@ failure; a source missing from the rollup makes it partial).`,
 async function rollupAndRetention(url: string, policy: RetentionPolicy, today: string): Promise<ExitCode> {
   const { sql, close } = openDatabase(url, { applicationName: 'rollup:nightly', max: 2 });
   try {
+    await sweepAbandonedRuns(sql);
     const rolled = await nightlyPending(sql, { today });
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
     createLogger().info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, dropped: retained.dropped.length, busy: retained.busy }, 'nightly rollup and retention done');

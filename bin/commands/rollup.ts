@@ -1,21 +1,26 @@
 import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
 import { daysOf, nightlyPending, nightlyRollup } from '../../rollups/run.js';
-import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
+import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { recordTimeZone } from '../../warehouse/settings.js';
-import { parseDay, todayIn } from '../../warehouse/time.js';
+import { boundedDay, parseDay, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase, withSql } from '../database.js';
 import type { Verb } from '../verbs.js';
 
-/** A database session for the job, with today's date in the MSP's time zone (or --today). */
+/**
+ * A database session for the job, with today's date in the MSP's time zone (or --today). Runs that a
+ * killed collector left 'running' are recorded as failed first, so the job judges days by what they are.
+ */
 export async function withJob<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string): Promise<T> {
   const config = loadWarehouseConfig(process.env);
   const today = todayFlag ? parseDay(todayFlag, '--today') : todayIn(config.timeZone);
   return withDatabase(config, (url) => withSql(url, job, async (sql) => {
     await recordTimeZone(sql, config.timeZone);
+    await sweepAbandonedRuns(sql);
     return work(sql, today);
   }));
 }
@@ -38,11 +43,13 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     const to = str(values.to);
     if (date && (from || to)) throw new UsageError('rollup: use --date or --from/--to, not both', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
     if (Boolean(from) !== Boolean(to)) throw new UsageError('rollup: --from and --to go together', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
+    const bounds = dayBounds(loadWarehouseConfig(process.env));
     const log = createLogger();
+    // Days are checked before a database (perhaps a first embedded initdb) is started.
+    const days = date ? [boundedDay(date, bounds)] : from ? daysOf(boundedDay(from, bounds, '--from'), boundedDay(to as string, bounds, '--to')) : undefined;
+    if (days?.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
     const result = await withJob('rollup:daily', async (sql, today) => {
-      if (!date && !from) return nightlyPending(sql, { today, force: values.force === true });
-      const days = date ? [parseDay(date)] : daysOf(parseDay(from as string, '--from'), parseDay(to as string, '--to'));
-      if (days.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
+      if (!days) return nightlyPending(sql, { today, force: values.force === true });
       return nightlyRollup(sql, days, { today, force: values.force === true });
     }, str(values.today));
     const { findings } = result;

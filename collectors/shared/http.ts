@@ -125,6 +125,23 @@ function requestIdOf(error: RequestError, options: Pick<HttpOptions, 'requestIdH
 }
 
 /**
+ * What went wrong, in the operator's words. A status alone misleads when the response began well and
+ * then failed: an HTML page or a cut-off body with 200, or a timeout while the body was being read.
+ */
+function failureOf(error: RequestError, status: number | undefined): string {
+  if (error.name === 'ParseError') {
+    const type = headerOf(error, 'content-type') ?? 'no content type';
+    return `answered HTTP ${status ?? '?'} with a body that is not JSON (${type}: a login page, a proxy's error page or a cut-off response)`;
+  }
+  if (error.name === 'TimeoutError') {
+    const limit = (error.options.timeout as { request?: number } | undefined)?.request;
+    return `no complete answer within ${limit ? (limit >= 1000 ? `${Math.round(limit / 1000)} s` : `${limit} ms`) : 'the request timeout'}${status ? ` (HTTP ${status} began, the body never finished)` : ''}`;
+  }
+  if (error.name === 'ReadError') return `the connection broke while the response was being read (${error.code ?? 'read error'})`;
+  return status ? `HTTP ${status}` : error.code ?? error.name;
+}
+
+/**
  * Turn whatever a vendor call threw into the typed error whose exit code the operator expects:
  * 401/403 -> authentication (6); exhausted retries, timeouts, 5xx, 429, unreadable bodies -> unavailable (7).
  */
@@ -146,7 +163,7 @@ export function toCollectorError(
     if (context.status === 401 || context.status === 403) {
       return new VendorAuthError(vendor, `${what} was refused with ${context.status}`, context, { cause: error });
     }
-    const reason = context.status ? `HTTP ${context.status}` : error.code ?? error.name;
+    const reason = failureOf(error, context.status);
     const id = context.requestId ? ` (request id ${context.requestId})` : '';
     return new VendorUnavailableError(vendor, redact(`${what} failed: ${reason}${id}`), context, { cause: error });
   }

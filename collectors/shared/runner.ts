@@ -9,12 +9,12 @@ import type { Source } from './source.js';
 import { createBudget, toCollectorError } from './http.js';
 import { createStagingSink, type StagingSink } from './sink.js';
 import { redact } from '../../warehouse/redact.js';
-import { loadWarehouseConfig, integerKey, type Env } from '../../warehouse/config.js';
+import { dayBounds, loadWarehouseConfig, integerKey, type Env } from '../../warehouse/config.js';
 import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
-import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
+import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, VendorUnavailableError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
 import { silentLogger } from '../../warehouse/log.js';
 import { recordTimeZone } from '../../warehouse/settings.js';
-import { parseDay, todayIn } from '../../warehouse/time.js';
+import { boundedDay, todayIn } from '../../warehouse/time.js';
 import { runGate } from '../../warehouse/load/gate.js';
 import { writeMetrics } from '../../warehouse/metrics.js';
 import { loadSiteMap, type SiteMapEntry } from '../../warehouse/sites/site-map.js';
@@ -66,7 +66,7 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   }
   const url = options.databaseUrl ?? config.databaseUrl;
   if (!url) throw new UsageError('no database to publish into', 'Set DATABASE_URL, or run through the warehouse CLI, which starts the embedded database.');
-  const snapshotDay = options.date ? parseDay(options.date) : todayIn(config.timeZone);
+  const snapshotDay = options.date ? boundedDay(options.date, dayBounds(config)) : todayIn(config.timeZone);
   // The operator's mapping file is read at every run; a bad line stops here, before anything is fetched.
   const siteMap = loadSiteMap(config.reader);
   const instance = options.instance ?? 'default';
@@ -100,7 +100,9 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
         maxQuarantineShare: config.quarantineMaxShare,
       });
       result.durationMs = Date.now() - started;
-      await sql`update ops.sync_runs set duration_ms = ${result.durationMs} where run_id = ${runId}`;
+      // After the deadline the run's connections are gone; its outcome was recorded over a fresh one.
+      await sql`update ops.sync_runs set duration_ms = ${result.durationMs} where run_id = ${runId}`
+        .catch((error: unknown) => { if (!deadline.signal.aborted) throw error; });
       if (config.metricsFile) await writeMetrics(sql, config.metricsFile).catch((err: unknown) => runLog.warn({ err }, 'metrics file not written'));
       const { error, ...summary } = result;
       runLog[result.exitCode === EXIT.ok ? 'info' : result.exitCode === EXIT.partial ? 'warn' : 'error'](
@@ -110,9 +112,7 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
       await releaseSourceLock(lock, sourceInstanceId).catch(() => {});
     }
   } catch (error) {
-    if (deadline.signal.aborted) {
-      throw new DatabaseUnavailableError(`${source.name}: ${String((deadline.signal.reason as Error)?.message ?? deadline.signal.reason)}`, { cause: error });
-    }
+    if (deadline.signal.aborted) throw await deadlineError(url, source.name, deadline.signal, error);
     throw asDatabaseError(error);
   } finally {
     clearTimeout(timer);
@@ -211,15 +211,15 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
   } catch (thrown) {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
     const error = input.signal?.aborted
-      ? new DatabaseUnavailableError(`${input.source.name}: ${String((input.signal.reason as Error)?.message ?? input.signal.reason)}`, { cause: thrown })
+      ? await deadlineError(input.databaseUrl, input.source.name, input.signal, thrown)
       : classifyRunError(thrown, input.source.name);
     const status: RunStatus = error.exitCode === EXIT.gateRefused ? 'refused' : 'failed';
     const outcome: RunOutcome = { status, error, requests: budget.used(), retries: budget.retries(), pages: sink?.pageCount() ?? 0 };
     await recordOutcome(sql, runId, outcome).catch(async () => {
       // The run's client ends with a lost connection; the server may be back already (a restart), so
       // a fresh connection records why the run failed instead of leaving it to be swept as abandoned.
-      // Not after the deadline (the database is known not to answer), and never for long.
-      if (input.signal?.aborted) return;
+      // Not when the database is known not to answer (it was what stalled), and never for long.
+      if (error instanceof DatabaseUnavailableError) return;
       const fresh = openDatabase(input.databaseUrl, { applicationName: `collector:${input.source.name}`, max: 1 });
       const giveUp = setTimeout(() => { void fresh.sql.end({ timeout: 0 }); }, RECORD_AFRESH_MS);
       try {
@@ -232,6 +232,34 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     return { ...base(), status, exitCode: error.exitCode, pages: outcome.pages, error };
   } finally {
     await dropStaging(sql, runId).catch(() => {});
+  }
+}
+
+/** How long the deadline's check that the database still answers may take. */
+const DEADLINE_PROBE_MS = 2000;
+
+/**
+ * The run's deadline fired: whose stall was it? A database that answers a fresh connection at once
+ * means the run was waiting on the vendor (exit 7, DESIGN.md §5); one that does not is the database's
+ * (exit 8). An abort from outside (the caller's signal) is reported the same way.
+ */
+async function deadlineError(url: string, source: string, signal: AbortSignal, cause: unknown): Promise<WarehouseError> {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+  if (await databaseAnswers(url, DEADLINE_PROBE_MS)) {
+    return new VendorUnavailableError(source, `${reason} waiting for the vendor's API (the database answers); nothing was published`, {}, { cause });
+  }
+  return new DatabaseUnavailableError(`${source}: ${reason}, and PostgreSQL does not answer; nothing was published`, { cause });
+}
+
+async function databaseAnswers(url: string, withinMs: number): Promise<boolean> {
+  const probe = openDatabase(url, { applicationName: 'collector:deadline-probe', max: 1 });
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), withinMs); });
+  try {
+    return await Promise.race([probe.sql`select 1`.then(() => true, () => false), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+    await probe.sql.end({ timeout: 0 }).catch(() => {});
   }
 }
 

@@ -38,6 +38,7 @@ const CASES: Case[] = [
   { key: 'WAREHOUSE_CONFIG', args: ['status'], env: { WAREHOUSE_CONFIG: path.join(home, 'missing.conf') } },
   { key: 'WAREHOUSE_CONFIG', args: ['status'], env: { WAREHOUSE_CONFIG: badConfigFile } },
   { key: 'WAREHOUSE_TIMEZONE', args: ['status'], env: { WAREHOUSE_TIMEZONE: 'Australia/Atlantis' } },
+  { key: 'WAREHOUSE_EARLIEST_DAY', args: ['collect', 'ninjaone'], env: { ...NINJA, DATABASE_URL: UNREACHABLE, WAREHOUSE_EARLIEST_DAY: '2026-02-30' } },
   { key: 'WAREHOUSE_STALE_HOURS', args: ['status'], env: { WAREHOUSE_STALE_HOURS: 'a day' } },
   { key: 'WAREHOUSE_RUN_TIMEOUT_MINUTES', args: ['collect', 'ninjaone'], env: { ...NINJA, WAREHOUSE_RUN_TIMEOUT_MINUTES: '0' }, needsDb: true },
   { key: 'WAREHOUSE_QUARANTINE_MAX_PERCENT', args: ['collect', 'ninjaone'], env: { ...NINJA, WAREHOUSE_QUARANTINE_MAX_PERCENT: '250' }, needsDb: true },

@@ -4,34 +4,16 @@
  * and after the sweep a re-run of the night leaves exactly what a clean night leaves: device days,
  * daily counts, month-ends and partitions.
  */
-import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { testDatabase } from '../helpers/db.js';
-import { cleanEnv } from './helpers/cli.js';
-import { CHECKPOINTS, NIGHT, outcomeOf, publishBefore, runNight, type Checkpoint } from './helpers/pipeline.js';
+import { killNightAt } from './helpers/kill.js';
+import { CHECKPOINTS, NIGHT, outcomeOf, publishBefore, runNight } from './helpers/pipeline.js';
 import { settle } from './helpers/published.js';
 
 const noop = async () => {};
-
-/** Run the night in a child process and SIGKILL it at `at`. */
-function killAt(url: string, at: Checkpoint): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/run-ts.js', 'tests/faults/fixtures/night-child.ts'], {
-      env: { ...cleanEnv(), DATABASE_URL: url, KILL_AT: at }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('PAUSED')) child.kill('SIGKILL');
-    });
-    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
-    child.on('close', (code, signal) => (signal === 'SIGKILL' ? resolve(out) : reject(new Error(`child ended (${code}) without reaching ${at}: ${out} ${err}`))));
-  });
-}
 
 /** The day of the night as published: absent, or all 60 devices of the new variant. */
 async function nightDay(url: string): Promise<{ devices: number; renamed: number }> {
@@ -82,7 +64,7 @@ describe('killed at a random point of collect, rollup or retention', () => {
       try {
         await publishBefore(db.url);
         const before = await daysBefore(db.url);
-        const out = await killAt(db.url, at);
+        const out = await killNightAt(db.url, at);
         expect(out).toContain(`AT ${at}`);
         await settle(db.url);
         // Whole or nothing: the night's day is absent or complete; the day before is untouched.

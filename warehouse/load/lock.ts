@@ -1,13 +1,16 @@
 /**
  * One run per source instance at a time: a session-level advisory lock on a reserved connection,
  * held for the whole run. A process killed mid-run loses its connection and so its lock; the runs it
- * left 'running' are then recorded as failed by the next command that looks.
+ * left 'running' are then recorded as failed by the next command that looks: the next holder of the
+ * same lock (it alone can tell, since a session cannot probe a lock it holds from another connection),
+ * and every sweep (status, rollup, retention, wait-sources) for the locks nobody holds.
  */
 import type { ReservedSql, Sql } from 'postgres';
 import { LockHeldError } from '../errors.js';
 import { sweepStaging } from './staging.js';
 
 const LOCK_CLASS = 0x5741_0001; // "WA" 1: the collect lock namespace
+const ABANDONED_MESSAGE = 'the run ended without finishing (process killed or crashed); nothing it staged was published';
 
 export async function acquireSourceLock(sql: Sql, sourceInstanceId: number, what: string): Promise<ReservedSql> {
   const conn = await sql.reserve();
@@ -16,7 +19,24 @@ export async function acquireSourceLock(sql: Sql, sourceInstanceId: number, what
     conn.release();
     throw new LockHeldError(what);
   }
+  try {
+    // Holding the lock, every run of this instance still marked 'running' is one a killed process left.
+    await recordAbandoned(conn, sourceInstanceId);
+    await sweepStaging(conn);
+  } catch (error) {
+    await releaseSourceLock(conn, sourceInstanceId).catch(() => {});
+    throw error;
+  }
   return conn;
+}
+
+/** Record the instance's 'running' runs as failed; only a holder of the instance's lock may call this. */
+async function recordAbandoned(conn: Sql | ReservedSql, sourceInstanceId: number): Promise<number> {
+  const result = await conn`
+    update ops.sync_runs set status = 'failed', exit_code = 1, error_code = 'ERR_ABANDONED',
+      error_message = ${ABANDONED_MESSAGE}, finished_at = coalesce(finished_at, now())
+    where source_instance_id = ${sourceInstanceId} and status = 'running'`;
+  return result.count;
 }
 
 export async function releaseSourceLock(conn: ReservedSql, sourceInstanceId: number): Promise<void> {
@@ -29,28 +49,21 @@ export async function releaseSourceLock(conn: ReservedSql, sourceInstanceId: num
 
 /**
  * Runs still marked 'running' whose lock nobody holds were killed: record them as failed and drop
- * their staging tables. Safe to call at any time from any command.
+ * their staging tables. Safe to call at any time from any command. It reads pg_locks instead of
+ * trying each lock, so a sweep never holds a source's lock for an instant and a collector starting
+ * at that instant is never refused; a run inserted after this statement's snapshot is not seen, and
+ * one inserted before it was inserted by the lock's holder, whose lock pg_locks then shows.
  */
 export async function sweepAbandonedRuns(sql: Sql): Promise<number> {
-  const running = await sql<{ source_instance_id: number }[]>`
-    select distinct source_instance_id from ops.sync_runs where status = 'running'`;
-  let swept = 0;
-  for (const { source_instance_id: id } of running) {
-    const conn = await sql.reserve();
-    try {
-      const [row] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_CLASS}, ${id}) as ok`;
-      if (!row?.ok) continue;
-      const result = await conn`
-        update ops.sync_runs set status = 'failed', exit_code = 1, error_code = 'ERR_ABANDONED',
-          error_message = 'the run ended without finishing (process killed or crashed); nothing it staged was published',
-          finished_at = coalesce(finished_at, now())
-        where source_instance_id = ${id} and status = 'running'`;
-      swept += result.count;
-      await conn`select pg_advisory_unlock(${LOCK_CLASS}, ${id})`;
-    } finally {
-      conn.release();
-    }
-  }
+  const result = await sql`
+    update ops.sync_runs r set status = 'failed', exit_code = 1, error_code = 'ERR_ABANDONED',
+      error_message = ${ABANDONED_MESSAGE}, finished_at = coalesce(r.finished_at, now())
+    where r.status = 'running'
+      and not exists (
+        select 1 from pg_locks l
+        where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+          and l.database = (select oid from pg_database where datname = current_database())
+          and l.classid = ${LOCK_CLASS} and l.objid = r.source_instance_id)`;
   await sweepStaging(sql);
-  return swept;
+  return result.count;
 }
