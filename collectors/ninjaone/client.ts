@@ -132,7 +132,9 @@ async function listPage<T extends { id: number }>(
     // cheap, while keeping it would duplicate devices and stopping would truncate the fleet.
     if (attempt >= OUT_OF_ORDER_RETRIES) {
       const earlier = seen.guard.earlierCopyOf(body);
-      if (earlier !== undefined) throw new PagingLoopError(VENDOR, path, `page ${seen.number} again (after=${after ?? ''}, identical to page ${earlier})`);
+      if (earlier !== undefined) {
+        throw new PagingLoopError(VENDOR, path, `page ${seen.number} again (after=${after ?? ''}, identical to page ${earlier}; it does not follow the cursor: ${problem})`);
+      }
       throw new PayloadError(VENDOR, `${path}?after=${after ?? ''} kept answering with a page that does not follow the cursor: ${problem}`);
     }
   }

@@ -6,17 +6,19 @@
  * number of them, so a long list costs a few bytes a page.
  */
 import { createHash } from 'node:crypto';
-import { CollectorError, EXIT } from '../../warehouse/errors.js';
+import { PayloadError } from '../../warehouse/errors.js';
 
 /** More pages than any budget allows; past this the guard stops remembering (it still checks advance). */
 const MAX_REMEMBERED = 50_000;
 
-export class PagingLoopError extends CollectorError {
+/** A payload the vendor should not have sent (exit 7, like every untrustworthy answer), with its own code and advice. */
+export class PagingLoopError extends PayloadError {
   readonly endpoint: string;
   constructor(source: string, endpoint: string, detail: string) {
-    super(source, 'ERR_VENDOR_PAGING_LOOP', EXIT.vendorUnavailable,
-      `${endpoint} returned ${detail}: the vendor's paging is looping; nothing was published`,
-      `Re-run later; if it persists, report it to ${source} (the previous snapshot is untouched).`);
+    super(source, `${endpoint} returned ${detail}: the vendor's paging is looping; nothing was published`, {
+      code: 'ERR_VENDOR_PAGING_LOOP',
+      hint: `Re-run later; if it persists, report it to ${source} (the previous snapshot is untouched).`,
+    });
     this.endpoint = endpoint;
   }
 }
