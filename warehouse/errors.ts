@@ -105,9 +105,10 @@ export class VendorUnavailableError extends CollectorError {
 
 /** The vendor answered with something the mapper cannot trust (wrong shape, error body with 200, HTML). */
 export class PayloadError extends CollectorError {
-  constructor(source: string, message: string, options?: { cause?: unknown }) {
-    super(source, 'ERR_PAYLOAD', EXIT.vendorUnavailable, message,
-      `The ${source} API returned an unexpected payload; nothing was published. Check the raw pages in the warehouse and the vendor's status page.`, options);
+  constructor(source: string, message: string, options?: { cause?: unknown; code?: string; hint?: string }) {
+    super(source, options?.code ?? 'ERR_PAYLOAD', EXIT.vendorUnavailable, message,
+      options?.hint ?? `The ${source} API returned an unexpected payload; nothing was published. Check the raw pages in the warehouse and the vendor's status page.`,
+      options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 

@@ -6,11 +6,15 @@
  *   the last one; we ask once more and stop only on an empty page, because a server that caps
  *   `pageSize` below what we asked for would otherwise truncate the fleet without a trace.
  * - Query endpoints (`{cursor, results}`): repeat with `cursor=<name>` until `results` is empty.
+ *
+ * Both go through the shared repeat guard: a page read before, a cursor name handed back again or a
+ * position (after id, cursor.offset) that stops growing ends the stream with exit 7.
  */
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import { PayloadError } from '../../warehouse/errors.js';
 import { createHttp, toCollectorError, type RequestBudget } from '../shared/http.js';
+import { PagingLoopError, createPageGuard, type Identity, type PageGuard } from '../shared/page-guard.js';
 import { createTokenCache, type TokenCache } from './auth.js';
 import type { NinjaOneConfig } from './config.js';
 import type { NinjaErrorBody, NinjaQueryPage } from './types.js';
@@ -93,8 +97,9 @@ async function* listPages<T extends { id: number }>(
 ): AsyncGenerator<T[]> {
   let after: number | undefined;
   let shortPageSeen = false;
-  for (;;) {
-    const page = await listPage<T>(get, path, { ...params, pageSize, ...(after === undefined ? {} : { after }) }, after);
+  const guard = createPageGuard(VENDOR, path, byId);
+  for (let number = 1; ; number++) {
+    const page = await listPage<T>(get, path, { ...params, pageSize, ...(after === undefined ? {} : { after }) }, after, { guard, number });
     if (page.length === 0) return;
     if (shortPageSeen) {
       // Only a server that caps pageSize serves more after a short page; the data is still whole.
@@ -105,6 +110,7 @@ async function* listPages<T extends { id: number }>(
     // The cursor is the last item that has an id (an id-less item is quarantined by the mapper).
     const last = [...page].reverse().find((item) => typeof item.id === 'number');
     if (last === undefined) throw new PayloadError(VENDOR, `${path} answered with a page in which no item has an id`);
+    guard.accept({ number, items: page, position: last.id });
     after = last.id;
     yield page;
   }
@@ -113,6 +119,7 @@ async function* listPages<T extends { id: number }>(
 /** One list page, checked: an array of objects with integer ids, ascending and all after the cursor. */
 async function listPage<T extends { id: number }>(
   get: (path: string, params: Params) => Promise<unknown>, path: string, params: Params, after: number | undefined,
+  seen: { guard: PageGuard; number: number },
 ): Promise<T[]> {
   for (let attempt = 0; ; attempt++) {
     const body = await get(path, params);
@@ -124,6 +131,10 @@ async function listPage<T extends { id: number }>(
     // A page that repeats ids before the cursor is a server hiccup (a repeated page); asking again is
     // cheap, while keeping it would duplicate devices and stopping would truncate the fleet.
     if (attempt >= OUT_OF_ORDER_RETRIES) {
+      const earlier = seen.guard.earlierCopyOf(body);
+      if (earlier !== undefined) {
+        throw new PagingLoopError(VENDOR, path, `page ${seen.number} again (after=${after ?? ''}, identical to page ${earlier}; it does not follow the cursor: ${problem})`);
+      }
       throw new PayloadError(VENDOR, `${path}?after=${after ?? ''} kept answering with a page that does not follow the cursor: ${problem}`);
     }
   }
@@ -147,15 +158,18 @@ async function* queryPages<T>(
   get: (path: string, params: Params) => Promise<unknown>, path: string, params: Params, pageSize: number,
 ): AsyncGenerator<T[]> {
   let cursor: string | undefined;
-  for (;;) {
+  const guard = createPageGuard(VENDOR, path);
+  for (let number = 1; ; number++) {
     const body = await get(path, { ...params, pageSize, ...(cursor === undefined ? {} : { cursor }) });
     const page = body as NinjaQueryPage<T> | null;
     if (page === null || typeof page !== 'object' || Array.isArray(page) || !Array.isArray(page.results)) {
       throw new PayloadError(VENDOR, `${path} answered with ${describe(body)} where a {cursor, results} object was expected`);
     }
     if (page.results.length === 0) return;
-    yield page.results;
     const next = page.cursor?.name;
+    const offset = page.cursor?.offset;
+    guard.accept({ number, items: page.results, cursor: typeof next === 'string' ? next : undefined, position: typeof offset === 'number' ? offset : undefined });
+    yield page.results;
     if (typeof next !== 'string' || next === '') {
       if (page.results.length < pageSize) return;
       throw new PayloadError(VENDOR, `${path} answered with a full page but no cursor name to continue from`);
@@ -163,6 +177,12 @@ async function* queryPages<T>(
     cursor = next;
   }
 }
+
+/** List items are identified by their id, so a page served again with fresher fields is still a repeat. */
+const byId: Identity = (item) => {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'number' ? `#${id}` : JSON.stringify(item) ?? 'undefined';
+};
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -8,6 +8,7 @@ import { HTTPError, ParseError, type Got } from 'got';
 import type { Logger } from 'pino';
 import { PayloadError, VendorAuthError, VendorUnavailableError, type ApiErrorContext } from '../../warehouse/errors.js';
 import { toCollectorError } from '../shared/http.js';
+import { createPageGuard } from '../shared/page-guard.js';
 import { redactUrl } from '../shared/redact.js';
 import type { TokenProvider } from './auth.js';
 import { HtmlPage, htmlExcerpt, isThrottlePage, looksLikeHtml, parsePmpJson } from './html.js';
@@ -95,11 +96,14 @@ export class PmpClient {
  * Page through a list endpoint with `page` (1-based) and `pagelimit` until the rows collected reach
  * the envelope's `total` or a page comes back empty. There is no next link (§3.5). The server may cap
  * the page size; paging by page number stays correct because `page` counts the server's pages.
+ * The shared repeat guard ends a loop: rows identical to an earlier page's, or an echoed
+ * `message_response.page` that does not grow (a server ignoring `page`), is exit 7.
  */
 export async function* pages<Row>(
   client: PmpClient, path: string, key: string, params: Params, pageSize: number,
 ): AsyncGenerator<PagedResponse<Row> & { body: Record<string, unknown> }> {
   let collected = 0;
+  const guard = createPageGuard('pmp', path);
   for (let page = 1; ; page++) {
     const { body, response } = await client.getEnvelope(path, { ...params, page, pagelimit: pageSize });
     const total = response.total;
@@ -110,9 +114,16 @@ export async function* pages<Row>(
     const rows = response[key] ?? response.computers ?? (total === 0 ? [] : undefined);
     if (!Array.isArray(rows)) throw new PayloadError('pmp', `${path} page ${page}: message_response.${key} is missing`);
     const limit = typeof response.limit === 'number' ? response.limit : pageSize;
+    guard.accept({ number: page, items: rows, position: echoedPage(response.page) });
     yield { total, limit, page, rows: rows as Row[], body };
     collected += rows.length;
     if (rows.length === 0 || collected >= total) return;
     if (page > total) throw new PayloadError('pmp', `${path}: still paging at page ${page} with total ${total}`);
   }
+}
+
+/** The page number the server says it served, when it says one (a number or a numeric string). */
+function echoedPage(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  return typeof value === 'string' && /^\d+$/u.test(value) ? Number(value) : undefined;
 }

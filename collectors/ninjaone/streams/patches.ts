@@ -2,9 +2,11 @@
  * Patch status per device from the two fleet-wide OS-patch queries (never the per-device endpoints):
  * `/v2/queries/os-patches` (not installed: pending, manual, approved, failed) folded into counts by
  * severity and kind, and `/v2/queries/os-patch-installs` (installs in the last 30 days, an optional
- * stream). Memory holds one small counter per device with pending patches, not the rows.
+ * stream). Memory holds one small counter per device with pending patches and one short key per
+ * row counted: a row the vendor sends twice (on two pages, or twice on one) counts once.
  */
 import { BudgetExhaustedError } from '../../shared/http.js';
+import { PagingLoopError } from '../../shared/page-guard.js';
 import type { PatchStatusRow } from '../../shared/rows.js';
 import type { CollectContext } from '../../shared/source.js';
 import type { NinjaOneClient } from '../client.js';
@@ -44,6 +46,7 @@ export function installWindowStart(snapshotDay: string): number {
 
 async function missingPatches(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>): Promise<Map<number, PatchCounts>> {
   const counts = new Map<number, PatchCounts>();
+  const counted = new Set<string>();
   let page = 0;
   let rows = 0;
   for await (const results of client.query<NinjaOsPatchRow>('v2/queries/os-patches')) {
@@ -51,6 +54,7 @@ async function missingPatches(client: NinjaOneClient, ctx: CollectContext<NinjaO
     await ctx.sink.rawPage('os_patches', ++page, results);
     for (const row of results) {
       if (typeof row.deviceId !== 'number' || !isMissingPatch(row)) continue;
+      if (!firstSight(counted, pendingPatchKey(row))) continue;
       let deviceCounts = counts.get(row.deviceId);
       if (deviceCounts === undefined) counts.set(row.deviceId, (deviceCounts = emptyPatchCounts()));
       addMissingPatch(deviceCounts, row);
@@ -65,6 +69,7 @@ async function missingPatches(client: NinjaOneClient, ctx: CollectContext<NinjaO
 /** Successful installs per device since `afterSeconds`; null when the optional stream failed. */
 async function installsSince(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, afterSeconds: number): Promise<Map<number, number> | null> {
   const installed = new Map<number, number>();
+  const counted = new Set<string>();
   let page = 0;
   try {
     const params = { status: 'INSTALLED', installedAfter: afterSeconds };
@@ -72,17 +77,43 @@ async function installsSince(client: NinjaOneClient, ctx: CollectContext<NinjaOn
       ctx.sink.page('os_patch_installs');
       await ctx.sink.rawPage('os_patch_installs', ++page, results);
       for (const row of results) {
-        if (typeof row.deviceId === 'number' && row.status?.toUpperCase() === 'INSTALLED') {
+        if (typeof row.deviceId === 'number' && row.status?.toUpperCase() === 'INSTALLED' && firstSight(counted, installKey(row))) {
           installed.set(row.deviceId, (installed.get(row.deviceId) ?? 0) + 1);
         }
       }
     }
     return installed;
   } catch (error) {
-    // The budget and cancellation belong to the whole run; anything else only costs installedCount.
-    if (error instanceof BudgetExhaustedError || ctx.signal.aborted || !(error instanceof Error)) throw error;
+    // The budget, cancellation and a looping vendor belong to the whole run; anything else only costs installedCount.
+    if (error instanceof BudgetExhaustedError || error instanceof PagingLoopError || ctx.signal.aborted || !(error instanceof Error)) throw error;
     ctx.log.warn({ stream: 'os_patch_installs', err: error }, 'ninjaone os-patch-installs failed; installed counts left empty');
     ctx.sink.optionalStreamFailed('os_patch_installs', error);
     return null;
   }
+}
+
+/**
+ * A pending patch is one per device: its id (a uuid in the spec), else KB number and name; a row
+ * with none of them is keyed by its whole content, so only an exact copy is dropped.
+ */
+export function pendingPatchKey(row: NinjaOsPatchRow): string {
+  return `${row.deviceId}|${patchIdentity(row)}`;
+}
+
+/** An install is a patch on a device at an instant (the same patch may install twice in the window). */
+export function installKey(row: NinjaOsPatchRow): string {
+  return `${row.deviceId}|${patchIdentity(row)}|${String(row.installedAt)}`;
+}
+
+function patchIdentity(row: NinjaOsPatchRow): string {
+  if (typeof row.id === 'string' && row.id !== '') return `id:${row.id}`;
+  if (typeof row.kbNumber === 'string' || typeof row.name === 'string') return `kb:${row.kbNumber ?? ''}|${row.name ?? ''}`;
+  return `row:${JSON.stringify(row)}`;
+}
+
+/** True the first time `key` is seen (and remembers it). */
+function firstSight(seen: Set<string>, key: string): boolean {
+  if (seen.has(key)) return false;
+  seen.add(key);
+  return true;
 }

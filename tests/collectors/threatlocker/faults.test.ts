@@ -92,11 +92,11 @@ describe('threatlocker fault switches', () => {
     expect(ctx.sink.totals.has('devices')).toBe(false);
   });
 
-  it('catches a repeated page by duplicate computerIds', async () => {
+  it('catches a repeated page (the repeat guard, before any computerId is listed twice)', async () => {
     sim.setFaults({ repeatPage: { pageNumber: 3 } });
     const { error } = await collectFailing(sim, { env: PAGE });
     expect(error).toBeInstanceOf(PayloadError);
-    expect(error.message).toMatch(/listed twice \(again on page 3\)/u);
+    expect(error.message).toMatch(/Computer\/ComputerGetByAllParameters returned page 3 again \(identical to page 2\)/u);
   });
 
   it('catches a silent page-size cap and names the page size to set', async () => {
