@@ -15,6 +15,7 @@ import { EXIT } from '../../warehouse/errors.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { addDays } from '../../warehouse/time.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { inOrder } from '../helpers/in-order.js';
 import { cli, scratchHome } from './helpers/cli.js';
 import { startRewriteProxy, type Rewrite, type RewriteProxy } from './helpers/rewrite-proxy.js';
 
@@ -179,7 +180,8 @@ const CASES: LoopCase[] = [
   },
 ];
 
-describe('a looping vendor ends the run fast with exit 7, naming the endpoint; nothing is published', () => {
+// A narrative: the retention test at the end drops the raw pages the looping runs before it left.
+inOrder('a looping vendor ends the run fast with exit 7, naming the endpoint; nothing is published', () => {
   it.each(CASES)('$source: $name', async ({ source, day, rewrite, message }) => {
     const result = await collect(source, day, rewrite());
     expect(result.code, result.err).toBe(EXIT.vendorUnavailable);
