@@ -24,6 +24,8 @@ export interface RetentionPolicy { dailyDays: number; rawDays: number; monthEndM
 
 export function loadRetentionPolicy(reader: ConfigReader): RetentionPolicy {
   return {
+    // A short window is allowed: planRetention keeps the month in progress regardless, which is all
+    // billing needs of the dailies (its month-end, and the comparison with the last month-end).
     dailyDays: integerKey(reader, 'WAREHOUSE_RETENTION_DAILY_DAYS', 65, 1, 100_000),
     rawDays: integerKey(reader, 'WAREHOUSE_RETENTION_RAW_DAYS', 7, 1, 100_000),
     monthEndMonths: integerKey(reader, 'WAREHOUSE_RETENTION_MONTH_END_MONTHS', 24, 1, 10_000),

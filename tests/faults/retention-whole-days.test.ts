@@ -97,3 +97,36 @@ describe('a day one of whose partitions is busy', () => {
     }
   });
 });
+
+describe('a day an earlier version left half-detached', () => {
+  it('a pending DETACH ... CONCURRENTLY (cancelled by its lock timeout) is finalised and the rest of the day goes with it', async () => {
+    const db = await testDatabase();
+    try {
+      await published(db);
+      const pendingTable = partition('rollup.daily_counts', EXPIRED);
+      // As the old retention left it: the concurrent detach's wait for a reader timed out.
+      const lock = await holdLock(db, 'rollup.daily_counts');
+      try {
+        const conn = await db.sql.reserve();
+        try {
+          await conn`set lock_timeout = 200`;
+          const error = await conn.unsafe(`alter table rollup.daily_counts detach partition ${pendingTable} concurrently`).then(() => null, (e: unknown) => e);
+          expect((error as { code?: string } | null)?.code).toBe('55P03');
+        } finally {
+          conn.release();
+        }
+      } finally {
+        await lock.release();
+      }
+      const plan = await planRetention(db.sql, TODAY, policy);
+      expect(plan.drop.find((p) => p.name === pendingTable)).toMatchObject({ detachPending: true });
+
+      const result = await applyRetention(db.sql, plan, policy);
+      expect(result).toMatchObject({ busy: [], pendingDays: [] });
+      expect(result.dropped).toEqual(expect.arrayContaining(DAILY_PARENTS.map((p) => partition(p, EXPIRED))));
+      expect(await dayAsRead(db.sql, EXPIRED)).toEqual({ bi_daily_counts: 0, bi_patch_compliance_site: 0, device_days: 0, patch_status: 0, source_days: 0 });
+    } finally {
+      await db.close();
+    }
+  });
+});
