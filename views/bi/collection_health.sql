@@ -50,13 +50,22 @@ select
     now() - ls.finished_at as age,
     round(extract(epoch from now() - ls.finished_at) / 3600.0, 1) as age_hours,
     coalesce(f.consecutive_failures, 0) as consecutive_failures,
-    ls.rows_devices as rows
+    ls.rows_devices as rows,
+    coalesce(pending.days, '{}') as retention_pending_days
 from ops.source_instances as si
 left join last_run as lr on lr.source_instance_id = si.source_instance_id
 left join last_success as ls on ls.source_instance_id = si.source_instance_id
-left join failures as f on f.source_instance_id = si.source_instance_id;
+left join failures as f on f.source_instance_id = si.source_instance_id
+left join lateral (
+    select array_agg(rp.snapshot_day order by rp.snapshot_day) as days
+    from ops.retention_pending_days as rp
+    where exists (
+        select 1 from ops.source_days as sd
+        where sd.source_instance_id = si.source_instance_id and sd.snapshot_day = rp.snapshot_day
+    )
+) as pending on true;
 
-comment on view bi.collection_health is 'One row per source instance: its last run, last successful run, how old the last success is, consecutive failures since, and the rows it published.';
+comment on view bi.collection_health is 'One row per source instance: its last run, last successful run, how old the last success is, consecutive failures since, and the rows it published; the days past daily retention it still has because retention found one of their partitions busy.';
 comment on column bi.collection_health.source is 'Vendor: ninjaone, threatlocker or pmp.';
 comment on column bi.collection_health.instance is 'Source instance.';
 comment on column bi.collection_health.last_run_at is 'When the most recent run started.';
@@ -70,3 +79,4 @@ comment on column bi.collection_health.age is 'Time since the last success.';
 comment on column bi.collection_health.age_hours is 'Hours since the last success, one decimal.';
 comment on column bi.collection_health.consecutive_failures is 'Failed or refused runs since the last success.';
 comment on column bi.collection_health.rows is 'Devices published by the last successful run.';
+comment on column bi.collection_health.retention_pending_days is 'Days of this source instance past daily retention (WAREHOUSE_RETENTION_DAILY_DAYS) that the last retention could not drop because a query held one of their partitions: each is still whole (device days, patch status, daily counts and source-day all readable) and is dropped by a later retention. Empty when none. A month not yet ended keeps its days by design and is not listed.';

@@ -148,3 +148,17 @@ export const exceptionRefreshes = ops.table('exception_refreshes', {
   open: integer().notNull(),
   acknowledged: integer().notNull(),
 }, (t) => [index().on(t.asOf)]);
+
+/**
+ * Days past daily retention that the last retention could not drop because one of their partitions
+ * was busy (a long query held it). Such a day is kept whole (every daily partition and its
+ * source-days) and tried again the next night; bi.collection_health lists it. Rewritten by every
+ * retention run: a row exists only while its day is still pending.
+ */
+export const retentionPendingDays = ops.table('retention_pending_days', {
+  snapshotDay: date().primaryKey(),
+  /** The partition that was busy, and why. */
+  reason: text().notNull(),
+  firstDeferredAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  lastTriedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
