@@ -18,9 +18,14 @@ import type { Verb } from '../verbs.js';
 
 const USAGE = 'usage: warehouse export billing --month YYYY-MM [--format xlsx|csv] [--site S] [--output DIR]';
 
+/** Past this the client's name is cut in the file name (a file name holds at most 255 bytes) and its id added, so cut names stay apart. */
+const SLUG_MAX = 60;
+
 export function fileStem(data: Pick<BillingExport, 'month' | 'site'>): string {
-  const slug = data.site?.name.toLowerCase().replace(/[^a-z0-9]+/gu, '-').replace(/^-|-$/gu, '');
-  return `billing-${data.month}${data.site ? `-${slug || data.site.id}` : ''}`;
+  if (!data.site) return `billing-${data.month}`;
+  const slug = data.site.name.toLowerCase().replace(/[^a-z0-9]+/gu, '-').replace(/^-|-$/gu, '');
+  const bounded = slug.length > SLUG_MAX ? `${slug.slice(0, SLUG_MAX).replace(/-+$/u, '')}-${data.site.id}` : slug;
+  return `billing-${data.month}-${bounded || data.site.id}`;
 }
 
 /** Write the export into `dir`; returns the paths written. */

@@ -7,6 +7,7 @@
 import ExcelJS from 'exceljs';
 import type { BillingExport, DeviceLine, SummaryLine } from './billing-data.js';
 import { total } from './billing-data.js';
+import { fitCellsToExcel } from './excel-text.js';
 
 export const SUMMARY_SHEET = 'Summary';
 export const SUMMARY_HEADER = ['Client', 'Source', 'Instance', 'Workstations', 'Servers', 'Billable seats', 'Spares', 'Total devices', 'Previous month', 'Change', 'Month-end day', 'Last day of month'];
@@ -115,5 +116,6 @@ export async function billingWorkbook(data: BillingExport): Promise<Buffer> {
   for (const [siteId, site] of sites) {
     clientSheet(workbook, sheetName(site, taken), data.month, data.summary.filter((s) => s.siteId === siteId), data.devices.filter((d) => d.siteId === siteId));
   }
+  fitCellsToExcel(workbook);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -5,7 +5,8 @@
 -- depends: staging.cross_vendor_scopes
 -- Kinds: not_in_rmm, no_threatlocker, no_pmp, site_mismatch, threatlocker_on_spare, duplicate_hostname.
 -- subject_key identifies the finding across runs: 'device:<device_id>' or
--- 'host:<source_instance_id>:<namespace>:<host name>' for duplicates.
+-- 'host:<source_instance_id>:<namespace>:<host name>' for duplicates (past 400 characters: the first
+-- 200, then '…md5:' and the md5 of the whole, so the key fits a btree entry).
 create view staging.cross_vendor_findings as
 with keys as (
     select
@@ -111,7 +112,15 @@ duplicates as (
     select
         min(keys.site_id) as site_id,
         'duplicate_hostname' as kind,
-        'host:' || keys.source_instance_id || ':' || keys.namespace || ':' || keys.host_key as subject_key,
+        -- a vendor's host name (and organisation id) can be of any length, and the key is indexed
+        -- (core.exceptions): a long one keeps its first 200 characters and gains the md5 of the whole,
+        -- so two names differing only in their last character stay two findings
+        case
+            when length(keys.source_instance_id || ':' || keys.namespace || ':' || keys.host_key) <= 400
+                then 'host:' || keys.source_instance_id || ':' || keys.namespace || ':' || keys.host_key
+            else 'host:' || left(keys.source_instance_id || ':' || keys.namespace || ':' || keys.host_key, 200)
+                || '…md5:' || md5(keys.source_instance_id || ':' || keys.namespace || ':' || keys.host_key)
+        end as subject_key,
         keys.source_instance_id,
         null::bigint as device_id,
         keys.host_key as subject_name,

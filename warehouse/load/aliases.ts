@@ -110,7 +110,7 @@ async function mapAlias(tx: TransactionSql, alias: InstanceAlias, ctx: MapContex
   const name = alias.name.trim().replace(/\s+/gu, ' ');
   const [created] = await tx<{ site_id: number }[]>`
     insert into core.sites (name, normalized_name) values (${name}, ${normalized})
-    on conflict (name) do nothing returning site_id`;
+    on conflict (md5(name)) do nothing returning site_id`;
   if (!created) return leave(`another site is already named "${name}": map it by hand`);
   ctx.known.siteNames.set(created.site_id, name);
   // Moving from no site to the new one also re-attributes device-days published while unmapped.

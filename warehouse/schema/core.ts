@@ -1,14 +1,20 @@
 /** Conformed entities: canonical sites, vendor aliases, device identity, spare rules, exceptions. */
-import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgSchema, primaryKey, serial, text, timestamp, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { createdAt, updatedAt } from './_columns.js';
 import { sourceInstances } from './ops.js';
 
 export const core = pgSchema('core');
 
+/**
+ * Site names come from vendors (an organisation's name creates its site) and can be of any length;
+ * a btree entry cannot exceed a third of a page, so names are keyed by md5 of the whole name (two
+ * names differing in their last character stay two sites) while the column keeps the name whole.
+ * A lookup by name says `md5(name) = md5($1) and name = $1` to use the key.
+ */
 export const sites = core.table('sites', {
   siteId: serial().primaryKey(),
-  name: text().notNull().unique(),
+  name: text().notNull(),
   /** Normalised for matching (case, punctuation, legal suffixes, & / and). */
   normalizedName: text().notNull(),
   /** Internal sites (the MSP's own machines) are never billed. */
@@ -16,7 +22,10 @@ export const sites = core.table('sites', {
   /** The one explicit site that holds devices of unmapped aliases, so totals always add up. */
   isUnmapped: boolean().notNull().default(false),
   createdAt: createdAt(),
-}, (t) => [index().on(t.normalizedName)]);
+}, (t) => [
+  uniqueIndex('sites_name_key').on(sql`md5(${t.name})`),
+  index('sites_normalized_name_key').on(sql`md5(${t.normalizedName})`),
+]);
 
 export const siteAliases = core.table('site_aliases', {
   aliasId: serial().primaryKey(),

@@ -73,7 +73,9 @@ export async function mapAliasManually(sql: Sql, request: ManualMapRequest): Pro
 
 async function siteHint(sql: Tx, name: string): Promise<string> {
   const close = await sql<{ name: string }[]>`
-    select name from core.sites where normalized_name = ${normalizeOrgName(name)} and not is_unmapped order by name limit 3`;
+    select name from core.sites
+    where md5(normalized_name) = md5(${normalizeOrgName(name)}) and normalized_name = ${normalizeOrgName(name)} and not is_unmapped
+    order by name limit 3`;
   if (close.length > 0) return `Did you mean ${close.map((c) => `"${c.name}"`).join(' or ')}? Or add --create to create a new site.`;
   return 'See `warehouse sites list`, or add --create to create a new site of that name.';
 }

@@ -36,9 +36,9 @@ export async function siteByName(tx: Tx, name: string, create: boolean): Promise
   // Another run may create the same site at the same moment: then use the one it committed.
   const [created] = await tx<{ site_id: number }[]>`
     insert into core.sites (name, normalized_name) values (${wanted}, ${normalizeOrgName(wanted)})
-    on conflict (name) do nothing returning site_id`;
+    on conflict (md5(name)) do nothing returning site_id`;
   if (created) return { siteId: created.site_id, name: wanted, created: true };
-  const [raced] = await tx<{ site_id: number }[]>`select site_id from core.sites where name = ${wanted}`;
+  const [raced] = await tx<{ site_id: number }[]>`select site_id from core.sites where md5(name) = md5(${wanted}) and name = ${wanted}`;
   return raced ? { siteId: raced.site_id, name: wanted, created: false } : undefined;
 }
 
