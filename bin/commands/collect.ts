@@ -6,6 +6,7 @@ import { createLogger } from '../../warehouse/log.js';
 import { boundedDay } from '../../warehouse/time.js';
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { nightlyPending } from '../../rollups/run.js';
+import { retentionBusyLine } from './rollup.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { todayIn } from '../../warehouse/time.js';
@@ -97,7 +98,10 @@ failure; a source missing from the rollup makes it partial).`,
           codes.push(result.exitCode);
         }
       }
-      codes.push(await rollupAndRetention(databaseUrl, policy, date ?? todayIn(config.timeZone)));
+      // A past --date rolls up and retains as of that day (a replayed night); tomorrow never counts
+      // as today, or the month would end a day early.
+      const today = todayIn(config.timeZone);
+      codes.push(await rollupAndRetention(databaseUrl, policy, date && date < today ? date : today));
     });
     return combineExitCodes(codes);
   },
@@ -110,12 +114,16 @@ async function rollupAndRetention(url: string, policy: RetentionPolicy, today: s
     await sweepAbandonedRuns(sql);
     const rolled = await nightlyPending(sql, { today });
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
-    createLogger().info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, dropped: retained.dropped.length, busy: retained.busy }, 'nightly rollup and retention done');
+    createLogger().info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, dropped: retained.dropped.length, busy: retained.busy, pendingDays: retained.pendingDays, heldForMonthEnd: retained.plan.heldForMonthEnd }, 'nightly rollup and retention done');
     if (rolled.missing.length > 0) {
       process.stderr.write(`warehouse: rollup incomplete: ${rolled.missing.map((m) => `${m.day} ${m.source}`).slice(0, 5).join(', ')} missing\n`);
       return EXIT.partial;
     }
-    return retained.busy.length > 0 ? EXIT.partial : EXIT.ok;
+    if (retained.busy.length > 0) {
+      process.stderr.write(`${retentionBusyLine(retained)}\n`);
+      return EXIT.partial;
+    }
+    return EXIT.ok;
   } finally {
     await close();
   }

@@ -1,4 +1,4 @@
-import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
+import { applyRetention, loadRetentionPolicy, planRetention, type RetentionResult } from '../../rollups/retention.js';
 import { daysOf, nightlyPending, nightlyRollup } from '../../rollups/run.js';
 import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
@@ -65,6 +65,12 @@ Idempotent for any day or range. A source missing for a day is reported and the 
   },
 };
 
+/** One line for a retention that left work for the next night: whole days pending, or other partitions busy. */
+export function retentionBusyLine(outcome: RetentionResult): string {
+  const days = outcome.pendingDays.length > 0 ? `${outcome.pendingDays.length} expired day(s) kept whole (${outcome.pendingDays.slice(0, 3).join(', ')}${outcome.pendingDays.length > 3 ? ', …' : ''})` : `${outcome.busy.length} partition(s) kept`;
+  return `warehouse: retention incomplete: ${days}, because a long query held a table; left for the next run`;
+}
+
 export const retentionCommand: Verb = {
   summary: 'Drop what has expired under the retention policy',
   help: `usage: warehouse retention [--dry-run]
@@ -72,7 +78,8 @@ export const retentionCommand: Verb = {
 Drops expired partitions: device days, patch status and daily counts after WAREHOUSE_RETENTION_DAILY_DAYS
 (65), raw vendor pages after WAREHOUSE_RETENTION_RAW_DAYS (7), month-end rows after
 WAREHOUSE_RETENTION_MONTH_END_MONTHS (24), run history after WAREHOUSE_RETENTION_RUN_MONTHS (24).
-Never drops a month's dailies before its month-end exists. Waits at most
+Never drops a month's dailies before its month-end exists, nor any of the month in progress in
+WAREHOUSE_TIMEZONE; a day goes whole (every daily table and its source-days) or not at all. Waits at most
 WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it for the next night (exit 3).
   --dry-run   list what would be dropped and change nothing`,
   async run(argv) {
@@ -81,7 +88,7 @@ WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it 
     const policy = loadRetentionPolicy(config.reader);
     const outcome = await withJob('retention', async (sql, today) => {
       const plan = await planRetention(sql, today, policy);
-      if (values['dry-run']) return { plan, dropped: [] as string[], busy: [] as string[] };
+      if (values['dry-run']) return { plan, dropped: [], busy: [], pendingDays: [] } satisfies RetentionResult;
       return applyRetention(sql, plan, policy);
     }, str(values.today));
     if (values['dry-run']) {
@@ -90,9 +97,9 @@ WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it 
       if (outcome.plan.monthEndsToMaterialise.length > 0) process.stdout.write(`would first materialise the month-end of ${outcome.plan.monthEndsToMaterialise.join(', ')}\n`);
       return EXIT.ok;
     }
-    createLogger().info({ dropped: outcome.dropped.length, busy: outcome.busy }, 'retention done');
+    createLogger().info({ dropped: outcome.dropped.length, busy: outcome.busy, pendingDays: outcome.pendingDays, heldForMonthEnd: outcome.plan.heldForMonthEnd }, 'retention done');
     if (outcome.busy.length > 0) {
-      process.stderr.write(`warehouse: ${outcome.busy.length} partition(s) busy (a long query held them); left for the next run\n→ Nothing to do: retention retries tomorrow.\n`);
+      process.stderr.write(`${retentionBusyLine(outcome)}\n→ Nothing to do: retention retries tomorrow (bi.collection_health lists the pending days).\n`);
       return EXIT.partial;
     }
     return EXIT.ok;
