@@ -43,6 +43,8 @@ export interface RunCollectOptions {
   /** Overrides DATABASE_URL (the CLI passes the embedded database's URL). */
   databaseUrl?: string;
   date?: string;
+  /** The day taken as today for bounding `date` (default today in WAREHOUSE_TIMEZONE): tests and replays choose their clock. */
+  today?: string;
   instance?: string;
   acceptShrink?: boolean;
   force?: boolean;
@@ -66,7 +68,7 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   }
   const url = options.databaseUrl ?? config.databaseUrl;
   if (!url) throw new UsageError('no database to publish into', 'Set DATABASE_URL, or run through the warehouse CLI, which starts the embedded database.');
-  const snapshotDay = options.date ? boundedDay(options.date, dayBounds(config)) : todayIn(config.timeZone);
+  const snapshotDay = options.date ? boundedDay(options.date, { ...dayBounds(config), ...(options.today ? { today: options.today } : {}) }) : todayIn(config.timeZone);
   // The operator's mapping file is read at every run; a bad line stops here, before anything is fetched.
   const siteMap = loadSiteMap(config.reader);
   const instance = options.instance ?? 'default';
@@ -218,8 +220,8 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     await recordOutcome(sql, runId, outcome).catch(async () => {
       // The run's client ends with a lost connection; the server may be back already (a restart), so
       // a fresh connection records why the run failed instead of leaving it to be swept as abandoned.
-      // Not when the database is known not to answer (it was what stalled), and never for long.
-      if (error instanceof DatabaseUnavailableError) return;
+      // Not after a deadline the database itself caused (it is known not to answer), and never for long.
+      if (input.signal?.aborted && error instanceof DatabaseUnavailableError) return;
       const fresh = openDatabase(input.databaseUrl, { applicationName: `collector:${input.source.name}`, max: 1 });
       const giveUp = setTimeout(() => { void fresh.sql.end({ timeout: 0 }); }, RECORD_AFRESH_MS);
       try {

@@ -10,10 +10,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
 import { EXCEL_CELL_LIMIT } from '../../bin/export/excel-text.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { inOrder } from '../helpers/in-order.js';
 import { cli, scratchHome, type CliResult } from './helpers/cli.js';
 import { startRewriteProxy, type Rewrite, type RewriteProxy } from './helpers/rewrite-proxy.js';
 
@@ -89,7 +90,8 @@ afterAll(async () => {
   rmSync(output, { recursive: true, force: true });
 });
 
-describe('100,000-character names through the night', () => {
+// A narrative: the first test runs the night the others read.
+inOrder('100,000-character names through the night', () => {
   it('collect, rollup, exceptions refresh and nightly exit 0', async () => {
     expectOk(await run(['collect', 'ninjaone', '--date', DAY]));
     // The month has ended by the operator's (chosen) today, so its month-end is materialised.

@@ -15,7 +15,7 @@ beforeAll(async () => { db = await testDatabase(); });
 afterAll(async () => { await db.close(); });
 
 const collect = (date: string, extra: Record<string, string> = {}) =>
-  runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '40', WAREHOUSE_TIMEZONE: 'UTC', ...extra }, date, acceptShrink: true });
+  runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '40', WAREHOUSE_TIMEZONE: 'UTC', ...extra }, date, today: date, acceptShrink: true });
 
 async function monthEnd(month: string) {
   const [row] = await db.sql<{ month_end_day: string; is_exact: boolean }[]>`
