@@ -7,6 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
+import { startPmpSimulator, type PmpSimulator } from '../../collectors/pmp/simulator/index.js';
+import { startThreatLockerSimulator, type ThreatLockerSimulator } from '../../collectors/threatlocker/simulator/index.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cli, scratchHome } from './helpers/cli.js';
@@ -19,15 +21,23 @@ const LONE_HIGH = '\uD83D';
 let db: TestDatabase;
 let ninja: NinjaOneSimulator;
 let proxy: RewriteProxy;
+let tl: ThreatLockerSimulator;
+let tlProxy: RewriteProxy;
+let pmp: PmpSimulator;
+let pmpProxy: RewriteProxy;
 const home = scratchHome();
 
 beforeAll(async () => {
   db = await testDatabase();
   ninja = await startNinjaOneSimulator({ devices: 60, seed: 52, date: '2026-04-01' });
   proxy = await startRewriteProxy(ninja.url);
+  tl = await startThreatLockerSimulator({ devices: 60, seed: 53, date: '2026-04-01' });
+  tlProxy = await startRewriteProxy(tl.url);
+  pmp = await startPmpSimulator({ devices: 60, seed: 54, date: '2026-04-01' });
+  pmpProxy = await startRewriteProxy(pmp.url);
 });
 afterAll(async () => {
-  await Promise.all([proxy?.close(), ninja?.close()]);
+  await Promise.all([proxy?.close(), ninja?.close(), tlProxy?.close(), tl?.close(), pmpProxy?.close(), pmp?.close()]);
   await db?.close();
 });
 
@@ -43,22 +53,28 @@ function editFirstPage(index: number, edit: (device: Row) => void, sent: string[
   };
 }
 
-async function collect(day: string, rewrite: Rewrite) {
-  proxy.setRewrite(rewrite);
+async function collect(day: string, rewrite: Rewrite, source: 'ninjaone' | 'threatlocker' | 'pmp' = 'ninjaone') {
+  const through = { ninjaone: proxy, threatlocker: tlProxy, pmp: pmpProxy }[source];
+  const config = {
+    ninjaone: { ...ninja.config, NINJAONE_BASE_URL: proxy.url, NINJAONE_PAGE_SIZE: '20' },
+    threatlocker: { ...tl.config, THREATLOCKER_BASE_URL: tlProxy.url, THREATLOCKER_PAGE_SIZE: '20' },
+    pmp: { ...pmp.config, PMP_BASE_URL: pmpProxy.url, PMP_PAGE_SIZE: '20' },
+  }[source];
+  through.setRewrite(rewrite);
   try {
-    const result = await cli(['collect', 'ninjaone', '--date', day], {
-      ...ninja.config, NINJAONE_BASE_URL: proxy.url, NINJAONE_PAGE_SIZE: '20', DATABASE_URL: db.url, WAREHOUSE_HOME: home, WAREHOUSE_RAW_PAGES: 'on',
-    });
+    const result = await cli(['collect', source, '--date', day], { ...config, DATABASE_URL: db.url, WAREHOUSE_HOME: home, WAREHOUSE_RAW_PAGES: 'on' });
     const [run] = await db.sql<{ run_id: number }[]>`
-      select run_id from ops.sync_runs where snapshot_day = ${day} order by run_id desc limit 1`;
+      select r.run_id from ops.sync_runs r join ops.source_instances si on si.source_instance_id = r.source_instance_id
+      where r.snapshot_day = ${day} and si.source = ${source} order by r.run_id desc limit 1`;
     return { ...result, runId: run?.run_id ?? -1 };
   } finally {
-    proxy.setRewrite(undefined);
+    through.setRewrite(undefined);
   }
 }
 
-const published = async (day: string) => (await db.sql<{ n: number }[]>`
-  select count(*)::int as n from core.device_days where snapshot_day = ${day}`)[0]?.n;
+const published = async (day: string, source = 'ninjaone') => (await db.sql<{ n: number }[]>`
+  select count(*)::int as n from core.device_days d join ops.source_instances si on si.source_instance_id = d.source_instance_id
+  where d.snapshot_day = ${day} and si.source = ${source}`)[0]?.n;
 const quarantined = (runId: number) => db.sql<{ stream: string; vendor_id: string | null; reason: string; payload_verbatim: string | null }[]>`
   select stream, vendor_id, reason, payload_verbatim from ops.quarantine where run_id = ${runId} order by quarantine_id`;
 const device = async (day: string, vendorId: string) => (await db.sql<Row[]>`
@@ -140,5 +156,64 @@ describe('NinjaOne: one malformed device', () => {
     expect(JSON.parse(held?.payload_verbatim ?? 'null')).toMatchObject({ ipAddresses: `10.0.0.7${NUL}` });
     const [stored] = await db.sql<{ ip: string }[]>`select payload ->> 'ipAddresses' as ip from ops.quarantine where run_id = ${result.runId}`;
     expect(stored?.ip).toBe('10.0.0.7\uFFFD');
+  });
+});
+
+/** The first row of the first non-empty page of a list, edited; ThreatLocker answers bare arrays. */
+function editFirstRow(matches: (path: string) => boolean, rowsOf: (body: unknown) => Row[] | undefined, edit: (row: Row) => void): Rewrite {
+  let done = false;
+  return (path, body) => {
+    const rows = matches(path) ? rowsOf(body) : undefined;
+    if (done || !rows || rows.length === 0) return undefined;
+    done = true;
+    edit(rows[0] as Row);
+    return body;
+  };
+}
+const tlComputers = (edit: (row: Row) => void) => editFirstRow((p) => p.endsWith('/Computer/ComputerGetByAllParameters'), (b) => (Array.isArray(b) ? b as Row[] : undefined), edit);
+const pmpScandetails = (edit: (row: Row) => void) => editFirstRow((p) => p.endsWith('/patch/scandetails'), (b) => {
+  const response = (b as { message_response?: Record<string, unknown> } | null)?.message_response;
+  return response ? Object.values(response).find(Array.isArray) as Row[] | undefined : undefined;
+}, edit);
+
+describe('ThreatLocker and PMP: one malformed record', () => {
+  it('ThreatLocker: a NUL and a lone surrogate in names are published as U+FFFD, the raw page kept exactly', async () => {
+    let id = '';
+    const result = await collect('2026-04-02', tlComputers((c) => { id = String(c.computerId).toLowerCase(); c.computerName = `PC${NUL}1`; c.hostname = `pc1${LONE_HIGH}`; }), 'threatlocker');
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(await published('2026-04-02', 'threatlocker')).toBe(60);
+    expect(await device('2026-04-02', id)).toMatchObject({ display_name: 'PC\uFFFD1', hostname: 'pc1\uFFFD' });
+    const [page] = await db.sql<{ verbatim: string }[]>`
+      select payload_verbatim as verbatim from raw.pages where run_id = ${result.runId} and stream = 'devices' and page_no = 1`;
+    expect(page?.verbatim).toContain('PC\\u0000');
+  });
+
+  it('ThreatLocker: lastCheckinLocalIPAddresses as a string is quarantined naming the field; totals still add up', async () => {
+    let id = '';
+    const result = await collect('2026-04-03', tlComputers((c) => { id = String(c.computerId).toLowerCase(); c.lastCheckinLocalIPAddresses = '10.1.1.1'; }), 'threatlocker');
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(await published('2026-04-03', 'threatlocker')).toBe(59);
+    expect((await quarantined(result.runId)).map((q) => [q.vendor_id, q.reason])).toEqual([
+      [id, 'computer page 1 row 0: lastCheckinLocalIPAddresses is a string, expected an array'],
+    ]);
+  });
+
+  it('PMP: a NUL and a lone surrogate in names are published as U+FFFD, the raw page kept exactly', async () => {
+    let id = '';
+    const result = await collect('2026-04-02', pmpScandetails((r) => { id = String(r.resource_id); r.resource_name = `SRV${NUL}9`; r.os_name = `Windows${LONE_HIGH}`; }), 'pmp');
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(await published('2026-04-02', 'pmp')).toBe(60);
+    expect((await device('2026-04-02', id))?.hostname).toBe('SRV\uFFFD9');
+    const pages = await db.sql<{ verbatim: string | null }[]>`
+      select payload_verbatim as verbatim from raw.pages where run_id = ${result.runId} and stream = 'scandetails' order by page_no`;
+    expect(pages.filter((p) => p.verbatim !== null)).toHaveLength(1);
+    expect(pages.find((p) => p.verbatim !== null)?.verbatim).toContain('SRV\\u00009');
+  });
+
+  it('PMP: a system row with every field gone is quarantined with its reason; the rest publishes', async () => {
+    const result = await collect('2026-04-03', pmpScandetails((r) => { for (const key of Object.keys(r)) delete r[key]; }), 'pmp');
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect((await quarantined(result.runId)).map((q) => q.reason)).toEqual(['device id is missing']);
+    expect(await published('2026-04-03', 'pmp')).toBe(59);
   });
 });
