@@ -3,12 +3,11 @@
  * (the API omits null keys), so each mapper says what it does when one is missing.
  */
 import type { AliasRow, DeviceClass, DeviceRow, PatchStatusRow } from '../shared/rows.js';
-import type {
-  NinjaAgentDevice, NinjaDetailedDevice, NinjaLocation, NinjaOrganization, NinjaOsPatchRow, NinjaVmGuest, NinjaVmHost,
-} from './types.js';
+import type { NinjaDetailedDevice, NinjaLocation, NinjaOrganization, NinjaOsPatchRow } from './types.js';
+import { FieldError, describeType, isRecord, optionalBlock, optionalBoolean, optionalNumber, optionalText, optionalTextList } from '../shared/fields.js';
 
-/** A payload the mapper cannot turn into a row without guessing (the collector reports it as a PayloadError). */
-export class MappingError extends Error {}
+/** A payload the mapper cannot turn into a row without guessing: a device is quarantined with it, a site alias fails the run. */
+export class MappingError extends FieldError {}
 
 export function organizationAlias(org: NinjaOrganization): AliasRow {
   return { externalId: String(org.id), name: nonEmpty(org.name) ?? `Organization ${org.id}`, kind: 'organization', parentExternalId: null };
@@ -58,66 +57,82 @@ export function isPatchable(device: NinjaDetailedDevice): boolean {
 }
 
 export function deviceRow(device: NinjaDetailedDevice, locationNames: ReadonlyMap<number, string>): DeviceRow {
-  if (typeof device.id !== 'number') throw new MappingError('device id is missing');
-  if (device.organizationId === undefined) throw new MappingError(`device ${device.id} has no organizationId`);
-  const agent = device as NinjaAgentDevice;
-  const guest = device as NinjaVmGuest;
-  const host = device as NinjaVmHost;
-  const dnsName = nonEmpty(device.dnsName);
+  // Typed as the spec says, read as what may arrive: any field can drift to another type.
+  const d = device as unknown as Record<string, unknown>;
+  if (d.id === undefined || d.id === null) throw new MappingError('device id is missing');
+  if (typeof d.id !== 'number' || !Number.isSafeInteger(d.id)) throw new MappingError(`device id is ${describeType(d.id)}, expected an integer`);
+  if (d.organizationId === undefined || d.organizationId === null) throw new MappingError(`device ${d.id} has no organizationId`);
+  if (typeof d.organizationId !== 'number' || !Number.isSafeInteger(d.organizationId)) {
+    throw new MappingError(`organizationId is ${describeType(d.organizationId)}, expected an integer`);
+  }
+  const deviceType = optionalText(d.deviceType, 'deviceType');
+  const system = optionalBlock(d.system, 'system');
+  const os = optionalBlock(d.os, 'os');
+  const dnsName = optionalText(d.dnsName, 'dnsName');
   const dnsIsHost = dnsName !== null && !isIpAddress(dnsName);
+  const locationId = optionalNumber(d.locationId, 'locationId');
+  const offline = optionalBoolean(d.offline, 'offline');
   return {
-    vendorId: String(device.id),
-    orgExternalId: String(device.organizationId),
-    locationName: device.locationId === undefined ? null : locationNames.get(device.locationId) ?? null,
-    displayName: nonEmpty(device.displayName),
-    hostname: nonEmpty(device.systemName) ?? (dnsIsHost ? dnsName.split('.')[0] ?? null : null),
+    vendorId: String(d.id),
+    orgExternalId: String(d.organizationId),
+    locationName: locationId === null ? null : locationNames.get(locationId) ?? null,
+    displayName: optionalText(d.displayName, 'displayName'),
+    hostname: optionalText(d.systemName, 'systemName') ?? (dnsIsHost ? dnsName.split('.')[0] ?? null : null),
     // VMware hosts report an IP as dnsName (vendor-apis.md §1.7); an IP is not an FQDN.
     fqdn: dnsIsHost ? dnsName : null,
-    serialNumber: realSerial(agent.system?.serialNumber) ?? realSerial(agent.system?.biosSerialNumber)
-      ?? (device.deviceType === 'VMHost' ? realSerial(host.serviceTag) : null),
-    macAddresses: normaliseMacs(device.macAddresses ?? []),
-    ipAddresses: [...new Set((device.ipAddresses ?? []).filter((ip) => ip !== ''))],
-    osName: osNameOf(device, agent, guest, host),
-    osBuild: nonEmpty(agent.os?.buildNumber) ?? (device.deviceType === 'VMHost' ? nonEmpty(host.buildNumber) : null),
-    vendorClass: nonEmpty(device.nodeClass),
-    deviceClass: deviceClassOf(device.nodeClass),
-    online: device.offline === undefined ? null : !device.offline,
-    lastContactAt: epochSecondsToDate(device.lastContact),
-    lastUser: nonEmpty(agent.lastLoggedInUser),
+    serialNumber: realSerial(optionalText(system.serialNumber, 'system.serialNumber'))
+      ?? realSerial(optionalText(system.biosSerialNumber, 'system.biosSerialNumber'))
+      ?? (deviceType === 'VMHost' ? realSerial(optionalText(d.serviceTag, 'serviceTag')) : null),
+    macAddresses: normaliseMacs(optionalTextList(d.macAddresses, 'macAddresses')),
+    ipAddresses: [...new Set(optionalTextList(d.ipAddresses, 'ipAddresses').filter((ip) => ip.trim() !== ''))],
+    osName: osNameOf(d, deviceType, os),
+    osBuild: optionalText(os.buildNumber, 'os.buildNumber') ?? (deviceType === 'VMHost' ? optionalText(d.buildNumber, 'buildNumber') : null),
+    vendorClass: optionalText(d.nodeClass, 'nodeClass'),
+    deviceClass: deviceClassOf(d.nodeClass),
+    online: offline === null ? null : !offline,
+    lastContactAt: epochSecondsToDate(timestampOf(d.lastContact, 'lastContact')),
+    lastUser: optionalText(d.lastLoggedInUser, 'lastLoggedInUser'),
     agentVersion: null,
-    extras: deviceExtras(device),
+    extras: deviceExtras(d),
   };
 }
 
-function osNameOf(device: NinjaDetailedDevice, agent: NinjaAgentDevice, guest: NinjaVmGuest, host: NinjaVmHost): string | null {
-  const fromAgent = nonEmpty(agent.os?.name);
+function osNameOf(d: Record<string, unknown>, deviceType: string | null, os: Record<string, unknown>): string | null {
+  const fromAgent = optionalText(os.name, 'os.name');
   if (fromAgent !== null) return fromAgent;
   // Agentless devices have no os block; their type-specific fields say what runs on them.
-  if (device.deviceType === 'VMGuest') return nonEmpty(guest.guestOSFullName);
-  if (device.deviceType === 'VMHost') return nonEmpty(host.releaseName);
+  if (deviceType === 'VMGuest') return optionalText(d.guestOSFullName, 'guestOSFullName');
+  if (deviceType === 'VMHost') return optionalText(d.releaseName, 'releaseName');
   return null;
 }
 
-function deviceExtras(device: NinjaDetailedDevice): Record<string, unknown> {
+/** Epoch seconds as a number or a numeric string; anything else is drift. */
+function timestampOf(value: unknown, field: string): number | string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  throw new MappingError(`${field} is ${describeType(value)}, expected epoch seconds`);
+}
+
+function deviceExtras(d: Record<string, unknown>): Record<string, unknown> {
   const extras: Record<string, unknown> = {
-    deviceType: device.deviceType,
-    approvalStatus: device.approvalStatus,
-    nodeClass: device.nodeClass,
-    parentDeviceId: device.parentDeviceId,
-    locationId: device.locationId,
-    uid: device.uid,
-    publicIP: device.publicIP,
-    netbiosName: device.netbiosName,
-    created: epochSecondsToDate(device.created)?.toISOString(),
-    maintenanceStatus: device.maintenance?.status,
+    deviceType: optionalText(d.deviceType, 'deviceType'),
+    approvalStatus: optionalText(d.approvalStatus, 'approvalStatus'),
+    nodeClass: optionalText(d.nodeClass, 'nodeClass'),
+    parentDeviceId: optionalNumber(d.parentDeviceId, 'parentDeviceId'),
+    locationId: optionalNumber(d.locationId, 'locationId'),
+    uid: optionalText(d.uid, 'uid'),
+    publicIP: optionalText(d.publicIP, 'publicIP'),
+    netbiosName: optionalText(d.netbiosName, 'netbiosName'),
+    created: epochSecondsToDate(timestampOf(d.created, 'created'))?.toISOString(),
+    maintenanceStatus: optionalText(optionalBlock(d.maintenance, 'maintenance').status, 'maintenance.status'),
   };
-  for (const key of Object.keys(extras)) if (extras[key] === undefined) delete extras[key];
+  for (const key of Object.keys(extras)) if (extras[key] === undefined || extras[key] === null) delete extras[key];
   return extras;
 }
 
 /** Fractional epoch seconds -> Date, rounded to the millisecond (never truncated to whole seconds). */
-export function epochSecondsToDate(value: number | string | undefined): Date | null {
-  if (value === undefined || value === '') return null;
+export function epochSecondsToDate(value: number | string | null | undefined): Date | null {
+  if (value === undefined || value === null || value === '') return null;
   const seconds = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(seconds)) return null;
   return new Date(Math.round(seconds * 1000));
@@ -126,7 +141,7 @@ export function epochSecondsToDate(value: number | string | undefined): Date | n
 /** Placeholders BIOSes and hypervisors put where a serial number should be. */
 const SERIAL_PLACEHOLDERS = new Set(['none', 'n/a', 'na', 'null', '0', 'default string', 'to be filled by o.e.m.', 'system serial number', 'not specified']);
 
-export function realSerial(value: string | undefined): string | null {
+export function realSerial(value: string | null | undefined): string | null {
   const trimmed = value?.trim();
   if (!trimmed || SERIAL_PLACEHOLDERS.has(trimmed.toLowerCase())) return null;
   return trimmed;
@@ -175,11 +190,33 @@ export function emptyPatchCounts(): PatchCounts {
 }
 
 export function isMissingPatch(row: NinjaOsPatchRow): boolean {
-  return row.status !== undefined && MISSING_STATUSES.has(row.status.toUpperCase());
+  return MISSING_STATUSES.has(upper(row.status));
 }
 
-export function severityOf(severity: string | undefined): 'critical' | 'important' | 'moderate' | 'low' | 'unrated' {
-  switch (severity?.toUpperCase()) {
+/** Upper-cased text, or '' for anything that is not a string (patchRowProblem names those). */
+export function upper(value: unknown): string {
+  return typeof value === 'string' ? value.toUpperCase() : '';
+}
+
+/**
+ * Why an os-patches row cannot be counted (a field of the wrong type), or undefined. The device's
+ * patch row is then quarantined: a count missing one patch would be published as if it were whole.
+ */
+export function patchRowProblem(row: unknown): string | undefined {
+  if (!isRecord(row)) return `os-patches row is ${describeType(row)}, expected an object`;
+  for (const field of ['status', 'severity', 'type'] as const) {
+    const value = row[field];
+    if (value !== undefined && value !== null && typeof value !== 'string') return `os-patches ${field} is ${describeType(value)}, expected a string`;
+  }
+  const stamp = row.timestamp;
+  if (stamp !== undefined && stamp !== null && typeof stamp !== 'number' && typeof stamp !== 'string') {
+    return `os-patches timestamp is ${describeType(stamp)}, expected epoch seconds`;
+  }
+  return undefined;
+}
+
+export function severityOf(severity: unknown): 'critical' | 'important' | 'moderate' | 'low' | 'unrated' {
+  switch (upper(severity)) {
     case 'CRITICAL': return 'critical';
     case 'IMPORTANT': return 'important';
     case 'MODERATE': return 'moderate';
@@ -192,9 +229,10 @@ export function severityOf(severity: string | undefined): 'critical' | 'importan
 /** Add one os-patches row (already known to be missing) to its device's counts. */
 export function addMissingPatch(counts: PatchCounts, row: NinjaOsPatchRow): void {
   counts[severityOf(row.severity)] += 1;
-  if (row.type?.toUpperCase() === 'DRIVER_UPDATES') counts.driver += 1;
+  if (upper(row.type) === 'DRIVER_UPDATES') counts.driver += 1;
   else counts.os += 1;
-  const seen = epochSecondsToDate(row.timestamp)?.getTime() ?? null;
+  const stamp: unknown = row.timestamp;
+  const seen = typeof stamp === 'number' || typeof stamp === 'string' ? epochSecondsToDate(stamp)?.getTime() ?? null : null;
   if (seen !== null && (counts.lastSeenMs === null || seen > counts.lastSeenMs)) counts.lastSeenMs = seen;
 }
 

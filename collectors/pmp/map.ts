@@ -4,6 +4,7 @@
  * dotted flat keys ("resource.name") are read as the fallback for their snake_case twins.
  */
 import type { AliasRow, DeviceClass, DeviceRow, PatchStatusRow } from '../shared/rows.js';
+import { cleanText } from '../../warehouse/load/clean-text.js';
 import { HEALTH_STATUS, SCAN_STATUS, type AllSystemsRow, type PmpCustomer, type ScanDetailsRow } from './types.js';
 
 /** A number, or null for "--", empty, missing or non-numeric values (numeric strings are accepted). */
@@ -18,7 +19,7 @@ export function text(value: unknown): string | null {
   if (typeof value === 'number') return String(value);
   if (typeof value !== 'string') return null;
   const trimmed = value.trim();
-  return trimmed === '' || trimmed === '--' ? null : trimmed;
+  return trimmed === '' || trimmed === '--' ? null : cleanText(trimmed);
 }
 
 /** Epoch milliseconds to Date; "--", 0 and negatives (PMP's "never") become null. */
@@ -195,9 +196,11 @@ export function parseCustomers(body: unknown): PmpCustomer[] | null {
   const list = root?.customers ?? (root?.message_response as Record<string, unknown> | undefined)?.customers;
   if (!Array.isArray(list)) return null;
   const out: PmpCustomer[] = [];
-  for (const item of list as Array<Record<string, unknown>>) {
-    const id = num(item.customer_id ?? item.customerID ?? item.customerId);
-    const name = text(item.customer_name ?? item.customerName);
+  for (const item of list as unknown[]) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
+    const record = item as Record<string, unknown>;
+    const id = num(record.customer_id ?? record.customerID ?? record.customerId);
+    const name = text(record.customer_name ?? record.customerName);
     if (id === null || name === null) return null;
     out.push({ customer_id: id, customer_name: name });
   }

@@ -5,6 +5,7 @@ import type { RunSink } from './source.js';
 import { createCopyWriter, type CopyWriter } from '../../warehouse/load/copy.js';
 import { DEVICE_COLUMNS, PATCH_COLUMNS, encodeDevice, encodePatch, type StagingTables } from '../../warehouse/load/staging.js';
 import { deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
+import { cleanJson, cleanText, jsonbSafe } from '../../warehouse/load/clean-text.js';
 
 /** Beyond this many, quarantined records are counted but not stored (a whole fleet gone bad is one finding). */
 const QUARANTINE_STORED_MAX = 1000;
@@ -37,8 +38,11 @@ export async function createStagingSink(options: {
     quarantined.set(stream, (quarantined.get(stream) ?? 0) + 1);
     if (stored >= QUARANTINE_STORED_MAX) return;
     stored += 1;
-    await sql`insert into ops.quarantine (run_id, stream, vendor_id, reason, payload)
-      values (${runId}, ${stream}, ${vendorId === null ? null : String(vendorId).slice(0, 200)}, ${reason}, ${sql.json((payload ?? null) as never)})`;
+    // What the vendor sent may hold NUL or lone surrogates: the id and reason are cleaned, the payload kept exactly.
+    const { json, verbatim } = jsonbSafe(payload);
+    await sql`insert into ops.quarantine (run_id, stream, vendor_id, reason, payload, payload_verbatim)
+      values (${runId}, ${stream}, ${vendorId === null ? null : cleanText(String(vendorId).slice(0, 200))}, ${cleanText(reason)},
+        ${sql.json(json as never)}, ${verbatim})`;
   };
   /** Stage the rows that pass validation; quarantine the rest with their reason. */
   const screen = async <Row extends { vendorId: string }>(stream: 'devices' | 'patch_status', rows: Row[], problem: (row: Row) => string | undefined): Promise<Row[]> => {
@@ -56,7 +60,8 @@ export async function createStagingSink(options: {
     totals: new Map(),
     optionalFailures: [],
     pageCount: () => pages,
-    async aliases(rows) { sink.aliasRows.push(...rows); },
+    // Aliases are few and reach SQL as parameters, where a NUL would fail the publish: cleaned here too.
+    async aliases(rows) { sink.aliasRows.push(...(rows.map((row) => cleanJson(row)) as AliasRow[])); },
     quarantined,
     async devices(rows) { await devices.write(await screen('devices', rows, (row) => deviceProblem(row))); },
     async patchStatus(rows) { await patches.write(await screen('patch_status', rows, (row) => patchProblem(row))); },
@@ -64,8 +69,9 @@ export async function createStagingSink(options: {
     async patchSummary(row) { sink.summary = row; },
     async rawPage(stream, page, payload) {
       if (!options.keepRawPages) return;
-      await sql`insert into raw.pages (snapshot_day, run_id, stream, page_no, fetched_at, payload)
-        values (${snapshotDay}, ${runId}, ${stream}, ${page}, now(), ${sql.json(payload as never)})`;
+      const { json, verbatim } = jsonbSafe(payload);
+      await sql`insert into raw.pages (snapshot_day, run_id, stream, page_no, fetched_at, payload, payload_verbatim)
+        values (${snapshotDay}, ${runId}, ${stream}, ${page}, now(), ${sql.json(json as never)}, ${verbatim})`;
     },
     expectTotal(stream, total) { sink.totals.set(stream, total); },
     page() { pages += 1; },

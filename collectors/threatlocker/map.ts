@@ -4,40 +4,41 @@
  */
 import type { AliasRow, DeviceClass, DeviceRow } from '../shared/rows.js';
 import { OS_TYPES, type TlComputer, type TlOrganization } from './types.js';
+import { FieldError, describeType, optionalBoolean, optionalNumber, optionalText, optionalTextList } from '../shared/fields.js';
 
 /** A row the mapper cannot trust; the stream turns it into a PayloadError naming the page. */
-export class RowShapeError extends Error {}
+export class RowShapeError extends FieldError {}
 
 export function mapOrganization(org: TlOrganization, kind: AliasRow['kind'] = 'child_organization'): AliasRow {
   const externalId = guidField(org, 'organizationId');
-  const name = text(org.displayName) ?? text(org.name) ?? externalId;
+  const name = text(org.displayName, 'displayName') ?? text(org.name, 'name') ?? externalId;
   return { externalId, name, kind, parentExternalId: null };
 }
 
 export function mapComputer(computer: TlComputer): DeviceRow {
-  const osName = text(computer.operatingSystem);
-  const osType = typeof computer.osType === 'number' ? computer.osType : null;
+  const osName = text(computer.operatingSystem, 'operatingSystem');
+  const osType = optionalNumber(computer.osType, 'osType');
   return {
     vendorId: guidField(computer, 'computerId'),
     orgExternalId: guidField(computer, 'organizationId'),
-    locationName: text(computer.group),
+    locationName: text(computer.group, 'group'),
     // Kept as listed ("HOST | User Name" included): the spare rule reads it, the matcher strips the suffix.
-    displayName: nonEmpty(computer.computerName),
-    hostname: text(computer.hostname),
+    displayName: nonEmpty(computer.computerName, 'computerName'),
+    hostname: text(computer.hostname, 'hostname'),
     fqdn: null,
     serialNumber: serialOf(computer.serialNumber),
     // ThreatLocker does not report MAC addresses.
     macAddresses: [],
-    ipAddresses: ipsOf(computer.lastCheckinLocalIPAddresses),
+    ipAddresses: ipsOf(computer.lastCheckinLocalIPAddresses, 'lastCheckinLocalIPAddresses'),
     osName,
-    osBuild: text(computer.ipOperatingSystem),
+    osBuild: text(computer.ipOperatingSystem, 'ipOperatingSystem'),
     vendorClass: osType === null ? null : osTypeText(osType),
-    deviceClass: classify(osType, osName, text(computer.group)),
+    deviceClass: classify(osType, osName, text(computer.group, 'group')),
     // ThreatLocker has no online flag; lastContactAt says how fresh the agent is.
     online: null,
-    lastContactAt: parseInstant(computer.lastCheckin),
-    lastUser: text(computer.username),
-    agentVersion: text(computer.threatLockerVersion) ?? text(computer.serviceVersion),
+    lastContactAt: parseInstant(computer.lastCheckin, 'lastCheckin'),
+    lastUser: text(computer.username, 'username'),
+    agentVersion: text(computer.threatLockerVersion, 'threatLockerVersion') ?? text(computer.serviceVersion, 'serviceVersion'),
     extras: extrasOf(computer),
   };
 }
@@ -73,36 +74,37 @@ const LINUX_SERVER = /\bserver\b|red hat|\brhel\b|centos|rocky linux|almalinux|o
 
 function extrasOf(c: TlComputer): Record<string, unknown> {
   return {
-    mode: text(c.action),
-    modeLabel: text(c.mode),
-    maintenanceTypeId: numberOrNull(c.maintenanceTypeId),
-    maintenanceEndDate: parseInstant(c.maintenanceEndDate)?.toISOString() ?? null,
-    isDeleted: c.isDeleted === true,
-    denyCountOneDay: numberOrNull(c.denyCountOneDay),
-    denyCountThreeDays: numberOrNull(c.denyCountThreeDays),
-    denyCountSevenDays: numberOrNull(c.denyCountSevenDays),
-    isIsolated: c.isIsolated === true,
-    isLockedOut: c.isLockedOut === true,
-    isTamperProtectionDisabled: c.isTamperProtectionDisabled === true,
-    computerGroupId: text(c.computerGroupId),
-    organizationName: text(c.organization),
+    mode: text(c.action, 'action'),
+    modeLabel: text(c.mode, 'mode'),
+    maintenanceTypeId: optionalNumber(c.maintenanceTypeId, 'maintenanceTypeId'),
+    maintenanceEndDate: parseInstant(c.maintenanceEndDate, 'maintenanceEndDate')?.toISOString() ?? null,
+    isDeleted: flag(c.isDeleted, 'isDeleted'),
+    denyCountOneDay: optionalNumber(c.denyCountOneDay, 'denyCountOneDay'),
+    denyCountThreeDays: optionalNumber(c.denyCountThreeDays, 'denyCountThreeDays'),
+    denyCountSevenDays: optionalNumber(c.denyCountSevenDays, 'denyCountSevenDays'),
+    isIsolated: flag(c.isIsolated, 'isIsolated'),
+    isLockedOut: flag(c.isLockedOut, 'isLockedOut'),
+    isTamperProtectionDisabled: flag(c.isTamperProtectionDisabled, 'isTamperProtectionDisabled'),
+    computerGroupId: text(c.computerGroupId, 'computerGroupId'),
+    organizationName: text(c.organization, 'organization'),
   };
 }
 
 /** ISO-8601 (ThreatLocker sends UTC with `Z`, sometimes with microseconds); .NET's year-1 "never" is null. */
-export function parseInstant(value: unknown): Date | null {
-  if (typeof value !== 'string' || value.trim() === '') return null;
+export function parseInstant(value: unknown, field = 'timestamp'): Date | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new RowShapeError(`${field} is ${describeType(value)}, expected an ISO-8601 string`);
+  if (value.trim() === '') return null;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return null;
   const date = new Date(ms);
   return date.getUTCFullYear() < 1971 ? null : date;
 }
 
-function ipsOf(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
+function ipsOf(value: unknown, field: string): string[] {
   const out = new Set<string>();
-  for (const item of value) {
-    const ip = typeof item === 'string' ? item.trim() : '';
+  for (const item of optionalTextList(value, field)) {
+    const ip = item.trim();
     if (ip) out.add(ip);
   }
   return [...out];
@@ -110,7 +112,7 @@ function ipsOf(value: unknown): string[] {
 
 /** Placeholder serials some firmware reports are not serials. */
 function serialOf(value: unknown): string | null {
-  const serial = text(value);
+  const serial = text(value, 'serialNumber');
   if (!serial) return null;
   return /^(none|n\/a|to be filled by o\.e\.m\.|default string|0+|system serial number)$/iu.test(serial) ? null : serial;
 }
@@ -121,14 +123,17 @@ function guidField(row: Record<string, unknown>, key: string): string {
   return value.trim().toLowerCase();
 }
 
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+/** Text, trimmed and cleaned; a number becomes its decimal string; another type is drift (quarantined). */
+function text(value: unknown, field: string): string | null {
+  return optionalText(value, field)?.trim() ?? null;
 }
 
-function nonEmpty(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value : null;
+/** Like text(), but kept as listed (untrimmed). */
+function nonEmpty(value: unknown, field: string): string | null {
+  return optionalText(value, field);
 }
 
-function numberOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+/** ThreatLocker's flags: absent means false. */
+function flag(value: unknown, field: string): boolean {
+  return optionalBoolean(value, field) ?? false;
 }

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { Sql } from 'postgres';
+import { cleanJson } from './clean-text.js';
 
 export type CopyValue = string | number | boolean | Date | null | undefined | string[] | Record<string, unknown>;
 
@@ -19,7 +20,8 @@ export function copyField(value: CopyValue): string {
     default:
       if (value instanceof Date) return value.toISOString();
       if (Array.isArray(value)) return escapeText(arrayLiteral(value));
-      return escapeText(JSON.stringify(value));
+      // jsonb refuses \u0000 and lone surrogates; mappers clean extras, this keeps one slip from failing the COPY.
+      return escapeText(JSON.stringify(cleanJson(value)));
   }
 }
 

@@ -5,6 +5,7 @@
  * upstream: seconds read as milliseconds gives 1970, milliseconds as seconds gives the year 50000).
  */
 import { DEVICE_CLASSES, type DeviceRow, type PatchStatusRow } from '../rows.js';
+import { hasUnstorable } from './clean-text.js';
 
 const EARLIEST = Date.UTC(2000, 0, 1);
 const SLACK_MS = 2 * 24 * 3600 * 1000;
@@ -13,7 +14,7 @@ const CONTROL = /[\u0000-\u001f]/u;
 
 function badId(value: unknown, what: string): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return `${what} is missing`;
-  if (value.length > 200 || CONTROL.test(value) || value.startsWith('[object')) return `${what} is malformed (${JSON.stringify(value).slice(0, 40)})`;
+  if (value.length > 200 || CONTROL.test(value) || hasUnstorable(value) || value.startsWith('[object')) return `${what} is malformed (${JSON.stringify(value).slice(0, 40)})`;
   return undefined;
 }
 

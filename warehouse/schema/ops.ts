@@ -130,7 +130,10 @@ export const quarantine = ops.table('quarantine', {
   stream: text().notNull(),
   vendorId: text(),
   reason: text().notNull(),
+  /** The record as jsonb, with NUL and lone UTF-16 surrogates (which jsonb refuses) replaced by U+FFFD. */
   payload: jsonb().notNull(),
+  /** The record's exact JSON text when `payload` had to be cleaned; null when `payload` is the record unchanged. */
+  payloadVerbatim: text(),
   quarantinedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, (t) => [index().on(t.runId)]);
 

@@ -66,7 +66,10 @@ export const rawPages = raw.table('pages', {
   stream: text().notNull(),
   pageNo: integer().notNull(),
   fetchedAt: timestamp({ withTimezone: true }).notNull(),
+  /** The page as jsonb, with NUL and lone UTF-16 surrogates (which jsonb refuses) replaced by U+FFFD. */
   payload: jsonb().notNull(),
+  /** The page's exact JSON text when `payload` had to be cleaned; null when `payload` is the page unchanged. */
+  payloadVerbatim: text(),
 });
 
 export const dailyCounts = rollup.table('daily_counts', {

@@ -8,6 +8,7 @@ import type { NinjaOneConfig } from '../config.js';
 import { deviceRow, isPatchable } from '../map.js';
 import type { NinjaDetailedDevice } from '../types.js';
 import { quarantineUnmappable } from './mapped.js';
+import { isRecord } from '../../shared/fields.js';
 import type { LocationNames } from './sites.js';
 
 export interface FleetIds {
@@ -27,6 +28,8 @@ export async function collectDevices(
     await ctx.sink.rawPage('devices', ++page, devices);
     await ctx.sink.devices(await quarantineUnmappable(ctx, devices, (device) => deviceRow(device, locations)));
     for (const device of devices) {
+      // A device whose id is not an integer was quarantined above; it has no patch row either.
+      if (!isRecord(device) || !Number.isSafeInteger(device.id)) continue;
       fleet.all.add(device.id);
       if (isPatchable(device)) fleet.patchable.add(device.id);
     }

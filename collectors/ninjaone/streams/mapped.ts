@@ -2,6 +2,7 @@ import { PayloadError } from '../../../warehouse/errors.js';
 import type { DeviceRow } from '../../shared/rows.js';
 import type { CollectContext } from '../../shared/source.js';
 import { MappingError } from '../map.js';
+import { attempt, describeType, isRecord } from '../../shared/fields.js';
 
 /** Run a mapper; a payload it cannot map without guessing fails the run as a PayloadError. */
 export function mapped<T>(map: () => T): T {
@@ -23,13 +24,17 @@ export async function quarantineUnmappable<T extends { id?: unknown }>(
 ): Promise<DeviceRow[]> {
   const rows: DeviceRow[] = [];
   for (const item of items) {
-    try {
-      rows.push(map(item));
-    } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
-      const id = typeof item.id === 'number' ? String(item.id) : null;
-      await ctx.sink.quarantine('devices', { vendorId: id, reason: error.message, payload: item });
+    const outcome = attempt(() => {
+      if (!isRecord(item)) throw new MappingError(`device is ${describeType(item)}, expected an object`);
+      return map(item);
+    });
+    if ('row' in outcome) {
+      rows.push(outcome.row);
+      continue;
     }
+    const id: unknown = isRecord(item) ? item.id : undefined;
+    const vendorId = typeof id === 'number' || (typeof id === 'string' && id !== '') ? String(id) : null;
+    await ctx.sink.quarantine('devices', { vendorId, reason: outcome.reason, payload: item });
   }
   return rows;
 }

@@ -11,7 +11,8 @@ import type { PatchStatusRow } from '../../shared/rows.js';
 import type { CollectContext } from '../../shared/source.js';
 import type { NinjaOneClient } from '../client.js';
 import type { NinjaOneConfig } from '../config.js';
-import { addMissingPatch, emptyPatchCounts, isMissingPatch, patchStatusRow, type PatchCounts } from '../map.js';
+import { addMissingPatch, emptyPatchCounts, isMissingPatch, patchRowProblem, patchStatusRow, upper, type PatchCounts } from '../map.js';
+import { isRecord } from '../../shared/fields.js';
 import type { NinjaOsPatchRow } from '../types.js';
 import type { FleetIds } from './devices.js';
 
@@ -21,13 +22,19 @@ const WRITE_BATCH = 1000;
 
 export async function collectPatches(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, fleet: FleetIds): Promise<void> {
   const installed = await installsSince(client, ctx, installWindowStart(ctx.snapshotDay));
-  const counts = await missingPatches(client, ctx);
+  const unreadable = new Map<number, { reason: string; row: unknown }>();
+  const counts = await missingPatches(client, ctx, unreadable);
 
   // Patchable devices always get a row; others only when NinjaOne reports patches for them.
   // Rows for devices not in today's list (removed between the two calls) are dropped.
   const ids = [...new Set([...fleet.patchable, ...[...counts.keys()].filter((id) => fleet.all.has(id))])].sort((a, b) => a - b);
   let batch: PatchStatusRow[] = [];
   for (const id of ids) {
+    const bad = unreadable.get(id);
+    if (bad !== undefined) {
+      await ctx.sink.quarantine('patch_status', { vendorId: String(id), reason: bad.reason, payload: bad.row });
+      continue;
+    }
     const installedCount = installed === null ? null : installed.get(id) ?? 0;
     batch.push(patchStatusRow(id, counts.get(id) ?? emptyPatchCounts(), installedCount));
     if (batch.length >= WRITE_BATCH) {
@@ -44,7 +51,10 @@ export function installWindowStart(snapshotDay: string): number {
   return (Date.parse(`${snapshotDay}T00:00:00Z`) - INSTALL_WINDOW_DAYS * DAY_MS) / 1000;
 }
 
-async function missingPatches(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>): Promise<Map<number, PatchCounts>> {
+/** Counts per device; a device with a row of the wrong shape lands in `unreadable` (first reason and row) instead. */
+async function missingPatches(
+  client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, unreadable: Map<number, { reason: string; row: unknown }>,
+): Promise<Map<number, PatchCounts>> {
   const counts = new Map<number, PatchCounts>();
   const counted = new Set<string>();
   let page = 0;
@@ -53,10 +63,14 @@ async function missingPatches(client: NinjaOneClient, ctx: CollectContext<NinjaO
     ctx.sink.page('os_patches');
     await ctx.sink.rawPage('os_patches', ++page, results);
     for (const row of results) {
-      if (typeof row.deviceId !== 'number' || !isMissingPatch(row)) continue;
+      const deviceId: unknown = isRecord(row) ? row.deviceId : undefined;
+      if (typeof deviceId !== 'number') continue;
+      const problem = patchRowProblem(row);
+      if (problem !== undefined && !unreadable.has(deviceId)) unreadable.set(deviceId, { reason: problem, row });
+      if (problem !== undefined || !isMissingPatch(row)) continue;
       if (!firstSight(counted, pendingPatchKey(row))) continue;
-      let deviceCounts = counts.get(row.deviceId);
-      if (deviceCounts === undefined) counts.set(row.deviceId, (deviceCounts = emptyPatchCounts()));
+      let deviceCounts = counts.get(deviceId);
+      if (deviceCounts === undefined) counts.set(deviceId, (deviceCounts = emptyPatchCounts()));
       addMissingPatch(deviceCounts, row);
     }
     rows += results.length;
@@ -77,7 +91,7 @@ async function installsSince(client: NinjaOneClient, ctx: CollectContext<NinjaOn
       ctx.sink.page('os_patch_installs');
       await ctx.sink.rawPage('os_patch_installs', ++page, results);
       for (const row of results) {
-        if (typeof row.deviceId === 'number' && row.status?.toUpperCase() === 'INSTALLED' && firstSight(counted, installKey(row))) {
+        if (isRecord(row) && typeof row.deviceId === 'number' && upper(row.status) === 'INSTALLED' && firstSight(counted, installKey(row))) {
           installed.set(row.deviceId, (installed.get(row.deviceId) ?? 0) + 1);
         }
       }

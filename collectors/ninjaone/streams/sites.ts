@@ -5,6 +5,7 @@ import type { NinjaOneConfig } from '../config.js';
 import { locationAlias, organizationAlias } from '../map.js';
 import type { NinjaLocation, NinjaOrganization } from '../types.js';
 import { mapped } from './mapped.js';
+import { cleanText } from '../../../warehouse/load/clean-text.js';
 
 /** Location id -> name, small enough to hold (one entry per client site, not per device). */
 export type LocationNames = Map<number, string>;
@@ -25,7 +26,7 @@ export async function collectSites(client: NinjaOneClient, ctx: CollectContext<N
     ctx.sink.page('locations');
     await ctx.sink.rawPage('locations', ++page, locations);
     await ctx.sink.aliases(locations.map((location) => mapped(() => locationAlias(location))));
-    for (const location of locations) if (location.name !== undefined) names.set(location.id, location.name);
+    for (const location of locations) if (typeof location.name === 'string') names.set(location.id, cleanText(location.name));
   }
   ctx.log.info({ stream: 'sites', organizations, locations: names.size }, 'ninjaone organizations and locations collected');
   return names;

@@ -15,6 +15,7 @@ import type { PmpConfig } from '../config.js';
 import { branchOfficeAlias, toDevice, toPatchStatus, type SiteOf } from '../map.js';
 import { PATHS, type AllSystemsRow, type ScanDetailsRow } from '../types.js';
 import type { Sites } from './sites.js';
+import { describeType, isRecord } from '../../shared/fields.js';
 
 interface Scope { params: Params; site: SiteOf }
 type Ctx = CollectContext<PmpConfig>;
@@ -33,6 +34,16 @@ export async function collectSystems(ctx: Ctx, client: PmpClient, sites: Sites, 
   }
 }
 
+/** Rows mapped; an item that is not an object at all (null, a number) is quarantined, never mapped. */
+async function recordsOnly<Row, Out>(ctx: Ctx, stream: 'devices' | 'patch_status', rows: Row[], map: (row: Row) => Out): Promise<Out[]> {
+  const out: Out[] = [];
+  for (const row of rows) {
+    if (isRecord(row)) out.push(map(row));
+    else await ctx.sink.quarantine(stream, { vendorId: null, reason: `system row is ${describeType(row)}, expected an object`, payload: row });
+  }
+  return out;
+}
+
 /** Writes each branch office alias once, before the first device that names it. */
 class AliasTracker {
   private readonly seen = new Set<string>();
@@ -41,6 +52,7 @@ class AliasTracker {
     if (!this.enabled) return;
     const fresh = [];
     for (const row of rows) {
+      if (!isRecord(row)) continue; // quarantined as a device
       const alias = branchOfficeAlias(row);
       if (this.seen.has(alias.externalId)) continue;
       this.seen.add(alias.externalId);
@@ -61,7 +73,7 @@ async function collectDevices(ctx: Ctx, client: PmpClient, scopes: Scope[], alia
         if (page.page === 1) total += page.total;
         await ctx.sink.rawPage('scandetails', ++pageNo, page.body);
         await aliases.note(page.rows);
-        await ctx.sink.devices(page.rows.map((row) => toDevice(row, scope.site)));
+        await ctx.sink.devices(await recordsOnly(ctx, 'devices', page.rows, (row) => toDevice(row, scope.site)));
         ctx.sink.page('devices');
         done += page.rows.length;
         ctx.progress('devices', done, total);
@@ -89,10 +101,10 @@ async function collectPatchStatus(ctx: Ctx, client: PmpClient, scopes: Scope[], 
         await ctx.sink.rawPage('allsystems', ++pageNo, page.body);
         if (aliases) {
           await aliases.note(page.rows);
-          await ctx.sink.devices(page.rows.map((row) => toDevice(row, scope.site)));
+          await ctx.sink.devices(await recordsOnly(ctx, 'devices', page.rows, (row) => toDevice(row, scope.site)));
           ctx.sink.page('devices');
         }
-        await ctx.sink.patchStatus(page.rows.map(toPatchStatus));
+        await ctx.sink.patchStatus(await recordsOnly(ctx, 'patch_status', page.rows, toPatchStatus));
         ctx.sink.page('patch_status');
         done += page.rows.length;
         ctx.progress('patch_status', done, total);

@@ -12,6 +12,7 @@ import type { ThreatLockerConfig } from '../config.js';
 import { RowShapeError, mapComputer } from '../map.js';
 import { ZERO_GUID, type ComputerParameterDto, type TlComputer } from '../types.js';
 import { bodyPages, type FetchedPage } from './paging.js';
+import { attempt, describeType } from '../../shared/fields.js';
 
 export const COMPUTERS_PATH = 'Computer/ComputerGetByAllParameters';
 
@@ -47,6 +48,8 @@ export interface ComputersResult {
 /** Running checks over the pages; holds ids only, never rows. */
 interface Tally {
   seen: Set<string>;
+  /** Rows quarantined: listed by ThreatLocker, so they count towards totalRows. */
+  quarantined: number;
   totalRows: number | undefined;
   headerTotal: number | undefined;
   firstPageRows: number | undefined;
@@ -55,14 +58,23 @@ interface Tally {
 
 export async function collectComputers(ctx: CollectContext<ThreatLockerConfig>, client: ThreatLockerClient): Promise<ComputersResult> {
   const { pageSize } = ctx.config;
-  const tally: Tally = { seen: new Set(), totalRows: undefined, headerTotal: undefined, firstPageRows: undefined, organizations: new Map() };
+  const tally: Tally = { seen: new Set(), quarantined: 0, totalRows: undefined, headerTotal: undefined, firstPageRows: undefined, organizations: new Map() };
   const pages = bodyPages<TlComputer>(client, COMPUTERS_PATH, pageSize, (n) => computersBody(n, pageSize));
   for await (const page of pages) {
     ctx.sink.page('devices');
     await ctx.sink.rawPage('devices', page.pageNumber, page.rows);
     tally.firstPageRows ??= page.rows.length;
     noteTotals(tally, page);
-    const devices = page.rows.map((row, index) => admit(tally, row, page.pageNumber, index));
+    const devices: DeviceRow[] = [];
+    for (const [index, row] of page.rows.entries()) {
+      const outcome = attempt(() => admit(tally, row, page.pageNumber));
+      if ('row' in outcome) devices.push(outcome.row);
+      // One record ThreatLocker sent in a shape the mapper cannot trust; it still counts towards totalRows.
+      else {
+        tally.quarantined += 1;
+        await ctx.sink.quarantine('devices', { vendorId: idOf(row), reason: `computer page ${page.pageNumber} row ${index}: ${outcome.reason}`, payload: row });
+      }
+    }
     await ctx.sink.devices(devices);
     ctx.progress('devices', tally.seen.size, tally.totalRows ?? tally.headerTotal);
   }
@@ -73,23 +85,23 @@ export async function collectComputers(ctx: CollectContext<ThreatLockerConfig>, 
   return { count: tally.seen.size, organizations: tally.organizations };
 }
 
-function admit(tally: Tally, row: unknown, pageNumber: number, index: number): DeviceRow {
-  let device: DeviceRow;
-  try {
-    if (!isRecord(row)) throw new RowShapeError('row is not an object');
-    device = mapComputer(row as TlComputer);
-  } catch (error) {
-    if (!(error instanceof RowShapeError)) throw error;
-    throw new PayloadError(VENDOR, `computer page ${pageNumber} row ${index}: ${error.message}`, { cause: error });
-  }
+/** The computerId as sent, for the quarantine row, when it is text at all. */
+function idOf(row: unknown): string | null {
+  const id = isRecord(row) ? row.computerId : undefined;
+  return typeof id === 'string' && id.trim() !== '' ? id.trim().toLowerCase() : null;
+}
+
+/** Map one row (a RowShapeError quarantines it) and check it against the list so far. */
+function admit(tally: Tally, row: unknown, pageNumber: number): DeviceRow {
+  if (!isRecord(row)) throw new RowShapeError(`row is ${describeType(row)}, expected an object`);
+  const device = mapComputer(row as TlComputer);
   if (tally.seen.has(device.vendorId)) {
     throw new PayloadError(VENDOR,
       `computer ${device.vendorId} was listed twice (again on page ${pageNumber}): a page was repeated or the list shifted while paging; nothing was published, re-run`);
   }
   tally.seen.add(device.vendorId);
   if (!tally.organizations.has(device.orgExternalId)) {
-    const name = (row as TlComputer).organization;
-    tally.organizations.set(device.orgExternalId, typeof name === 'string' && name.trim() !== '' ? name.trim() : null);
+    tally.organizations.set(device.orgExternalId, typeof device.extras.organizationName === 'string' ? device.extras.organizationName : null);
   }
   return device;
 }
@@ -112,7 +124,7 @@ function noteTotals(tally: Tally, page: FetchedPage<TlComputer>): void {
 /** The vendor's total when it gave one; throws when the rows collected do not add up to it. */
 function checkComplete(tally: Tally, pageSize: number): number | undefined {
   const expected = tally.totalRows ?? tally.headerTotal;
-  const count = tally.seen.size;
+  const count = tally.seen.size + tally.quarantined;
   if (expected === undefined || expected === count) return expected;
   const first = tally.firstPageRows ?? 0;
   const capped = count < expected && first < pageSize && first < expected;

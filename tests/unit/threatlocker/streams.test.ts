@@ -63,9 +63,11 @@ describe('collectComputers', () => {
     await expect(collectComputers(memoryContext(config), client)).rejects.toThrow(/listed 3 computers but ThreatLocker reports totalRows 2/u);
   });
 
-  it('names the page and row of a row it cannot map', async () => {
-    const client = scripted([{ rows: [computer(1, 2), { computerName: 'no id', totalRows: 2 }], headerTotal: 2 }]);
-    await expect(collectComputers(memoryContext(config), client)).rejects.toThrow(/computer page 1 row 1: computerId/u);
+  it('quarantines a row it cannot map, naming its page and row; the row still counts towards totalRows', async () => {
+    const ctx = memoryContext(config);
+    const client = scripted([{ rows: [computer(1, 2), { computerName: 'no id', totalRows: 2 }], headerTotal: 2 }, { rows: [], headerTotal: 2 }]);
+    await expect(collectComputers(ctx, client)).resolves.toMatchObject({ count: 1 });
+    expect(ctx.sink.quarantined).toEqual([{ stream: 'devices', vendorId: null, reason: 'computer page 1 row 1: computerId is missing or not a string' }]);
   });
 
   it('asks for pages 1, 2, 3 with the configured page size and streams each page to the sink', async () => {
