@@ -3,6 +3,7 @@
  * here: "--" and 0 timestamps become null, epoch milliseconds become Date, numeric codes become labels,
  * dotted flat keys ("resource.name") are read as the fallback for their snake_case twins.
  */
+import { createHash } from 'node:crypto';
 import type { AliasRow, DeviceClass, DeviceRow, PatchStatusRow } from '../shared/rows.js';
 import { cleanText } from '../../warehouse/load/clean-text.js';
 import { HEALTH_STATUS, SCAN_STATUS, type AllSystemsRow, type PmpCustomer, type ScanDetailsRow } from './types.js';
@@ -89,10 +90,18 @@ export interface SiteOf {
 /** PMP puts systems without a branch office in its default one, "Local Office" (§3.7). */
 export const DEFAULT_BRANCH_OFFICE = 'Local Office';
 
-/** The branch office id as text; its name when the id is missing. */
+/** Longest branch office name used whole as its key; a longer one is keyed by a prefix and its digest. */
+const NAME_KEY_MAX = 200;
+
+/**
+ * The branch office id as text; its name when the id is missing (a name too long to be a key becomes
+ * its first characters and the sha-256 of the whole, the same every night).
+ */
 export function branchOfficeKey(row: ScanDetailsRow): string {
   const id = num(row.branch_office_id);
-  return id !== null ? String(id) : text(row.branch_office_name) ?? DEFAULT_BRANCH_OFFICE;
+  if (id !== null) return String(id);
+  const name = text(row.branch_office_name) ?? DEFAULT_BRANCH_OFFICE;
+  return name.length <= NAME_KEY_MAX ? name : `${name.slice(0, 120)}…#${createHash('sha256').update(name).digest('hex')}`;
 }
 
 /**

@@ -164,7 +164,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
   const staging = await createStaging(sql, runId);
   try {
     await sql`select core.ensure_partitions(${snapshotDay}::date)`;
-    sink = await createStagingSink({ sql, staging, runId, snapshotDay, keepRawPages: input.keepRawPages });
+    sink = await createStagingSink({ sql, staging, runId, snapshotDay, keepRawPages: input.keepRawPages, source: input.source.name });
     // A deadline must also end a run stalled inside COPY (after the last page), not only vendor calls.
     const staged = sink;
     input.signal?.addEventListener('abort', () => staged.abort(new Error(String(input.signal?.reason ?? 'aborted'))), { once: true });

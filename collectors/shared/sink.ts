@@ -4,7 +4,8 @@ import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from '../..
 import type { RunSink } from './source.js';
 import { createCopyWriter, type CopyWriter } from '../../warehouse/load/copy.js';
 import { DEVICE_COLUMNS, PATCH_COLUMNS, encodeDevice, encodePatch, type StagingTables } from '../../warehouse/load/staging.js';
-import { deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
+import { aliasProblem, deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
+import { PayloadError } from '../../warehouse/errors.js';
 import { cleanJson, cleanText, jsonbSafe } from '../../warehouse/load/clean-text.js';
 
 /** Beyond this many, quarantined records are counted but not stored (a whole fleet gone bad is one finding). */
@@ -27,6 +28,8 @@ export async function createStagingSink(options: {
   runId: number;
   snapshotDay: string;
   keepRawPages: boolean;
+  /** The source's name, for the errors the sink raises. */
+  source: string;
 }): Promise<StagingSink> {
   const { sql, staging, runId, snapshotDay } = options;
   const devices: CopyWriter<DeviceRow> = await createCopyWriter(sql, staging.devices, DEVICE_COLUMNS, encodeDevice);
@@ -61,7 +64,17 @@ export async function createStagingSink(options: {
     optionalFailures: [],
     pageCount: () => pages,
     // Aliases are few and reach SQL as parameters, where a NUL would fail the publish: cleaned here too.
-    async aliases(rows) { sink.aliasRows.push(...(rows.map((row) => cleanJson(row)) as AliasRow[])); },
+    async aliases(rows) {
+      for (const row of rows.map((r) => cleanJson(r)) as AliasRow[]) {
+        const problem = aliasProblem(row);
+        if (problem !== undefined) {
+          throw new PayloadError(options.source, `${problem}: a client the warehouse cannot key (it would be a site's identity); nothing was published`, {
+            hint: `Check that client in ${options.source} (its id must be at most 200 characters, without control characters); the previous snapshot is untouched.`,
+          });
+        }
+        sink.aliasRows.push(row);
+      }
+    },
     quarantined,
     async devices(rows) { await devices.write(await screen('devices', rows, (row) => deviceProblem(row))); },
     async patchStatus(rows) { await patches.write(await screen('patch_status', rows, (row) => patchProblem(row))); },

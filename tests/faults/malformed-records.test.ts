@@ -53,7 +53,7 @@ function editFirstPage(index: number, edit: (device: Row) => void, sent: string[
   };
 }
 
-async function collect(day: string, rewrite: Rewrite, source: 'ninjaone' | 'threatlocker' | 'pmp' = 'ninjaone') {
+async function collect(day: string, rewrite: Rewrite, source: 'ninjaone' | 'threatlocker' | 'pmp' = 'ninjaone', extra: Record<string, string> = {}) {
   const through = { ninjaone: proxy, threatlocker: tlProxy, pmp: pmpProxy }[source];
   const config = {
     ninjaone: { ...ninja.config, NINJAONE_BASE_URL: proxy.url, NINJAONE_PAGE_SIZE: '20' },
@@ -62,7 +62,7 @@ async function collect(day: string, rewrite: Rewrite, source: 'ninjaone' | 'thre
   }[source];
   through.setRewrite(rewrite);
   try {
-    const result = await cli(['collect', source, '--date', day], { ...config, DATABASE_URL: db.url, WAREHOUSE_HOME: home, WAREHOUSE_RAW_PAGES: 'on' });
+    const result = await cli(['collect', source, '--date', day], { ...config, DATABASE_URL: db.url, WAREHOUSE_HOME: home, WAREHOUSE_RAW_PAGES: 'on', ...extra });
     const [run] = await db.sql<{ run_id: number }[]>`
       select r.run_id from ops.sync_runs r join ops.source_instances si on si.source_instance_id = r.source_instance_id
       where r.snapshot_day = ${day} and si.source = ${source} order by r.run_id desc limit 1`;
@@ -208,6 +208,33 @@ describe('ThreatLocker and PMP: one malformed record', () => {
       select payload_verbatim as verbatim from raw.pages where run_id = ${result.runId} and stream = 'scandetails' order by page_no`;
     expect(pages.filter((p) => p.verbatim !== null)).toHaveLength(1);
     expect(pages.find((p) => p.verbatim !== null)?.verbatim).toContain('SRV\\u00009');
+  });
+
+  it('PMP: a branch office with no id and a 100,000-character name is keyed by a bounded key and kept whole', async () => {
+    // Every row of the first row's branch office loses its id and gets the long name (PMP then keys the office by name).
+    const LONG = Array.from({ length: 100_000 }, (_, i) => String.fromCharCode(97 + ((i * 7919) % 26))).join('');
+    let office: unknown;
+    const rewrite: Rewrite = (path, body) => {
+      if (!path.endsWith('/patch/scandetails')) return undefined;
+      const response = (body as { message_response?: Record<string, unknown> } | null)?.message_response;
+      const rows = response ? Object.values(response).find(Array.isArray) as Row[] | undefined : undefined;
+      if (!rows || rows.length === 0) return undefined;
+      office ??= rows[0]?.branch_office_id;
+      for (const row of rows.filter((r) => r.branch_office_id === office)) {
+        delete row.branch_office_id;
+        row.branch_office_name = LONG;
+      }
+      return body;
+    };
+    // A single-tenant server's branch offices stand for the clients.
+    const result = await collect('2026-04-04', rewrite, 'pmp', { PMP_SITE_MODE: 'branch_offices' });
+    expect(result.code, result.err).toBe(EXIT.ok);
+    expect(await published('2026-04-04', 'pmp')).toBe(60);
+    const aliases = await db.sql<{ key: number; name: number }[]>`
+      select length(a.external_id) as key, length(a.name) as name from core.site_aliases a
+      join ops.source_instances si using (source_instance_id) where si.source = 'pmp' and length(a.name) = 100000`;
+    expect(aliases).toHaveLength(1);
+    expect(aliases[0]?.key).toBeLessThanOrEqual(200);
   });
 
   it('PMP: a system row with every field gone is quarantined with its reason; the rest publishes', async () => {

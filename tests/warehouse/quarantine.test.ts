@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { EXIT } from '../../warehouse/errors.js';
-import { deviceProblem } from '../../warehouse/load/validate.js';
+import { aliasProblem, deviceProblem } from '../../warehouse/load/validate.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny, tinyDevice } from '../helpers/tiny-source.js';
 
@@ -19,6 +19,14 @@ describe('quarantine', () => {
     expect(deviceProblem({ ...row, vendorId: '' })).toBe('device id is missing');
     expect(deviceProblem({ ...row, vendorId: '[object Object]' })).toMatch(/malformed/u);
     expect(deviceProblem({ ...row, deviceClass: 'toaster' as never })).toMatch(/unknown/u);
+  });
+
+  it('a client alias that cannot be a key (missing, over-long or control-character id) is named, for it cannot be set aside', () => {
+    const alias = { externalId: '42', name: 'Acme', kind: 'customer' as const, parentExternalId: null };
+    expect(aliasProblem(alias)).toBeUndefined();
+    expect(aliasProblem({ ...alias, externalId: '' })).toBe('customer id is missing');
+    expect(aliasProblem({ ...alias, externalId: 'x'.repeat(201) })).toMatch(/^customer id is malformed/u);
+    expect(aliasProblem({ ...alias, kind: 'location', parentExternalId: 'a\u0001b' })).toMatch(/^location's parent id is malformed/u);
   });
 
   it('a few drifted records are quarantined with their reason and the rest is published', async () => {

@@ -4,7 +4,7 @@
  * a missing or malformed id, an unknown class, a timestamp no device could have (a unit changed
  * upstream: seconds read as milliseconds gives 1970, milliseconds as seconds gives the year 50000).
  */
-import { DEVICE_CLASSES, type DeviceRow, type PatchStatusRow } from '../rows.js';
+import { DEVICE_CLASSES, type AliasRow, type DeviceRow, type PatchStatusRow } from '../rows.js';
 import { hasUnstorable } from './clean-text.js';
 
 const EARLIEST = Date.UTC(2000, 0, 1);
@@ -50,4 +50,12 @@ export function patchProblem(row: PatchStatusRow, now = Date.now()): string | un
     ?? counts.map(([value, what]) => badCount(value, what)).find(Boolean)
     ?? badInstant(row.lastScanAt, 'last scan', now)
     ?? badInstant(row.lastSuccessfulScanAt, 'last successful scan', now);
+}
+
+/**
+ * A client alias (organisation, location, customer) the warehouse cannot key: its id is the site's
+ * identity and the devices' link, so it cannot be set aside like a device; the run stops instead.
+ */
+export function aliasProblem(row: AliasRow): string | undefined {
+  return badId(row.externalId, `${row.kind} id`) ?? (row.parentExternalId === null ? undefined : badId(row.parentExternalId, `${row.kind}'s parent id`));
 }
