@@ -2,6 +2,7 @@
  * `warehouse <verb>`: the verbs and exit codes of DESIGN.md §5. Every non-zero exit prints one line
  * saying what to do. Verbs whose subsystem has not landed yet say so and exit 2.
  */
+import pino from 'pino';
 import { createLogger } from '../warehouse/log.js';
 import { asDatabaseError, guardAgainstLostConnections } from '../warehouse/db.js';
 import { EXIT, WarehouseError, exitCodeOf } from '../warehouse/errors.js';
@@ -42,8 +43,8 @@ function report(thrown: unknown): number {
   if (error instanceof WarehouseError) {
     process.stderr.write(`warehouse: ${redact(error.message)}\n→ ${error.hint}\n`);
   } else {
-    // The stack goes to the structured log (stdout, redacted); the operator's terminal gets one line.
-    createLogger().error({ err: error }, 'internal error');
+    // The stack goes to a structured line on stderr (redacted; stdout may be an export or --json), then one line for the operator.
+    createLogger({ destination: pino.destination({ dest: 2, sync: true }) }).error({ err: error }, 'internal error');
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`warehouse: internal error: ${redact(message).split('\n')[0]}\n→ This is a bug; nothing was published. Report it with the JSON log line (it holds the stack).\n`);
   }

@@ -38,7 +38,9 @@ export function redactUrl(url: string | URL): string {
  */
 export function redactDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Past the depth cap nothing is copied unredacted (a got error's options hold headers and forms).
+  if (depth > 6) return '[truncated]';
   if (value instanceof Error) return redactDeep(errorFields(value), depth);
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
   const out: Record<string, unknown> = {};

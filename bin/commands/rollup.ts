@@ -6,7 +6,7 @@ import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { recordTimeZone } from '../../warehouse/settings.js';
-import { boundedDay, parseDay, todayIn } from '../../warehouse/time.js';
+import { boundedDay, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase, withSql } from '../database.js';
 import type { Verb } from '../verbs.js';
@@ -15,12 +15,13 @@ import type { Verb } from '../verbs.js';
  * A database session for the job, with today's date in the MSP's time zone (or --today). Runs that a
  * killed collector left 'running' are recorded as failed first, so the job judges days by what they are.
  */
-export async function withJob<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string): Promise<T> {
+export async function withJob<T>(job: string, work: (sql: Sql, today: string) => Promise<T>, todayFlag?: string, options: { readOnly?: boolean } = {}): Promise<T> {
   const config = loadWarehouseConfig(process.env);
-  const today = todayFlag ? parseDay(todayFlag, '--today') : todayIn(config.timeZone);
+  // --today replays a past night; a future one would end months and expire days early.
+  const today = todayFlag ? boundedDay(todayFlag, dayBounds(config), '--today') : todayIn(config.timeZone);
   return withDatabase(config, (url) => withSql(url, job, async (sql) => {
     await recordTimeZone(sql, config.timeZone);
-    await sweepAbandonedRuns(sql);
+    if (!options.readOnly) await sweepAbandonedRuns(sql);
     return work(sql, today);
   }));
 }
@@ -90,7 +91,7 @@ WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it 
       const plan = await planRetention(sql, today, policy);
       if (values['dry-run']) return { plan, dropped: [], busy: [], pendingDays: [] } satisfies RetentionResult;
       return applyRetention(sql, plan, policy);
-    }, str(values.today));
+    }, str(values.today), { readOnly: values['dry-run'] === true });
     if (values['dry-run']) {
       process.stdout.write(`would drop ${outcome.plan.drop.length} partition(s):\n${outcome.plan.drop.map((p) => `  ${p.name}`).join('\n')}\n`);
       if (outcome.plan.leftovers.length > 0) process.stdout.write(`and ${outcome.plan.leftovers.length} table(s) detached on an earlier night:\n${outcome.plan.leftovers.map((t) => `  ${t}`).join('\n')}\n`);

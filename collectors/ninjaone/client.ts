@@ -158,7 +158,8 @@ async function* queryPages<T>(
   get: (path: string, params: Params) => Promise<unknown>, path: string, params: Params, pageSize: number,
 ): AsyncGenerator<T[]> {
   let cursor: string | undefined;
-  const guard = createPageGuard(VENDOR, path);
+  // cursor.offset has no documented meaning (vendor-apis.md §1.5): a stall counts only once it has grown.
+  const guard = createPageGuard(VENDOR, path, undefined, { position: 'once-growing' });
   for (let number = 1; ; number++) {
     const body = await get(path, { ...params, pageSize, ...(cursor === undefined ? {} : { cursor }) });
     const page = body as NinjaQueryPage<T> | null;

@@ -9,19 +9,27 @@ import { FieldError, describeType, isRecord, optionalBlock, optionalBoolean, opt
 /** A payload the mapper cannot turn into a row without guessing: a device is quarantined with it, a site alias fails the run. */
 export class MappingError extends FieldError {}
 
+/** NinjaOne ids are integers (the spec's int32); anything else would become a site called "Organization undefined". */
+function aliasId(value: unknown, what: string): string {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new MappingError(`${what} ${JSON.stringify(value)?.slice(0, 40)} is not an integer id`);
+  return String(value);
+}
+
 export function organizationAlias(org: NinjaOrganization): AliasRow {
-  return { externalId: String(org.id), name: nonEmpty(org.name) ?? `Organization ${org.id}`, kind: 'organization', parentExternalId: null };
+  const id = aliasId(org.id, 'organization id');
+  return { externalId: id, name: nonEmpty(org.name) ?? `Organization ${id}`, kind: 'organization', parentExternalId: null };
 }
 
 export function locationAlias(location: NinjaLocation): AliasRow {
+  const id = aliasId(location.id, 'location id');
   if (location.organizationId === undefined) {
-    throw new MappingError(`location ${location.id} has no organizationId`);
+    throw new MappingError(`location ${id} has no organizationId`);
   }
   return {
-    externalId: String(location.id),
-    name: nonEmpty(location.name) ?? `Location ${location.id}`,
+    externalId: id,
+    name: nonEmpty(location.name) ?? `Location ${id}`,
     kind: 'location',
-    parentExternalId: String(location.organizationId),
+    parentExternalId: aliasId(location.organizationId, `location ${id}'s organizationId`),
   };
 }
 

@@ -94,14 +94,18 @@ export const DEFAULT_BRANCH_OFFICE = 'Local Office';
 const NAME_KEY_MAX = 200;
 
 /**
- * The branch office id as text; its name when the id is missing (a name too long to be a key becomes
- * its first characters and the sha-256 of the whole, the same every night).
+ * The branch office id as text; its name when the id is missing (a name too long to be a key, or
+ * holding control characters, becomes its first characters and the sha-256 of the whole, the same
+ * every night).
  */
 export function branchOfficeKey(row: ScanDetailsRow): string {
   const id = num(row.branch_office_id);
   if (id !== null) return String(id);
   const name = text(row.branch_office_name) ?? DEFAULT_BRANCH_OFFICE;
-  return name.length <= NAME_KEY_MAX ? name : `${name.slice(0, 120)}…#${createHash('sha256').update(name).digest('hex')}`;
+  // eslint-disable-next-line no-control-regex
+  if (name.length <= NAME_KEY_MAX && !/[\u0000-\u001f]/u.test(name)) return name;
+  // eslint-disable-next-line no-control-regex
+  return `${name.slice(0, 120).replace(/[\u0000-\u001f]/gu, ' ')}…#${createHash('sha256').update(name).digest('hex')}`;
 }
 
 /**
@@ -209,8 +213,9 @@ export function parseCustomers(body: unknown): PmpCustomer[] | null {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return null;
     const record = item as Record<string, unknown>;
     const id = num(record.customer_id ?? record.customerID ?? record.customerId);
-    const name = text(record.customer_name ?? record.customerName);
-    if (id === null || name === null) return null;
+    if (id === null) return null;
+    // A customer without a name is still a client whose systems must be read: it is named by its id.
+    const name = text(record.customer_name ?? record.customerName) ?? `Customer ${id}`;
     out.push({ customer_id: id, customer_name: name });
   }
   return out;

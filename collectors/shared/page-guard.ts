@@ -51,7 +51,19 @@ export function pageDigest(items: readonly unknown[], identity: Identity = asJso
   return hash.digest('base64');
 }
 
-export function createPageGuard(source: string, endpoint: string, identity: Identity = asJson): PageGuard {
+export interface GuardOptions {
+  /**
+   * `strict`: the position must grow from the first page on (an id the list is ordered by).
+   * `once-growing`: enforced only after it has grown once, for a field the vendor documents no
+   * meaning for (NinjaOne cursor.offset, PMP's page echo): a server that keeps it constant is not
+   * looping, one whose position grew and then stopped is.
+   */
+  position?: 'strict' | 'once-growing';
+}
+
+export function createPageGuard(source: string, endpoint: string, identity: Identity = asJson, options: GuardOptions = {}): PageGuard {
+  const positionRule = options.position ?? 'strict';
+  let positionGrew = false;
   const digests = new Map<string, number>();
   const cursors = new Map<string, number>();
   let lastCursor: string | undefined;
@@ -71,7 +83,9 @@ export function createPageGuard(source: string, endpoint: string, identity: Iden
         remember(digests, digest, number);
       }
       if (position !== undefined && Number.isFinite(position)) {
-        if (lastPosition !== undefined && position <= lastPosition.value) {
+        const enforced = positionRule === 'strict' || positionGrew;
+        if (lastPosition !== undefined && position > lastPosition.value) positionGrew = true;
+        if (enforced && lastPosition !== undefined && position <= lastPosition.value) {
           throw loop(`page ${number} without advancing (position ${position} after ${lastPosition.value} on page ${lastPosition.page})`);
         }
         lastPosition = { value: position, page: number };

@@ -74,7 +74,9 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   const instance = options.instance ?? 'default';
   const log = (options.log ?? silentLogger).child({ source: source.name, instance, snapshotDay });
   const budget = createBudget(integerKey(config.reader, `${source.name.toUpperCase()}_REQUEST_BUDGET`, 20_000, 1, 10_000_000));
-  const database = openDatabase(url, { applicationName: `collector:${source.name}`, max: 6 });
+  // judgeStall finds the run's sessions by this name.
+  const applicationName = `collector:${source.name}`;
+  const database = openDatabase(url, { applicationName, max: 6 });
   const { sql } = database;
   // The deadline aborts the vendor calls and destroys the database connections: every pending query
   // rejects, nothing half-done commits, and the run is recorded as failed (or swept as abandoned).
@@ -82,8 +84,11 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   const deadline = new AbortController();
   options.signal?.addEventListener('abort', () => deadline.abort(options.signal?.reason));
   const timer = setTimeout(() => {
-    deadline.abort(new Error(`the run exceeded its deadline of ${Math.round(timeoutMs / 1000)} s`));
-    void sql.end({ timeout: 0 });
+    // Judge whose stall it is while the run's statements are still where they stopped, then end them.
+    void judgeStall(url, source.name, applicationName, `the run exceeded its deadline of ${Math.round(timeoutMs / 1000)} s`).then((error) => {
+      deadline.abort(error);
+      void sql.end({ timeout: 0 });
+    });
   }, timeoutMs);
   timer.unref();
   try {
@@ -114,7 +119,7 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
       await releaseSourceLock(lock, sourceInstanceId).catch(() => {});
     }
   } catch (error) {
-    if (deadline.signal.aborted) throw await deadlineError(url, source.name, deadline.signal, error);
+    if (deadline.signal.aborted) throw await deadlineError(url, source.name, deadline.signal);
     throw asDatabaseError(error);
   } finally {
     clearTimeout(timer);
@@ -213,7 +218,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
   } catch (thrown) {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
     const error = input.signal?.aborted
-      ? await deadlineError(input.databaseUrl, input.source.name, input.signal, thrown)
+      ? await deadlineError(input.databaseUrl, input.source.name, input.signal)
       : classifyRunError(thrown, input.source.name);
     const status: RunStatus = error.exitCode === EXIT.gateRefused ? 'refused' : 'failed';
     const outcome: RunOutcome = { status, error, requests: budget.used(), retries: budget.retries(), pages: sink?.pageCount() ?? 0 };
@@ -237,32 +242,45 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
   }
 }
 
-/** How long the deadline's check that the database still answers may take. */
+/** How long the deadline's look at the database may take. */
 const DEADLINE_PROBE_MS = 2000;
 
 /**
- * The run's deadline fired: whose stall was it? A database that answers a fresh connection at once
- * means the run was waiting on the vendor (exit 7, DESIGN.md §5); one that does not is the database's
- * (exit 8). An abort from outside (the caller's signal) is reported the same way.
+ * The run's deadline fired: whose stall is it? A database that does not answer a fresh connection,
+ * or one where a statement of this run is still running or waiting (on a lock, on I/O; not on the
+ * client, which is what an open COPY waiting for vendor pages does), is the database's (exit 8);
+ * otherwise the run was waiting on the vendor (exit 7, DESIGN.md §5).
  */
-async function deadlineError(url: string, source: string, signal: AbortSignal, cause: unknown): Promise<WarehouseError> {
-  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
-  if (await databaseAnswers(url, DEADLINE_PROBE_MS)) {
-    return new VendorUnavailableError(source, `${reason} waiting for the vendor's API (the database answers); nothing was published`, {}, { cause });
-  }
-  return new DatabaseUnavailableError(`${source}: ${reason}, and PostgreSQL does not answer; nothing was published`, { cause });
-}
-
-async function databaseAnswers(url: string, withinMs: number): Promise<boolean> {
+async function judgeStall(url: string, source: string, applicationName: string, reason: string): Promise<WarehouseError> {
   const probe = openDatabase(url, { applicationName: 'collector:deadline-probe', max: 1 });
   let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), withinMs); });
+  const gaveUp = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), DEADLINE_PROBE_MS); });
   try {
-    return await Promise.race([probe.sql`select 1`.then(() => true, () => false), gaveUp]);
+    const busy = await Promise.race([
+      probe.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where application_name = ${applicationName} and state = 'active' and wait_event_type is distinct from 'Client'`
+        .then((rows) => rows[0]?.n ?? 0, () => undefined),
+      gaveUp,
+    ]);
+    if (busy === undefined) return new DatabaseUnavailableError(`${source}: ${reason}, and PostgreSQL does not answer; nothing was published`);
+    if (busy > 0) {
+      return new DatabaseUnavailableError(`${source}: ${reason} waiting for PostgreSQL (a statement of the run was still running or waiting for a lock); nothing was published`, {
+        hint: 'Look for long-running queries or held locks (pg_stat_activity, pg_locks) and for the server being overloaded, then re-run; the previous snapshot is untouched.',
+      });
+    }
+    return new VendorUnavailableError(source, `${reason} waiting for the vendor's API (the database answers); nothing was published`, {});
   } finally {
     clearTimeout(timer);
     await probe.sql.end({ timeout: 0 }).catch(() => {});
   }
+}
+
+/** The error a deadline or an outside abort ends the run with: the deadline's judgement, or one made now. */
+async function deadlineError(url: string, source: string, signal: AbortSignal): Promise<WarehouseError> {
+  if (signal.reason instanceof WarehouseError) return signal.reason;
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+  return judgeStall(url, source, `collector:${source}`, reason);
 }
 
 /** How long a failed run may spend recording its failure over a fresh connection. */

@@ -7,18 +7,20 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deviceRow, isMissingPatch, patchRowProblem, addMissingPatch, emptyPatchCounts } from '../../collectors/ninjaone/map.js';
+import { deviceRow, isMissingPatch, patchRowProblem, addMissingPatch, emptyPatchCounts, locationAlias, organizationAlias } from '../../collectors/ninjaone/map.js';
+import type { NinjaLocation, NinjaOrganization } from '../../collectors/ninjaone/types.js';
 import type { NinjaDetailedDevice, NinjaOsPatchRow } from '../../collectors/ninjaone/types.js';
-import { mapComputer } from '../../collectors/threatlocker/map.js';
+import type { TlOrganization } from '../../collectors/threatlocker/types.js';
+import { mapComputer, mapOrganization } from '../../collectors/threatlocker/map.js';
 import type { TlComputer } from '../../collectors/threatlocker/types.js';
-import { toDevice, toPatchStatus } from '../../collectors/pmp/map.js';
-import type { AllSystemsRow } from '../../collectors/pmp/types.js';
+import { branchOfficeAlias, customerAlias, parseCustomers, toDevice, toPatchStatus } from '../../collectors/pmp/map.js';
+import type { AllSystemsRow, ScanDetailsRow } from '../../collectors/pmp/types.js';
 import { attempt, isRecord, FieldError, type Mapped } from '../../collectors/shared/fields.js';
-import { hasUnstorable, jsonbSafe } from '../../warehouse/load/clean-text.js';
+import { cleanJson, hasUnstorable, jsonbSafe } from '../../warehouse/load/clean-text.js';
 import { copyLine } from '../../warehouse/load/copy.js';
 import { encodeDevice, encodePatch } from '../../warehouse/load/staging.js';
-import { deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
-import type { DeviceRow, PatchStatusRow } from '../../warehouse/rows.js';
+import { aliasProblem, deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
+import type { AliasRow, DeviceRow, PatchStatusRow } from '../../warehouse/rows.js';
 
 /** The test's own "now" (validation judges timestamps against it), never the real clock. */
 const NOW = Date.UTC(2026, 2, 1, 12);
@@ -118,6 +120,28 @@ describe('mappers are total over arbitrary JSON', () => {
     fc.assert(fc.property(drifted([sample]), fc.constantFrom('customers' as const, 'branch_offices' as const), (record, mode) => {
       checkDevice(record, mapRecord(record, (r) => toDevice(r as AllSystemsRow, { mode, customerId: 7 })));
       checkPatch(mapRecord(record, (r) => toPatchStatus(r as AllSystemsRow)));
+    }), RUNS);
+  });
+
+  // A client alias cannot be set aside (it is a site's identity): the mapper names what is wrong
+  // (a FieldError, which the stream turns into exit 7) or returns an alias the sink keys as it is,
+  // or stops the run naming it (aliasProblem); never any other throw, never a key like "undefined".
+  it('client aliases of every vendor: a keyable alias or a named refusal', () => {
+    const checkAlias = (outcome: Mapped<AliasRow>) => {
+      if ('reason' in outcome) return expect(outcome.reason).toMatch(/\S/u);
+      const alias = cleanJson(outcome.row) as AliasRow;
+      if (aliasProblem(alias) !== undefined) return undefined;
+      expect(strings(alias).filter(hasUnstorable)).toEqual([]);
+      return expect(alias.externalId).not.toMatch(/^(undefined|null|NaN|\[object)/u);
+    };
+    fc.assert(fc.property(drifted(fixture('ninjaone/organizations.page-1.json')), (r) => { checkAlias(mapRecord(r, (o) => organizationAlias(o as unknown as NinjaOrganization))); }), RUNS);
+    fc.assert(fc.property(drifted(fixture('ninjaone/locations.page-1.json')), (r) => { checkAlias(mapRecord(r, (l) => locationAlias(l as unknown as NinjaLocation))); }), RUNS);
+    fc.assert(fc.property(drifted(fixture('threatlocker/organizations.page-1.json')), (r) => { checkAlias(mapRecord(r, (o) => mapOrganization(o as unknown as TlOrganization))); }), RUNS);
+    fc.assert(fc.property(drifted([{ resource_id: 1, branch_office_id: 3, branch_office_name: 'Local Office' }]), (r) => {
+      checkAlias(mapRecord(r, (row) => branchOfficeAlias(row as unknown as ScanDetailsRow)));
+    }), RUNS);
+    fc.assert(fc.property(drifted([{ customer_id: 7, customer_name: 'Acme' }]), (r) => {
+      for (const customer of parseCustomers({ customers: [r] }) ?? []) checkAlias({ row: customerAlias(customer) });
     }), RUNS);
   });
 

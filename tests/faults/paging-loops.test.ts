@@ -142,10 +142,16 @@ const CASES: LoopCase[] = [
     message: /ninjaone: v2\/queries\/os-patches returned page 2 again \(identical to page 1\)/u,
   },
   {
-    name: 'NinjaOne os-patch-installs whose offset stops growing (fresh rows, the position stuck)',
+    name: 'NinjaOne os-patch-installs whose offset grows, then stops (fresh rows, the position stuck)',
     source: 'ninjaone', day: '2026-04-04',
-    rewrite: () => ninjaQuery('os-patch-installs', (page) => ({ ...page, cursor: { ...page.cursor, offset: 0 } })),
-    message: /ninjaone: v2\/queries\/os-patch-installs returned page 2 without advancing \(position 0 after 0 on page 1\)/u,
+    rewrite: () => {
+      let stuck: unknown;
+      return ninjaQuery('os-patch-installs', (page, n) => {
+        if (n === 2) stuck = page.cursor.offset;
+        return n >= 3 && page.results.length > 0 ? { ...page, cursor: { ...page.cursor, offset: stuck } } : undefined;
+      });
+    },
+    message: /ninjaone: v2\/queries\/os-patch-installs returned page 3 without advancing \(position (\d+) after \1 on page 2\)/u,
   },
   {
     name: 'NinjaOne devices-detailed ignoring `after` (page 1 again, fresher lastContact)',

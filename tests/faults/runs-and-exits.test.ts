@@ -93,6 +93,7 @@ describe('--date is bounded (exit 2, before any database is touched)', () => {
     ['nightly, a future day', ['nightly', '--date', '2099-01-01'], {}, /in the future/u],
     ['rollup, a future day', ['rollup', '--date', '2099-01-01'], {}, /in the future/u],
     ['rollup, a range from 1900', ['rollup', '--from', '1900-01-01', '--to', '1900-01-31'], {}, /--from 1900-01-01 is before the earliest day/u],
+    ['retention as of a future today', ['retention', '--today', '2099-01-01'], {}, /--today 2099-01-01 is in the future/u],
   ])('%s', async (_name, args, extra, message) => {
     const result = await cli(args, { ...env, ...extra, WAREHOUSE_HOME: scratchHome() });
     expect(result.code).toBe(EXIT.usage);
@@ -182,6 +183,33 @@ describe('a vendor that stops answering', () => {
     const [run] = await db.sql<{ status: string; exit_code: number }[]>`select status, exit_code from ops.sync_runs where run_id = ${result.runId}`;
     expect(run).toEqual({ status: 'failed', exit_code: EXIT.vendorUnavailable });
   }, 30_000);
+});
+
+describe('a database that answers but does not get on', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await testDatabase();
+    await publishBefore(db.url);
+  });
+  afterAll(async () => { await db?.close(); });
+
+  it('past the run deadline, a statement of the run stuck behind a lock is the database (8), not the vendor', async () => {
+    // A session of someone else's holds ops.source_days, which the gate and the publish read.
+    const holder = await db.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`lock table ops.source_days in access exclusive mode`;
+      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, timeoutMs: 2000 });
+      expect(result.exitCode).toBe(EXIT.databaseUnavailable);
+      expect(result.error?.message).toMatch(/deadline of 2 s waiting for PostgreSQL \(a statement of the run was still running or waiting for a lock\)/u);
+      expect(result.error?.hint).toMatch(/pg_stat_activity/u);
+    } finally {
+      await holder`rollback`;
+      holder.release();
+    }
+    const [day] = await db.sql<{ n: number }[]>`select count(*)::int as n from core.device_days where snapshot_day = ${NIGHT.day}`;
+    expect(day?.n).toBe(0);
+  }, 60_000);
 });
 
 describe('what a broken response is called', () => {

@@ -140,4 +140,20 @@ describe('PMP customers', () => {
     expect(parseCustomers({ nothing: true })).toBeNull();
     expect(parseCustomers({ customers: [{ customer_id: '--', customer_name: 'x' }] })).toBeNull();
   });
+
+  it('names a customer without a name by its id: its systems must still be read', () => {
+    expect(parseCustomers({ customers: [{ customer_id: 7, customer_name: '--' }, { customer_id: 8 }] })).toEqual([
+      { customer_id: 7, customer_name: 'Customer 7' }, { customer_id: 8, customer_name: 'Customer 8' },
+    ]);
+  });
+
+  it('keys a branch office without an id by its name, bounded and free of control characters', () => {
+    expect(branchOfficeAlias({ resource_id: 1, branch_office_name: 'Head Office' }).externalId).toBe('Head Office');
+    const tabbed = branchOfficeAlias({ resource_id: 1, branch_office_name: 'Head\tOffice' });
+    expect(tabbed.name).toBe('Head\tOffice');
+    expect(tabbed.externalId).toMatch(/^Head Office…#[0-9a-f]{64}$/u);
+    const long = branchOfficeAlias({ resource_id: 1, branch_office_name: 'x'.repeat(5000) });
+    expect(long.externalId.length).toBeLessThanOrEqual(200);
+    expect(long.externalId).not.toBe(branchOfficeAlias({ resource_id: 1, branch_office_name: `${'x'.repeat(4999)}y` }).externalId);
+  });
 });

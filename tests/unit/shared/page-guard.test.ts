@@ -69,4 +69,13 @@ describe('page guard', () => {
     expect(guard.earlierCopyOf([1])).toBe(1);
     expect(guard.earlierCopyOf([59_999])).toBeUndefined();
   });
+
+  it('a position with no documented meaning is held to growing only once it has grown', () => {
+    const constant = createPageGuard('ninjaone', 'v2/queries/os-patches', undefined, { position: 'once-growing' });
+    for (const number of [1, 2, 3]) constant.accept({ number, items: [{ id: number }], position: 0 });
+    const stalls = createPageGuard('ninjaone', 'v2/queries/os-patches', undefined, { position: 'once-growing' });
+    stalls.accept({ number: 1, items: [{ id: 1 }], position: 0 });
+    stalls.accept({ number: 2, items: [{ id: 2 }], position: 10 });
+    expect(() => stalls.accept({ number: 3, items: [{ id: 3 }], position: 10 })).toThrow(/page 3 without advancing \(position 10 after 10 on page 2\)/u);
+  });
 });
