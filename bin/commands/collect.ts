@@ -29,7 +29,8 @@ export const collectCommand: Verb = {
 Fetches the vendor's inventory, stages it, checks completeness (paging to the end, vendor totals, no
 duplicate ids, required fields, no drop over 10 % against the last published day) and publishes the
 snapshot day in one transaction. A refused or failed run leaves the published data untouched.
-  --date D          snapshot day (default: today in WAREHOUSE_TIMEZONE)
+  --date D          snapshot day (default: today in WAREHOUSE_TIMEZONE; at most tomorrow, not before
+                    WAREHOUSE_EARLIEST_DAY)
   --accept-shrink   publish even though the device count fell by more than 10 % (or to zero)
   --force           publish into a closed billing month (recorded as a forced change)
 Exit codes: 0 ok, 2 configuration, 3 partial, 4 refused, 5 locked, 6 vendor auth, 7 vendor unavailable, 8 database.`,
