@@ -248,7 +248,8 @@ const DEADLINE_PROBE_MS = 2000;
 /**
  * The run's deadline fired: whose stall is it? A database that does not answer a fresh connection,
  * or one where a statement of this run is still running or waiting (on a lock, on I/O; not on the
- * client, which is what an open COPY waiting for vendor pages does), is the database's (exit 8);
+ * client, which is what an open COPY waiting for vendor pages does) for more than a moment (a short
+ * statement caught in flight is not a stall), is the database's (exit 8);
  * otherwise the run was waiting on the vendor (exit 7, DESIGN.md §5).
  */
 async function judgeStall(url: string, source: string, applicationName: string, reason: string): Promise<WarehouseError> {
@@ -259,7 +260,8 @@ async function judgeStall(url: string, source: string, applicationName: string, 
     const busy = await Promise.race([
       probe.sql<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
-        where application_name = ${applicationName} and state = 'active' and wait_event_type is distinct from 'Client'`
+        where application_name = ${applicationName} and state = 'active' and wait_event_type is distinct from 'Client'
+          and state_change < now() - interval '500 milliseconds'`
         .then((rows) => rows[0]?.n ?? 0, () => undefined),
       gaveUp,
     ]);

@@ -110,13 +110,19 @@ describe('--date is bounded (exit 2, before any database is touched)', () => {
   });
 });
 
-describe('the database disk fills up', () => {
+/** A database of the describe's own, with the days before the night published (read it inside tests). */
+function withPublishedDays(): { readonly sql: TestDatabase['sql']; readonly url: string } {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await testDatabase();
     await publishBefore(db.url);
   });
   afterAll(async () => { await db?.close(); });
+  return { get sql() { return db.sql; }, get url() { return db.url; } };
+}
+
+describe('the database disk fills up', () => {
+  const db = withPublishedDays();
 
   // The server's own disk_full SQLSTATE, raised where a real one would surface: inside the publish
   // transaction, at the run's success record (its last statement), and at the rollup's first insert.
@@ -186,12 +192,7 @@ describe('a vendor that stops answering', () => {
 });
 
 describe('a database that answers but does not get on', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await testDatabase();
-    await publishBefore(db.url);
-  });
-  afterAll(async () => { await db?.close(); });
+  const db = withPublishedDays();
 
   it('past the run deadline, a statement of the run stuck behind a lock is the database (8), not the vendor', async () => {
     // A session of someone else's holds ops.source_days, which the gate and the publish read.
