@@ -8,3 +8,12 @@ export function renderTable(rows: Array<Record<string, unknown>>, columns?: stri
   const line = (values: string[]) => `  ${values.map((v, i) => (numeric[i] ? v.padStart(widths[i] as number) : v.padEnd(widths[i] as number))).join('  ')}`.trimEnd();
   return `${[line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((row) => line(keys.map((k) => cell(row[k]))))].join('\n')}\n`;
 }
+
+/** Text cut to at most `max` characters at a word boundary, marked with an ellipsis when cut. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = text.slice(0, max - 1);
+  const space = room.lastIndexOf(' ');
+  // A single long word (a GUID, a path) is cut where it must be rather than lost entirely.
+  return `${(space > max / 2 ? room.slice(0, space) : room).trimEnd()}…`;
+}

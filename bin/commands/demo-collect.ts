@@ -6,6 +6,11 @@
  * publishes a day before the others map their organisations onto its sites, exactly as the nightly
  * order would, and the three runs of a step never touch the same source-day. Partitions for every
  * day are created up front so that concurrent runs never race to create the same one.
+ *
+ * Every few days the step is split so that all three vendors stand on the same day, and the
+ * cross-vendor findings are refreshed there, as a real nightly does after its last collector: the
+ * findings then carry a history (first seen over the whole span, some resolved by the fleet's churn)
+ * instead of all being first seen on the final day.
  */
 import type { Logger } from 'pino';
 import { SOURCES } from '../../collectors/registry.js';
@@ -13,6 +18,7 @@ import { runCollect } from '../../collectors/shared/runner.js';
 import type { Simulator } from '../../collectors/shared/simulator.js';
 import type { SourceName } from '../../collectors/shared/source.js';
 import { openDatabase } from '../../warehouse/db.js';
+import { refreshExceptions } from '../../warehouse/matching/exceptions.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { addDays } from '../../warehouse/time.js';
 import type { Progress } from '../progress.js';
@@ -33,6 +39,8 @@ export interface HistoryResult { runs: number; failures: string[]; devices: Reco
 
 /** The site-defining source leads by one day; the others follow it. */
 const LEADER: SourceName = 'ninjaone';
+/** Findings are refreshed on every this many days of history (and by the final nightly rollup). */
+export const FINDINGS_EVERY_DAYS = 4;
 
 export async function collectHistory(options: HistoryOptions): Promise<HistoryResult> {
   const { url, first, days, log, progress } = options;
@@ -58,18 +66,38 @@ export async function collectHistory(options: HistoryOptions): Promise<HistoryRe
       progress.update(`collecting ${day}`, runs, total);
     };
     for (let step = 0; step <= days; step += 1) {
-      const work: Array<Promise<void>> = [];
-      if (step < days && simulators.has(LEADER)) work.push(collect(LEADER, step));
-      if (step > 0) for (const name of followers) work.push(collect(name, step - 1));
-      // Settle every run of the step before failing, so no run outlives the simulators it talks to.
-      const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      const leads = step < days && simulators.has(LEADER);
+      const follows = step > 0 ? followers.map((name) => () => collect(name, step - 1)) : [];
+      // On a findings day the followers catch up first, so every vendor stands on day step-1.
+      const findingsDay = step > 0 && step < days && step % FINDINGS_EVERY_DAYS === 0;
+      if (findingsDay) {
+        await settle(follows.map((run) => run()));
+        await refreshFindings(url);
+        if (leads) await settle([collect(LEADER, step)]);
+      } else {
+        await settle([...(leads ? [collect(LEADER, step)] : []), ...follows.map((run) => run())]);
+      }
       if (step > 0) log.debug({ day: addDays(first, step - 1) }, 'demo day collected');
     }
   } finally {
     for (const simulator of simulators.values()) await simulator.close();
   }
   return { runs, failures, devices };
+}
+
+/** Settle every run of a step before failing, so no run outlives the simulators it talks to. */
+async function settle(work: Array<Promise<void>>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function refreshFindings(url: string): Promise<void> {
+  const { sql, close } = openDatabase(url, { applicationName: 'warehouse:demo', max: 1 });
+  try {
+    await refreshExceptions(sql);
+  } finally {
+    await close();
+  }
 }
 
 async function createPartitions(url: string, first: string, days: number): Promise<void> {

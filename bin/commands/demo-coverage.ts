@@ -5,6 +5,7 @@
  * loses a line rather than the demo.
  */
 import type { Sql } from '../../warehouse/db.js';
+import { shorten } from '../table.js';
 
 type Exists = (sql: Sql, name: string) => Promise<boolean>;
 type Row = Record<string, unknown>;
@@ -58,15 +59,27 @@ export async function coverageSection(sql: Sql, exists: Exists): Promise<Array<{
 async function openFindings(sql: Sql, exists: Exists): Promise<{ title: string; rows: Row[] } | undefined> {
   if (!(await exists(sql, 'bi.exceptions'))) return undefined;
   const present = await columnsOf(sql, 'bi.exceptions');
-  if (!['exception_id', 'site', 'kind', 'status', 'subject_name', 'detail'].every((c) => present.has(c))) return undefined;
-  const [count] = await sql<{ open: number }[]>`select count(*)::int as open from bi.exceptions where status = 'open'`;
+  if (!['exception_id', 'site', 'kind', 'status', 'subject_name', 'detail', 'note', 'first_seen_on', 'source', 'instance', 'vendor_id'].every((c) => present.has(c))) return undefined;
+  const [count] = await sql<{ open: number; acknowledged: number; resolved: number; since: string | null }[]>`
+    select count(*) filter (where status = 'open')::int as open, count(*) filter (where status = 'acknowledged')::int as acknowledged,
+           count(*) filter (where status = 'resolved')::int as resolved, min(first_seen_on)::text as since
+    from bi.exceptions`;
+  // The acknowledged ones first (an operator's decision), then the longest-open gaps an MSP acts on.
   const rows = await sql<Row[]>`
-    select exception_id as id, site, kind, subject_name as device, left(detail, 70) as detail
-    from bi.exceptions where status = 'open'
-    order by case kind when 'no_threatlocker' then 0 when 'no_pmp' then 1 when 'not_in_rmm' then 2 else 3 end, site, subject_name
-    limit 5`;
+    select e.exception_id as id, e.site, e.kind,
+           -- The name the vendor's console shows, beside the host name, when the vendor gives one.
+           e.subject_name || coalesce(' (' || nullif(d.display_name, e.subject_name) || ')', '') as device,
+           e.first_seen_on::text as "first seen", e.status, coalesce(e.note, e.detail) as detail
+    from bi.exceptions as e
+    left join bi.devices_current as d on d.source = e.source and d.instance = e.instance and d.vendor_id = e.vendor_id
+    where e.status in ('open', 'acknowledged')
+    order by e.status = 'acknowledged' desc,
+             case e.kind when 'no_threatlocker' then 0 when 'no_pmp' then 1 when 'not_in_rmm' then 2 else 3 end, e.first_seen_on, e.site, e.subject_name
+    limit 6`;
+  const c = count ?? { open: 0, acknowledged: 0, resolved: 0, since: null };
   return {
-    title: `Open findings: ${count?.open ?? 0} (bi.exceptions; all of them: warehouse exceptions list; accept one: warehouse exceptions ack <id> --note "..."):`,
-    rows: rows.map((r) => ({ ...r, id: Number(r.id) })),
+    title: `Findings since ${c.since ?? 'the first day'}: ${c.open} open, ${c.acknowledged} acknowledged, ${c.resolved} resolved `
+      + '(bi.exceptions; all of them: warehouse exceptions list; accept one: warehouse exceptions ack <id> --note "..."):',
+    rows: rows.map((r) => ({ ...r, id: Number(r.id), detail: shorten(String(r.detail ?? ''), 72) })),
   };
 }

@@ -11,6 +11,7 @@ import { openDatabase } from '../../warehouse/db.js';
 import { EXIT, WarehouseError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
 import { writeMetricsFile } from '../../warehouse/metrics.js';
+import { acknowledgeException } from '../../warehouse/matching/exceptions.js';
 import { migrate } from '../../warehouse/migrate.js';
 import { addDays, todayIn } from '../../warehouse/time.js';
 import { parse, positiveInt } from '../args.js';
@@ -97,6 +98,7 @@ async function rollupAndRetain(url: string, first: string, today: string, reader
   try {
     phase('rolling up daily counts and month-ends, matching devices across vendors');
     const rolled = await nightlyRollup(sql, daysOf(first, today), { today });
+    await acknowledgeOneFinding(sql);
     phase('applying retention');
     const policy = loadRetentionPolicy(reader);
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
@@ -111,4 +113,13 @@ async function rollupAndRetain(url: string, first: string, today: string, reader
   } finally {
     await close();
   }
+}
+
+/** The operator's side of a finding's history: the longest-open missing agent, accepted with a reason. */
+async function acknowledgeOneFinding(sql: Parameters<typeof acknowledgeException>[0]): Promise<void> {
+  const [oldest] = await sql<{ id: number }[]>`
+    select exception_id::int as id from core.exceptions
+    where kind = 'no_threatlocker' and status in ('open', 'acknowledged')
+    order by first_seen_on, exception_id limit 1`;
+  if (oldest) await acknowledgeException(sql, oldest.id, 'demo: kiosk PC, the client waived allowlisting until it is replaced (ticket 4711)');
 }

@@ -62,6 +62,29 @@ describe('warehouse demo', () => {
     expect(demo.out).toMatch(/psql "\$\(npx warehouse db url\)"/u);
   });
 
+  it('tells the findings\' story: first seen across the history, some resolved, one acknowledged, details cut at a word', () => {
+    const title = /^Findings since (\d{4}-\d\d-\d\d): (\d+) open, (\d+) acknowledged, (\d+) resolved/mu.exec(demo.out);
+    expect(title).not.toBeNull();
+    const [, since, open, acknowledged, resolved] = title as RegExpExecArray;
+    const [, first, last] = /^History: (\S+) to (\S+);/mu.exec(demo.out) as RegExpExecArray;
+    // Refreshed every few days as a nightly would, not once on the final day.
+    expect(since! < last!).toBe(true);
+    expect(since! >= first!).toBe(true);
+    expect(Number(open)).toBeGreaterThan(0);
+    expect(Number(resolved)).toBeGreaterThan(0);
+    expect(Number(acknowledged)).toBe(1);
+    const rows = printed(demo.out, /^Findings since/u);
+    const header = rows[0] as string[];
+    const listed = rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+    expect(listed[0]).toMatchObject({ status: 'acknowledged', kind: 'no_threatlocker' });
+    expect(listed[0]?.detail).toMatch(/^demo: kiosk PC/u);
+    for (const row of listed) {
+      expect(row['first seen'] as string >= first!).toBe(true);
+      // Whole words, or a cut marked with an ellipsis right after one.
+      expect(row.detail).toMatch(/(?:\w|[).])$|\w…$/u);
+    }
+  });
+
   it('leaves a warehouse that `status` calls fresh (exit 0)', async () => {
     const result = await cli(['status'], { env });
     expect(result.code).toBe(0);
