@@ -70,7 +70,7 @@ comment on column bi.collection_health.source is 'Vendor: ninjaone, threatlocker
 comment on column bi.collection_health.instance is 'Source instance.';
 comment on column bi.collection_health.last_run_at is 'When the most recent run started.';
 comment on column bi.collection_health.last_run_status is 'running, succeeded, partial, failed or refused.';
-comment on column bi.collection_health.last_run_exit_code is 'Exit code of the most recent run (DESIGN.md §5).';
+comment on column bi.collection_health.last_run_exit_code is 'Exit code of the most recent run: 0 ok, 1 internal error, 2 usage or configuration, 3 published but an optional stream failed, 4 the completeness gate refused to publish, 5 another run held the lock, 6 vendor authentication failed, 7 vendor unavailable or stalled, 8 database unavailable.';
 comment on column bi.collection_health.last_error_code is 'Error code of the most recent run, if it failed.';
 comment on column bi.collection_health.last_error is 'Error message of the most recent run (secrets redacted).';
 comment on column bi.collection_health.last_success_at is 'When the last successful (or partial) run finished.';
