@@ -57,7 +57,7 @@ describe('a killed run is swept', () => {
 
   it("by the same source's next collect, which holds the lock the killed run held", async () => {
     const killed = await killedRun(db);
-    const next = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day });
+    const next = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, today: NIGHT.day });
     expect(next.status).toBe('succeeded');
     const runs = await runsOf(db);
     expect(runs.find((r) => r.run_id === killed)).toMatchObject({ status: 'failed', error_code: 'ERR_ABANDONED' });
@@ -135,7 +135,7 @@ describe('the database disk fills up', () => {
   it('mid-publish: exit 8 with the fix, nothing published, the run recorded failed', async () => {
     await raiseDiskFull('ops.sync_runs', "when (new.status = 'succeeded')");
     try {
-      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day });
+      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, today: NIGHT.day });
       expect(result.exitCode).toBe(EXIT.databaseUnavailable);
       expect(result.error?.message).toMatch(/the database's disk is full: free space, nothing was published/u);
       expect(result.error?.hint).toMatch(/Free space/u);
@@ -181,7 +181,7 @@ describe('a vendor that stops answering', () => {
     const started = Date.now();
     const result = await runCollect({
       source: SOURCES.ninjaone, env: { ...NINJA_KEYS, NINJAONE_BASE_URL: url, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' },
-      date: '2026-03-02', timeoutMs: 1500,
+      date: '2026-03-02', today: '2026-03-02', timeoutMs: 1500,
     });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.exitCode).toBe(EXIT.vendorUnavailable);
@@ -200,7 +200,7 @@ describe('a database that answers but does not get on', () => {
     try {
       await holder`begin`;
       await holder`lock table ops.source_days in access exclusive mode`;
-      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, timeoutMs: 2000 });
+      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, today: NIGHT.day, timeoutMs: 2000 });
       expect(result.exitCode).toBe(EXIT.databaseUnavailable);
       expect(result.error?.message).toMatch(/deadline of 2 s waiting for PostgreSQL \(a statement of the run was still running or waiting for a lock\)/u);
       expect(result.error?.hint).toMatch(/pg_stat_activity/u);

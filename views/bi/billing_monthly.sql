@@ -27,7 +27,7 @@ inner join ops.source_instances as si on si.source_instance_id = ms.source_insta
 left join ops.billing_months as bm on bm.month = ms.month
 left join ops.sync_runs as r on r.run_id = me.run_id;
 
-comment on view bi.billing_monthly is 'One row per month × site × source: billable seats (workstations, servers), spares and total devices at the month-end snapshot, the previous month-end''s billable seats and the change; which day stood for the month-end, whether it was the calendar''s last day, whether the month is closed (invoiced), and whether the month-end day's snapshot was taken late (after that day).';
+comment on view bi.billing_monthly is 'One row per month × site × source: billable seats (workstations, servers), spares and total devices at the month-end snapshot, the previous month-end''s billable seats and the change; which day stood for the month-end, whether it was the calendar''s last day, whether the month is closed (invoiced), and whether the month-end day''s snapshot was taken late (after that day).';
 comment on column bi.billing_monthly.month is 'Billing month, YYYY-MM.';
 comment on column bi.billing_monthly.month_start is 'First day of the billing month (for date filters in BI tools).';
 comment on column bi.billing_monthly.site_id is 'Canonical site id.';
