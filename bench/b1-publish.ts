@@ -36,7 +36,9 @@ export async function publishFleet(
       // Raw pages off: mapped rows have no vendor payload (B2 keeps them, as a real collector does).
       env: { BENCH_FLEET: '1', WAREHOUSE_TIMEZONE: 'UTC', WAREHOUSE_RAW_PAGES: 'off' },
       databaseUrl: url,
+      // Each bench day is taken as that day's today: the fleet is built for it, not listed live.
       date: day,
+      today: day,
       // The shrink gate compares against the previous day; a bench day has none worth protecting.
       acceptShrink: true,
       hooks: { afterStaged: mark, insidePublish: mark },

@@ -53,7 +53,7 @@ async function collect(): Promise<object> {
   const marks: number[] = [];
   const mark = async (): Promise<void> => { marks.push(performance.now() - started); };
   const result = await runCollect({
-    source: SOURCES.ninjaone, env: input.env, databaseUrl: input.databaseUrl, date: input.date, instance: input.instance, acceptShrink: true,
+    source: SOURCES.ninjaone, env: input.env, databaseUrl: input.databaseUrl, date: input.date, today: input.date, instance: input.instance, acceptShrink: true,
     hooks: { afterStaged: mark, insidePublish: mark },
   });
   // Errors do not survive JSON.stringify; keep what the parent reports.

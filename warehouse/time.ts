@@ -40,6 +40,23 @@ export function boundedDay(value: string, bounds: DayBounds, flag = '--date'): s
   return day;
 }
 
+/**
+ * Validate the day a collection is taken for. A live vendor API lists only the fleet as it is now, so
+ * a past day would store today's inventory as that day: a false snapshot in billing history. It is
+ * refused unless the caller says the data really is of that day (a replay of recorded vendor data, a
+ * simulator set to that day).
+ */
+export function snapshotDayOf(value: string, bounds: DayBounds, options: { acceptPastDate?: boolean; flag?: string } = {}): string {
+  const flag = options.flag ?? '--date';
+  const day = boundedDay(value, bounds, flag);
+  if (day < bounds.today && options.acceptPastDate !== true) {
+    throw new UsageError(
+      `${flag} ${day} is in the past (today is ${bounds.today} in ${bounds.timeZone}): a live vendor API lists only today's fleet, so a missed day cannot be recovered from it`,
+      `Nothing to re-collect: the month-end falls back to the last complete day before it, flagged not exact (is_exact false). Use --accept-past-date only to replay recorded vendor data or a simulator set to ${day}.`);
+  }
+  return day;
+}
+
 export function addDays(day: string, days: number): string {
   return Temporal.PlainDate.from(day).add({ days }).toString();
 }

@@ -3,13 +3,12 @@ import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
 import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
-import { boundedDay } from '../../warehouse/time.js';
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { nightlyPending } from '../../rollups/run.js';
 import { retentionBusyLine } from './rollup.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
-import { todayIn } from '../../warehouse/time.js';
+import { snapshotDayOf, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase } from '../database.js';
 import { createProgress } from '../progress.js';
@@ -24,31 +23,36 @@ function explain(result: RunResult, source: string): void {
 
 export const collectCommand: Verb = {
   summary: 'Collect one source-day: fetch, stage, gate, publish',
-  help: `usage: warehouse collect <ninjaone|threatlocker|pmp> [--date YYYY-MM-DD] [--accept-shrink] [--force]
+  help: `usage: warehouse collect <ninjaone|threatlocker|pmp> [--date YYYY-MM-DD] [--accept-past-date] [--accept-shrink] [--force]
 
 Fetches the vendor's inventory, stages it, checks completeness (paging to the end, vendor totals, no
 duplicate ids, required fields, no drop over 10 % against the last published day) and publishes the
 snapshot day in one transaction. A refused or failed run leaves the published data untouched.
   --date D          snapshot day (default: today in WAREHOUSE_TIMEZONE; at most tomorrow, not before
-                    WAREHOUSE_EARLIEST_DAY)
+                    WAREHOUSE_EARLIEST_DAY). A past day is refused: a live vendor API lists only today's
+                    fleet, so a missed day cannot be recovered; its month-end falls back to the last
+                    complete day, flagged not exact
+  --accept-past-date  take a past --date anyway: only to replay recorded vendor data or a simulator set
+                    to that day (the run is recorded as taken late, see bi.collection_health)
   --accept-shrink   publish even though the device count fell by more than 10 % (or to zero)
   --force           publish into a closed billing month (recorded as a forced change)
 Exit codes: 0 ok, 2 configuration, 3 partial, 4 refused, 5 locked, 6 vendor auth, 7 vendor unavailable, 8 database.`,
   async run(argv) {
     const { values, positionals } = parse('collect', argv, {
-      date: { type: 'string' }, 'accept-shrink': { type: 'boolean' }, force: { type: 'boolean' },
+      date: { type: 'string' }, 'accept-past-date': { type: 'boolean' }, 'accept-shrink': { type: 'boolean' }, force: { type: 'boolean' },
     });
     const source = sourceByName(positionals[0]);
     const config = loadWarehouseConfig(process.env);
     const date = str(values.date);
-    if (date) boundedDay(date, dayBounds(config));
+    const acceptPastDate = values['accept-past-date'] === true;
+    if (date) snapshotDayOf(date, dayBounds(config), { acceptPastDate });
     // Configuration errors first: before a database (perhaps a first embedded initdb) is started.
     if (source.loadConfig(config.reader) === null) {
       throw new UsageError(`${source.name} is not configured`, `Set ${source.keys.required.join(', ')} (see README, "Configure each vendor").`);
     }
     const progress = createProgress();
     const result = await withDatabase(config, (databaseUrl) => runCollect({
-      source, env: process.env, databaseUrl, ...(date ? { date } : {}),
+      source, env: process.env, databaseUrl, ...(date ? { date } : {}), acceptPastDate,
       acceptShrink: values['accept-shrink'] === true, force: values.force === true,
       log: createLogger(), progress: (stream, done, total) => progress.update(`${source.name} ${stream}`, done, total),
     }));
@@ -67,17 +71,21 @@ export function combineExitCodes(codes: ExitCode[]): ExitCode {
 
 export const nightlyCommand: Verb = {
   summary: 'Every configured source, then rollup and retention',
-  help: `usage: warehouse nightly [--date YYYY-MM-DD]
+  help: `usage: warehouse nightly [--date YYYY-MM-DD] [--accept-past-date]
 
 Collects every configured source (a source with none of its keys set is skipped; a half-configured one
 is an error), one after another, then rolls up every published day not rolled up yet (and month-ends of
 ended months) and applies retention. Exits with the worst outcome (a partial run counts less than a
-failure; a source missing from the rollup makes it partial).`,
+failure; a source missing from the rollup makes it partial).
+  --date D            the night's snapshot day (default today). A past day is refused, as for collect:
+                      the vendors' live APIs list only today's fleet
+  --accept-past-date  replay a past night: only against recorded vendor data or simulators set to D`,
   async run(argv) {
-    const { values } = parse('nightly', argv, { date: { type: 'string' } });
+    const { values } = parse('nightly', argv, { date: { type: 'string' }, 'accept-past-date': { type: 'boolean' } });
     const config = loadWarehouseConfig(process.env);
     const date = str(values.date);
-    if (date) boundedDay(date, dayBounds(config));
+    const acceptPastDate = values['accept-past-date'] === true;
+    if (date) snapshotDayOf(date, dayBounds(config), { acceptPastDate });
     const configured = Object.values(SOURCES).filter((source) => source.loadConfig(config.reader) !== null);
     if (configured.length === 0) {
       throw new UsageError('no source is configured', 'Set the keys of at least one vendor (README, "Configure each vendor").');
@@ -87,7 +95,7 @@ failure; a source missing from the rollup makes it partial).`,
     const codes: ExitCode[] = [];
     await withDatabase(config, async (databaseUrl) => {
       for (const source of configured) {
-        const result = await runCollect({ source, env: process.env, databaseUrl, ...(date ? { date } : {}), log })
+        const result = await runCollect({ source, env: process.env, databaseUrl, ...(date ? { date } : {}), acceptPastDate, log })
           .catch((error: unknown) => {
             const code = (error as { exitCode?: ExitCode }).exitCode ?? EXIT.internal;
             process.stderr.write(`warehouse: ${source.name}: ${(error as Error).message}\n`);

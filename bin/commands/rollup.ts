@@ -59,7 +59,7 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     if (closed.length > 0) process.stderr.write(`warehouse: month-end of closed month(s) ${closed.join(', ')} left as invoiced (use --force to rewrite; it is recorded)\n`);
     if (result.missing.length > 0) {
       const sample = result.missing.slice(0, 5).map((m) => `${m.day} ${m.source}`).join(', ');
-      process.stderr.write(`warehouse: incomplete: ${result.missing.length} source-day(s) missing (${sample}); counted what was published\n→ Re-run the missing collections (\`warehouse collect <source> --date D\`), then \`warehouse rollup\` again.\n`);
+      process.stderr.write(`warehouse: incomplete: ${result.missing.length} source-day(s) missing (${sample}); counted what was published\n→ A missing day that is today: \`warehouse collect <source>\`, then \`warehouse rollup\` again. A missed past day cannot be recovered from a live vendor API (it lists only today's fleet): leave it; the month-end falls back to the last complete day, flagged not exact (\`--accept-past-date\` is only for replays of recorded vendor data).\n`);
       return EXIT.partial;
     }
     return EXIT.ok;

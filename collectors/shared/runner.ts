@@ -14,7 +14,7 @@ import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
 import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, VendorUnavailableError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
 import { silentLogger } from '../../warehouse/log.js';
 import { recordTimeZone } from '../../warehouse/settings.js';
-import { boundedDay, todayIn } from '../../warehouse/time.js';
+import { snapshotDayOf, todayIn } from '../../warehouse/time.js';
 import { runGate } from '../../warehouse/load/gate.js';
 import { writeMetrics } from '../../warehouse/metrics.js';
 import { loadSiteMap, type SiteMapEntry } from '../../warehouse/sites/site-map.js';
@@ -45,6 +45,11 @@ export interface RunCollectOptions {
   date?: string;
   /** The day taken as today for bounding `date` (default today in WAREHOUSE_TIMEZONE): tests and replays choose their clock. */
   today?: string;
+  /**
+   * Take `date` even though it is before today: only for data that really is of that day (a replay of
+   * recorded vendor data, a simulator set to it). The run is recorded as taken late.
+   */
+  acceptPastDate?: boolean;
   instance?: string;
   acceptShrink?: boolean;
   force?: boolean;
@@ -68,7 +73,11 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   }
   const url = options.databaseUrl ?? config.databaseUrl;
   if (!url) throw new UsageError('no database to publish into', 'Set DATABASE_URL, or run through the warehouse CLI, which starts the embedded database.');
-  const snapshotDay = options.date ? boundedDay(options.date, { ...dayBounds(config), ...(options.today ? { today: options.today } : {}) }) : todayIn(config.timeZone);
+  // Judged once, at the start: a run that started before midnight and finishes after keeps its day.
+  const bounds = { ...dayBounds(config), ...(options.today ? { today: options.today } : {}) };
+  const snapshotDay = options.date ? snapshotDayOf(options.date, bounds, { acceptPastDate: options.acceptPastDate ?? false }) : todayIn(config.timeZone);
+  // Taken after its day: only a past day accepted for a replay (a run without --date is of its own day).
+  const takenLate = Boolean(options.date) && snapshotDay < bounds.today;
   // The operator's mapping file is read at every run; a bad line stops here, before anything is fetched.
   const siteMap = loadSiteMap(config.reader);
   const instance = options.instance ?? 'default';
@@ -98,7 +107,7 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
     const lock = await acquireSourceLock(sql, sourceInstanceId, `${source.name} (${instance})`);
     try {
       await sweepAbandonedRuns(sql);
-      const runId = await insertRun(sql, sourceInstanceId, snapshotDay, options);
+      const runId = await insertRun(sql, sourceInstanceId, snapshotDay, takenLate, options);
       const runLog = log.child({ runId });
       const result = await executeRun({
         ...options, signal: deadline.signal, sql, databaseUrl: url, runId, sourceInstanceId, snapshotDay, sourceConfig, budget, log: runLog,
@@ -135,10 +144,11 @@ async function ensureSourceInstance(sql: Sql, source: string, instance: string):
   return row?.id as number;
 }
 
-async function insertRun(sql: Sql, sourceInstanceId: number, snapshotDay: string, options: RunCollectOptions): Promise<number> {
+/** The run row is written just before the fetch starts: its taken_at is when the vendor data was really taken. */
+async function insertRun(sql: Sql, sourceInstanceId: number, snapshotDay: string, takenLate: boolean, options: RunCollectOptions): Promise<number> {
   const [row] = await sql<{ run_id: number }[]>`
-    insert into ops.sync_runs (source_instance_id, snapshot_day, accept_shrink, forced, host, pid)
-    values (${sourceInstanceId}, ${snapshotDay}, ${options.acceptShrink ?? false}, ${options.force ?? false}, ${hostname()}, ${process.pid})
+    insert into ops.sync_runs (source_instance_id, snapshot_day, accept_shrink, forced, taken_at, taken_late, host, pid)
+    values (${sourceInstanceId}, ${snapshotDay}, ${options.acceptShrink ?? false}, ${options.force ?? false}, now(), ${takenLate}, ${hostname()}, ${process.pid})
     returning run_id::int as run_id`;
   return row?.run_id as number;
 }

@@ -78,7 +78,7 @@ const env = () => ({ ...sim.config, NINJAONE_PAGE_SIZE: '10', WAREHOUSE_HOME: ho
 
 async function collect(url: string, day: string): Promise<void> {
   sim.setDay(day);
-  const result = await runCollect({ source: SOURCES.ninjaone, env: { ...env(), DATABASE_URL: url }, date: day });
+  const result = await runCollect({ source: SOURCES.ninjaone, env: { ...env(), DATABASE_URL: url }, date: day, today: day });
   expect(result.status, result.error?.message).toBe('succeeded');
 }
 
@@ -94,10 +94,10 @@ async function withSql<T>(url: string, work: (sql: postgres.Sql) => Promise<T>):
 const redoCollect = async (url: string) => { await settle(url); await collect(url, DAY); };
 
 const STAGES: Stage[] = [
-  { name: 'collect, on its first statement', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY], when: /insert into ops\.source_instances/u, changesNothing: true, redo: redoCollect },
-  { name: 'collect, streaming COPY into staging', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY], when: /^copy /u, changesNothing: true, redo: redoCollect, recordsRun: true },
-  { name: 'collect, in the completeness gate', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY], when: /count\(\*\) filter \(where n > 1/u, changesNothing: true, redo: redoCollect, recordsRun: true },
-  { name: 'collect, inside the publish transaction', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY], when: /insert into core\.device_days/u, changesNothing: true, redo: redoCollect, recordsRun: true },
+  { name: 'collect, on its first statement', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY, '--accept-past-date'], when: /insert into ops\.source_instances/u, changesNothing: true, redo: redoCollect },
+  { name: 'collect, streaming COPY into staging', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY, '--accept-past-date'], when: /^copy /u, changesNothing: true, redo: redoCollect, recordsRun: true },
+  { name: 'collect, in the completeness gate', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY, '--accept-past-date'], when: /count\(\*\) filter \(where n > 1/u, changesNothing: true, redo: redoCollect, recordsRun: true },
+  { name: 'collect, inside the publish transaction', from: () => prepared.published!.name, args: () => ['collect', 'ninjaone', '--date', DAY, '--accept-past-date'], when: /insert into core\.device_days/u, changesNothing: true, redo: redoCollect, recordsRun: true },
   {
     name: 'rollup, writing daily counts', from: () => prepared.rolled!.name, args: () => ['rollup', '--date', DAY, '--today', AFTER],
     when: /insert into rollup\.daily_counts/u, changesNothing: true,

@@ -63,7 +63,7 @@ function exitsLikeTheDatabaseWentAway(result: { code: number | null; err: string
   expect(result.err).toMatch(/→ Check that PostgreSQL is running/u);
 }
 
-const ninjaRun = (sim: NinjaOneSimulator, url: string) => () => runCollect({ source: SOURCES.ninjaone, env: { ...sim.config, DATABASE_URL: url, WAREHOUSE_TIMEZONE: 'UTC' }, date: DAY });
+const ninjaRun = (sim: NinjaOneSimulator, url: string) => () => runCollect({ source: SOURCES.ninjaone, env: { ...sim.config, DATABASE_URL: url, WAREHOUSE_TIMEZONE: 'UTC' }, date: DAY, today: DAY });
 
 describe('a connection through a TCP proxy', () => {
   let db: TestDatabase;
@@ -93,7 +93,7 @@ describe('a connection through a TCP proxy', () => {
       await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
     });
     const started = Date.now();
-    const result = await outcome(runCollect({ source, env: { DATABASE_URL: proxy.url, ...TINY }, date: DAY, timeoutMs: 2000 }));
+    const result = await outcome(runCollect({ source, env: { DATABASE_URL: proxy.url, ...TINY }, date: DAY, today: DAY, timeoutMs: 2000 }));
     proxy.heal();
     expect(result).toMatchObject({ exitCode: EXIT.databaseUnavailable, message: expect.stringMatching(/deadline of 2 s/u) });
     expect(Date.now() - started).toBeLessThan(8000);
@@ -108,7 +108,7 @@ describe('a connection through a TCP proxy', () => {
   //   input.signal?.addEventListener('abort', () => sink?.abort(input.signal?.reason as Error), { once: true });
   it('stalled once every page is staged: the run deadline still ends the run with exit 8', async () => {
     const source = checkpointSource(async (page) => { if (page === 4) proxy.stall(); });
-    const run = outcome(runCollect({ source, env: { DATABASE_URL: proxy.url, ...TINY }, date: DAY, timeoutMs: 1000 }));
+    const run = outcome(runCollect({ source, env: { DATABASE_URL: proxy.url, ...TINY }, date: DAY, today: DAY, timeoutMs: 1000 }));
     const settled = await Promise.race([run, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 4000))]);
     proxy.heal();
     expect(settled).toMatchObject({ exitCode: EXIT.databaseUnavailable });
@@ -130,7 +130,7 @@ describe('PostgreSQL restarted mid-run (private embedded server)', () => {
     await migrate(url, silentLogger);
     sim = await startNinjaOneSimulator({ devices: 200, seed: 12, date: SIM_DAY });
     expect((await ninjaRun(sim, url)()).status).toBe('succeeded');
-    expect((await runCollect({ source: tiny, env: { DATABASE_URL: url, ...TINY_BIG }, date: '2026-04-02' })).status).toBe('succeeded');
+    expect((await runCollect({ source: tiny, env: { DATABASE_URL: url, ...TINY_BIG }, date: '2026-04-02', today: '2026-04-02' })).status).toBe('succeeded');
     before = await fingerprint(url);
     sim.setDay('2026-03-02');
   }, 120_000);
@@ -160,7 +160,7 @@ describe('PostgreSQL restarted mid-run (private embedded server)', () => {
     const code = await exited;
     exitsLikeTheDatabaseWentAway({ code, err });
     expect(await fingerprint(url)).toBe(before);
-    await sweepAndRerun(url, () => runCollect({ source: tiny, env: { DATABASE_URL: url, ...TINY_BIG, TINY_VARIANT: '-changed' }, date: '2026-04-02' }));
+    await sweepAndRerun(url, () => runCollect({ source: tiny, env: { DATABASE_URL: url, ...TINY_BIG, TINY_VARIANT: '-changed' }, date: '2026-04-02', today: '2026-04-02' }));
     expect(await fingerprint(url)).not.toBe(before);
   }, 60_000);
 

@@ -65,7 +65,7 @@ describe('hostile site and device names', () => {
       devices: truth.devices.slice(0, HOSTILE_DEVICE.length).map((d) => String(d.id)),
     };
     proxy.setRewrite(hostile(orgs));
-    const result = await runCollect({ source: SOURCES.ninjaone, env: { ...sim.config, NINJAONE_BASE_URL: proxy.url, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: DAY });
+    const result = await runCollect({ source: SOURCES.ninjaone, env: { ...sim.config, NINJAONE_BASE_URL: proxy.url, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: DAY, today: DAY });
     proxy.setRewrite(undefined);
     expect(result.error?.message).toBeUndefined();
     expect(result.status).toBe('succeeded');
@@ -107,14 +107,14 @@ describe('a client returning zero devices or half of yesterday (through the CLI)
   let own: TestDatabase;
   beforeAll(async () => {
     own = await testDatabase();
-    const result = await runCollect({ source: SOURCES.ninjaone, env: { ...sim.config, DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: DAY });
+    const result = await runCollect({ source: SOURCES.ninjaone, env: { ...sim.config, DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: DAY, today: DAY });
     expect(result.status, result.error?.message).toBe('succeeded');
   }, 30_000);
   afterAll(async () => { await own?.close(); });
 
   const collect = (day: string, rewrite: Rewrite) => {
     proxy.setRewrite(rewrite);
-    return cli(['collect', 'ninjaone', '--date', day], { ...sim.config, NINJAONE_BASE_URL: proxy.url, DATABASE_URL: own.url, WAREHOUSE_HOME: home })
+    return cli(['collect', 'ninjaone', '--date', day, '--accept-past-date'], { ...sim.config, NINJAONE_BASE_URL: proxy.url, DATABASE_URL: own.url, WAREHOUSE_HOME: home })
       .finally(() => proxy.setRewrite(undefined));
   };
   const devices = (keep: (d: Row) => boolean): Rewrite => (path, body) =>

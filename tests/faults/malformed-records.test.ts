@@ -62,7 +62,7 @@ async function collect(day: string, rewrite: Rewrite, source: 'ninjaone' | 'thre
   }[source];
   through.setRewrite(rewrite);
   try {
-    const result = await cli(['collect', source, '--date', day], { ...config, DATABASE_URL: db.url, WAREHOUSE_HOME: home, WAREHOUSE_RAW_PAGES: 'on', ...extra });
+    const result = await cli(['collect', source, '--date', day, '--accept-past-date'], { ...config, DATABASE_URL: db.url, WAREHOUSE_HOME: home, WAREHOUSE_RAW_PAGES: 'on', ...extra });
     const [run] = await db.sql<{ run_id: number }[]>`
       select r.run_id from ops.sync_runs r join ops.source_instances si on si.source_instance_id = r.source_instance_id
       where r.snapshot_day = ${day} and si.source = ${source} order by r.run_id desc limit 1`;

@@ -52,7 +52,7 @@ beforeAll(async () => {
   proxies.pmp = await startRewriteProxy(sims.pmp.url);
   // Yesterday is whole for every source, so a refused day has something to leave untouched.
   for (const source of ['ninjaone', 'threatlocker', 'pmp'] as const) {
-    const result = await runCollect({ source: SOURCES[source], env: { ...envFor(source), DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: SIM_DAY });
+    const result = await runCollect({ source: SOURCES[source], env: { ...envFor(source), DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: SIM_DAY, today: SIM_DAY });
     expect(result.status, result.error?.message).toBe('succeeded');
   }
 }, 60_000);
@@ -66,7 +66,7 @@ async function collect(source: Source, day: string, rewrite: Rewrite) {
   proxies[source].setRewrite(rewrite);
   const started = Date.now();
   try {
-    const result = await cli(['collect', source, '--date', day], { ...envFor(source), DATABASE_URL: db.url, WAREHOUSE_HOME: home }, { timeoutMs: 120_000 });
+    const result = await cli(['collect', source, '--date', day, '--accept-past-date'], { ...envFor(source), DATABASE_URL: db.url, WAREHOUSE_HOME: home }, { timeoutMs: 120_000 });
     return { ...result, ms: Date.now() - started };
   } finally {
     proxies[source].setRewrite(undefined);
@@ -240,7 +240,7 @@ describe('NinjaOne query rows sent twice count once', () => {
       from core.patch_status p join ops.source_instances si on si.source_instance_id = p.source_instance_id
       where si.source = 'ninjaone' and p.snapshot_day = ${d} order by p.device_id`;
     // The truth: the same day read cleanly first (the install window depends on the day).
-    const clean = await runCollect({ source: SOURCES.ninjaone, env: { ...envFor('ninjaone'), DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day });
+    const clean = await runCollect({ source: SOURCES.ninjaone, env: { ...envFor('ninjaone'), DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day });
     expect(clean.status, clean.error?.message).toBe('succeeded');
     const truth = await counts(day);
     expect(truth.some((r) => Number(r.missing_critical) > 0)).toBe(true);

@@ -26,7 +26,7 @@ let probe: Sql;
 
 async function publish(days: string[]): Promise<void> {
   for (const day of days) {
-    expect((await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '40' }, date: day })).status).toBe('succeeded');
+    expect((await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '40' }, date: day, today: day })).status).toBe('succeeded');
   }
   await rollupDays(db.sql, days, { today: days[days.length - 1] as string });
 }
@@ -130,7 +130,7 @@ describe('what a busy night leaves behind', () => {
   it('a partition detached on an earlier night whose drop failed is found and dropped by the next', async () => {
     const own = await testDatabase();
     try {
-      expect((await runCollect({ source: tiny, env: { DATABASE_URL: own.url, TINY_DEVICES: '20' }, date: '2026-01-20' })).status).toBe('succeeded');
+      expect((await runCollect({ source: tiny, env: { DATABASE_URL: own.url, TINY_DEVICES: '20' }, date: '2026-01-20', today: '2026-01-20' })).status).toBe('succeeded');
       // As when the DROP after a successful DETACH was cancelled: the table is no longer a partition.
       await own.sql.unsafe('alter table core.device_days detach partition core.device_days_20260120');
       const plan = await planRetention(own.sql, '2026-01-21', policy);

@@ -22,7 +22,7 @@ const ONE_DAY: RetentionPolicy = { dailyDays: 1, rawDays: 7, monthEndMonths: 24,
 async function published(days: string[], rolledUpAsOf: string): Promise<TestDatabase> {
   const db = await testDatabase();
   for (const day of days) {
-    expect((await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '10', WAREHOUSE_TIMEZONE: ZONE }, date: day })).status).toBe('succeeded');
+    expect((await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '10', WAREHOUSE_TIMEZONE: ZONE }, date: day, today: day })).status).toBe('succeeded');
   }
   await rollupDays(db.sql, days, { today: rolledUpAsOf });
   expect(await db.sql`select * from rollup.month_ends`).toEqual([]);

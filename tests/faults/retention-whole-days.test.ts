@@ -23,7 +23,7 @@ const partition = (parent: string, day: string) => `${parent}_${day.replaceAll('
 
 async function published(db: TestDatabase): Promise<void> {
   for (const day of [EXPIRED, KEPT]) {
-    expect((await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '12', WAREHOUSE_TIMEZONE: 'UTC' }, date: day })).status).toBe('succeeded');
+    expect((await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '12', WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day })).status).toBe('succeeded');
   }
   await rollupDays(db.sql, [EXPIRED, KEPT], { today: KEPT });
 }

@@ -18,7 +18,7 @@ import { asDatabaseError } from '../../warehouse/db.js';
 import { DatabaseUnavailableError, EXIT, UsageError } from '../../warehouse/errors.js';
 import { createLogger, silentLogger } from '../../warehouse/log.js';
 import { registerSecret } from '../../warehouse/redact.js';
-import { boundedDay } from '../../warehouse/time.js';
+import { boundedDay, snapshotDayOf } from '../../warehouse/time.js';
 import { tiny } from '../helpers/tiny-source.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cli, scratchHome } from './helpers/cli.js';
@@ -57,7 +57,7 @@ describe('a killed run is swept', () => {
 
   it("by the same source's next collect, which holds the lock the killed run held", async () => {
     const killed = await killedRun(db);
-    const next = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day });
+    const next = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, today: NIGHT.day });
     expect(next.status).toBe('succeeded');
     const runs = await runsOf(db);
     expect(runs.find((r) => r.run_id === killed)).toMatchObject({ status: 'failed', error_code: 'ERR_ABANDONED' });
@@ -90,6 +90,8 @@ describe('--date is bounded (exit 2, before any database is touched)', () => {
     ['collect, before the earliest day', ['collect', 'ninjaone', '--date', '1900-01-01'], {}, /before the earliest day .*WAREHOUSE_EARLIEST_DAY/u],
     ['collect, before a configured earliest day', ['collect', 'ninjaone', '--date', '2025-12-31'], { WAREHOUSE_EARLIEST_DAY: '2026-01-01' }, /2025-12-31 is before the earliest day the warehouse accepts \(2026-01-01/u],
     ['a malformed earliest day', ['collect', 'ninjaone', '--date', '2026-03-01'], { WAREHOUSE_EARLIEST_DAY: 'soon' }, /WAREHOUSE_EARLIEST_DAY: "soon" is not a date/u],
+    ['collect, a past day from a live API', ['collect', 'ninjaone', '--date', '2001-01-01'], {}, /--date 2001-01-01 is in the past .*a missed day cannot be recovered/u],
+    ['nightly, a past day', ['nightly', '--date', '2001-01-01'], {}, /--date 2001-01-01 is in the past/u],
     ['nightly, a future day', ['nightly', '--date', '2099-01-01'], {}, /in the future/u],
     ['rollup, a future day', ['rollup', '--date', '2099-01-01'], {}, /in the future/u],
     ['rollup, a range from 1900', ['rollup', '--from', '1900-01-01', '--to', '1900-01-31'], {}, /--from 1900-01-01 is before the earliest day/u],
@@ -107,6 +109,17 @@ describe('--date is bounded (exit 2, before any database is touched)', () => {
     expect(boundedDay('2020-01-01', bounds)).toBe('2020-01-01');
     expect(() => boundedDay('2028-03-01', bounds)).toThrow(UsageError);
     expect(() => boundedDay('2019-12-31', bounds)).toThrow(/before the earliest day/u);
+  });
+
+  it('takes a past snapshot day only when told the data really is of that day', () => {
+    const bounds = { today: '2028-02-28', timeZone: 'Pacific/Kiritimati', earliest: '2020-01-01', earliestKey: 'WAREHOUSE_EARLIEST_DAY' };
+    expect(snapshotDayOf('2028-02-28', bounds)).toBe('2028-02-28');
+    expect(snapshotDayOf('2028-02-29', bounds)).toBe('2028-02-29');
+    expect(() => snapshotDayOf('2028-02-27', bounds)).toThrow(/2028-02-27 is in the past \(today is 2028-02-28 in Pacific\/Kiritimati\)/u);
+    expect(snapshotDayOf('2028-02-27', bounds, { acceptPastDate: true })).toBe('2028-02-27');
+    // The flag widens nothing else.
+    expect(() => snapshotDayOf('2019-12-31', bounds, { acceptPastDate: true })).toThrow(/before the earliest day/u);
+    expect(() => snapshotDayOf('2028-03-01', bounds, { acceptPastDate: true })).toThrow(/in the future/u);
   });
 });
 
@@ -135,7 +148,7 @@ describe('the database disk fills up', () => {
   it('mid-publish: exit 8 with the fix, nothing published, the run recorded failed', async () => {
     await raiseDiskFull('ops.sync_runs', "when (new.status = 'succeeded')");
     try {
-      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day });
+      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, today: NIGHT.day });
       expect(result.exitCode).toBe(EXIT.databaseUnavailable);
       expect(result.error?.message).toMatch(/the database's disk is full: free space, nothing was published/u);
       expect(result.error?.hint).toMatch(/Free space/u);
@@ -181,7 +194,7 @@ describe('a vendor that stops answering', () => {
     const started = Date.now();
     const result = await runCollect({
       source: SOURCES.ninjaone, env: { ...NINJA_KEYS, NINJAONE_BASE_URL: url, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' },
-      date: '2026-03-02', timeoutMs: 1500,
+      date: '2026-03-02', today: '2026-03-02', timeoutMs: 1500,
     });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.exitCode).toBe(EXIT.vendorUnavailable);
@@ -200,7 +213,7 @@ describe('a database that answers but does not get on', () => {
     try {
       await holder`begin`;
       await holder`lock table ops.source_days in access exclusive mode`;
-      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, timeoutMs: 2000 });
+      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, ...FLEET }, date: NIGHT.day, today: NIGHT.day, timeoutMs: 2000 });
       expect(result.exitCode).toBe(EXIT.databaseUnavailable);
       expect(result.error?.message).toMatch(/deadline of 2 s waiting for PostgreSQL \(a statement of the run was still running or waiting for a lock\)/u);
       expect(result.error?.hint).toMatch(/pg_stat_activity/u);

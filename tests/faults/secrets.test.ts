@@ -89,21 +89,21 @@ beforeAll(async () => {
   await Promise.all([
     (async () => {
       ninja.setFaults({ latencyMs: 60 }); // long enough to look at the running process
-      await collect('ninjaone', ['collect', 'ninjaone', '--date', '2026-03-01'], ninjaEnv);
+      await collect('ninjaone', ['collect', 'ninjaone', '--date', '2026-03-01', '--accept-past-date'], ninjaEnv);
       ninja.setFaults({ rejectCredentials: true });
-      await collect('ninjaone refused', ['collect', 'ninjaone', '--date', '2026-03-02'], ninjaEnv);
+      await collect('ninjaone refused', ['collect', 'ninjaone', '--date', '2026-03-02', '--accept-past-date'], ninjaEnv);
     })(),
     (async () => {
-      await collect('threatlocker', ['collect', 'threatlocker', '--date', '2026-03-01'], tlEnv);
+      await collect('threatlocker', ['collect', 'threatlocker', '--date', '2026-03-01', '--accept-past-date'], tlEnv);
       tl.setFaults({ badToken: true });
-      await collect('threatlocker refused', ['collect', 'threatlocker', '--date', '2026-03-02'], tlEnv);
+      await collect('threatlocker refused', ['collect', 'threatlocker', '--date', '2026-03-02', '--accept-past-date'], tlEnv);
     })(),
     (async () => {
-      await collect('pmp onprem', ['collect', 'pmp', '--date', '2026-03-01'], pmpEnv);
-      await collect('pmp onprem refused', ['collect', 'pmp', '--date', '2026-03-02'], { ...pmpEnv, PMP_PASSWORD: C.pmpWrongPassword });
-      await collect('pmp cloud', ['collect', 'pmp', '--date', '2026-03-03'], cloudEnv);
-      await collect('pmp cloud refused', ['collect', 'pmp', '--date', '2026-03-04'], { ...cloudEnv, PMP_REFRESH_TOKEN: C.pmpWrongRefresh });
-      await collect('database refused', ['collect', 'pmp', '--date', '2026-03-05'], { ...pmpEnv, DATABASE_URL: withPassword(db.url, role, C.dbWrongPassword) });
+      await collect('pmp onprem', ['collect', 'pmp', '--date', '2026-03-01', '--accept-past-date'], pmpEnv);
+      await collect('pmp onprem refused', ['collect', 'pmp', '--date', '2026-03-02', '--accept-past-date'], { ...pmpEnv, PMP_PASSWORD: C.pmpWrongPassword });
+      await collect('pmp cloud', ['collect', 'pmp', '--date', '2026-03-03', '--accept-past-date'], cloudEnv);
+      await collect('pmp cloud refused', ['collect', 'pmp', '--date', '2026-03-04', '--accept-past-date'], { ...cloudEnv, PMP_REFRESH_TOKEN: C.pmpWrongRefresh });
+      await collect('database refused', ['collect', 'pmp', '--date', '2026-03-05', '--accept-past-date'], { ...pmpEnv, DATABASE_URL: withPassword(db.url, role, C.dbWrongPassword) });
     })(),
   ]);
 }, 120_000);

@@ -43,7 +43,7 @@ async function run(source: 'ninjaone' | 'pmp', day: string, rewrite: Rewrite | u
     : { ...pmp.config, PMP_BASE_URL: proxy.url, PMP_PAGE_SIZE: '20' };
   proxy.setRewrite(rewrite);
   try {
-    const result: RunResult = await runCollect({ source: SOURCES[source], env: { ...config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day });
+    const result: RunResult = await runCollect({ source: SOURCES[source], env: { ...config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day });
     return { exitCode: result.exitCode, runId: result.runId, message: result.error?.message ?? '' };
   } catch (error) {
     return { exitCode: exitCodeOf(error), message: (error as Error).message };

@@ -26,7 +26,7 @@ inOrder('billing close, verify and policy from the CLI', () => {
   it('close prints the month-end day and the seal; a second close says it was closed', async () => {
     db = await testDatabase();
     for (const day of ['2026-10-31', '2026-11-01']) {
-      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '20', WAREHOUSE_TIMEZONE: 'UTC' }, date: day, acceptShrink: true });
+      const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '20', WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day, acceptShrink: true });
       expect(result.exitCode).toBe(0);
     }
     await nightlyPending(db.sql, { today: '2026-11-02' });

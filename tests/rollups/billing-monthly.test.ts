@@ -19,7 +19,7 @@ afterAll(async () => { await db.close(); });
 async function collect(date: string, devices: number, orgs: number): Promise<void> {
   const result = await runCollect({
     source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: String(devices), TINY_ORGS: String(orgs), WAREHOUSE_TIMEZONE: 'UTC' },
-    date, acceptShrink: true,
+    date, today: date, acceptShrink: true,
   });
   expect(result.exitCode).toBe(EXIT.ok);
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   simulator = await ninjaone.simulator({ devices: 120, seed: 17, date: DAYS[0] as string });
   for (const [i, day] of DAYS.entries()) {
     if (i > 0) simulator.setDay(day);
-    const result = await runCollect({ source: ninjaone, env: { ...simulator.config, DATABASE_URL: db.url, WAREHOUSE_RAW_PAGES: 'off' }, date: day });
+    const result = await runCollect({ source: ninjaone, env: { ...simulator.config, DATABASE_URL: db.url, WAREHOUSE_RAW_PAGES: 'off' }, date: day, today: day });
     expect(result.error?.message ?? result.status).toBe('succeeded');
   }
   const rolled = await rollupDays(db.sql, DAYS, { today: '2026-04-11' });

@@ -86,7 +86,7 @@ describe('billing close', () => {
     expect(rolled.months).toEqual([{ month: '2026-10', materialised: [], kept: 0, skippedClosed: true }]);
     expect(await db.sql`select * from rollup.month_end_devices where month = '2026-10-01' order by device_id`).toEqual(invoiced);
 
-    const forced = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '45' }, date: '2026-10-31', force: true });
+    const forced = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '45' }, date: '2026-10-31', today: '2026-11-02', acceptPastDate: true, force: true });
     expect(forced.exitCode).toBe(EXIT.ok);
     await rollupDays(db.sql, ['2026-10-31'], { today: '2026-11-02', force: true });
     const [count] = await db.sql`select count(*)::int as n from rollup.month_end_devices where month = '2026-10-01'`;

@@ -20,7 +20,7 @@ import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';
 
 function collect(db: TestDatabase, date: string, env: Record<string, string> = {}, extra: Partial<Parameters<typeof runCollect>[0]> = {}) {
-  return runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '30', TINY_ORGS: '3', WAREHOUSE_TIMEZONE: 'UTC', ...env }, date, acceptShrink: true, ...extra });
+  return runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '30', TINY_ORGS: '3', WAREHOUSE_TIMEZONE: 'UTC', ...env }, date, today: date, acceptShrink: true, ...extra });
 }
 
 async function billing(db: TestDatabase, month: string) {

@@ -119,7 +119,7 @@ async function perform(db: TestDatabase, step: Action, siteMapFile: string, file
     case 'collect': {
       const day = DAYS[step.day] as string;
       const closed = (await closedMonths(db)).includes(day.slice(0, 7));
-      const result = await runCollect({ source: tiny, env: { ...env, TINY_DEVICES: String(step.devices), WAREHOUSE_SITE_MAP: siteMapFile }, date: day, acceptShrink: true, force: step.force });
+      const result = await runCollect({ source: tiny, env: { ...env, TINY_DEVICES: String(step.devices), WAREHOUSE_SITE_MAP: siteMapFile }, date: day, today: day, acceptShrink: true, force: step.force });
       expect(result.exitCode, result.error?.message).toBe(closed && !step.force ? 4 : 0);
       return { forced: null, rolled: false };
     }
@@ -159,7 +159,7 @@ async function perform(db: TestDatabase, step: Action, siteMapFile: string, file
       writeFileSync(siteMapFile, [...fileLines].map(([org, site]) => `ninjaone,org-${org},${site}`).join('\n'));
       // The file is applied by the next collect into an open month (the month of the next nightly).
       const day = DAYS[DAYS.length - 1] as string;
-      const result = await runCollect({ source: tiny, env: { ...env, TINY_DEVICES: '16', WAREHOUSE_SITE_MAP: siteMapFile }, date: day, acceptShrink: true });
+      const result = await runCollect({ source: tiny, env: { ...env, TINY_DEVICES: '16', WAREHOUSE_SITE_MAP: siteMapFile }, date: day, today: day, acceptShrink: true });
       expect(result.exitCode, result.error?.message).toBe(0);
       await nightlyPending(db.sql, { today: TODAY });
       return { forced: null, rolled: true };
@@ -189,7 +189,7 @@ describe('billing under random operator actions', () => {
       try {
         // Every history starts with a day in each month, so closes and re-mappings have something to act on.
         for (const day of ['2026-08-31', '2026-09-30', '2026-10-31', '2026-11-02']) {
-          await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '12', TINY_ORGS: '3', WAREHOUSE_TIMEZONE: 'UTC' }, date: day, acceptShrink: true });
+          await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '12', TINY_ORGS: '3', WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day, acceptShrink: true });
         }
         await nightlyPending(db.sql, { today: TODAY });
         for (const step of steps) {

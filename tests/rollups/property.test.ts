@@ -38,7 +38,7 @@ describe('rollups against a plain model', () => {
         for (const run of runs) {
           const env: Record<string, string> = { DATABASE_URL: db.url, TINY_DEVICES: String(run.devices), TINY_ORGS: String(ORGS), TINY_PAGE_SIZE: '7' };
           if (run.fails) env.TINY_FAIL_AFTER = '1';
-          const result = await runCollect({ source: tiny, env, date: DAYS[run.day] as string, acceptShrink: true });
+          const result = await runCollect({ source: tiny, env, date: DAYS[run.day] as string, today: DAYS[run.day] as string, acceptShrink: true });
           expect(result.status).toBe(run.fails ? 'failed' : 'succeeded');
           if (!run.fails) published.set(run.day, run.devices);
         }

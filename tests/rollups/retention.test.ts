@@ -16,7 +16,7 @@ let db: TestDatabase;
 beforeAll(async () => {
   db = await testDatabase();
   for (const day of daysOf(FIRST, LAST)) {
-    const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '20' }, date: day });
+    const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '20' }, date: day, today: day });
     expect(result.status).toBe('succeeded');
   }
   // Dailies rolled up, but January's month-end deliberately not materialised yet (today = last day).

@@ -40,7 +40,7 @@ async function collectDay(day: string): Promise<void> {
   for (const vendor of VENDORS) {
     const sim = sims[vendor] as Simulator;
     if (day !== START) sim.setDay(day);
-    const result = await runCollect({ source: SOURCES[vendor], env: { ...sim.config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day });
+    const result = await runCollect({ source: SOURCES[vendor], env: { ...sim.config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day });
     expect(result.error?.message, `${vendor} ${day}`).toBeUndefined();
   }
   await refreshExceptions(db.sql);

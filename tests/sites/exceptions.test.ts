@@ -128,8 +128,8 @@ describe('the nightly rollup', () => {
   it('judges the findings once, after the collectors, which leave them alone', async () => {
     const own = await testDatabase();
     try {
-      await runCollect({ source: withSnapshot(ninja, { aliases: ORGS, devices: [pc('n1'), pc('n2')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01' });
-      await runCollect({ source: withSnapshot(tl, { aliases: ORGS, devices: [pc('t1')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01' });
+      await runCollect({ source: withSnapshot(ninja, { aliases: ORGS, devices: [pc('n1'), pc('n2')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01', today: '2025-11-01' });
+      await runCollect({ source: withSnapshot(tl, { aliases: ORGS, devices: [pc('t1')] }), env: { DATABASE_URL: own.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: '2025-11-01', today: '2025-11-01' });
       const refreshes = async () => (await own.sql<{ n: number }[]>`select count(*)::int as n from ops.exception_refreshes`)[0]?.n;
       expect(await refreshes()).toBe(0);
       const rolled = await nightlyPending(own.sql, { today: '2025-11-02' });

@@ -48,7 +48,7 @@ export function fixtureSource(name: SourceName): Source<object> & { snapshot: Sn
 export async function publishDay(db: TestDatabase, source: Source<object> & { snapshot: Snapshot }, day: string, snapshot: Snapshot): Promise<RunResult> {
   source.snapshot = snapshot;
   const result = await runCollect({
-    source, env: { DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, acceptShrink: true,
+    source, env: { DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day, acceptShrink: true,
   });
   if (result.status !== 'succeeded') throw new Error(`publish ${source.name} ${day}: ${result.status} ${result.error?.message ?? ''}`);
   return result;

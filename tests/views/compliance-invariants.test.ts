@@ -23,7 +23,7 @@ beforeAll(async () => {
     simulators.push(simulator);
     for (const day of DAYS) {
       simulator.setDay(day);
-      const result = await runCollect({ source, env: { ...simulator.config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day });
+      const result = await runCollect({ source, env: { ...simulator.config, DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day });
       if (result.exitCode !== 0) throw new Error(`${source.name} ${day}: ${result.status} ${result.error?.message ?? ''}`);
     }
   }

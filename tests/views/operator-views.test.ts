@@ -23,7 +23,7 @@ async function seed(db: TestDatabase): Promise<void> {
   for (const date of ['2026-10-31', '2026-11-30']) {
     const result = await runCollect({
       source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '30', TINY_ORGS: '3', WAREHOUSE_TIMEZONE: 'UTC' },
-      date, acceptShrink: true,
+      date, today: date, acceptShrink: true,
     });
     expect(result.exitCode).toBe(EXIT.ok);
   }

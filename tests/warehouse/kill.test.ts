@@ -10,7 +10,7 @@ import { settle } from '../faults/helpers/published.js';
 let db: TestDatabase;
 beforeAll(async () => {
   db = await testDatabase();
-  const first = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '300' }, date: '2026-02-01' });
+  const first = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '300' }, date: '2026-02-01', today: '2026-02-01' });
   expect(first.status).toBe('succeeded');
 });
 afterAll(async () => { await db.close(); });
@@ -67,7 +67,7 @@ describe('killing a run', () => {
     expect(await sweepAbandonedRuns(db.sql)).toBe(1);
     expect(await lastRun()).toEqual({ status: 'failed', error_code: 'ERR_ABANDONED' });
     // And the next run publishes normally.
-    const next = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '300', TINY_VARIANT: '-changed' }, date: '2026-02-01' });
+    const next = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '300', TINY_VARIANT: '-changed' }, date: '2026-02-01', today: '2026-02-01' });
     expect(next.status).toBe('succeeded');
     expect(await fingerprint()).not.toBe(before);
   });

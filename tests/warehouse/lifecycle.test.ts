@@ -14,7 +14,7 @@ const published = async (day: string) => (await db.sql<{ n: number }[]>`select c
 
 inOrder('run lifecycle with the tiny source', () => {
   it('publishes a complete source-day and records the run', async () => {
-    const result = await runCollect({ source: tiny, env: env(), date: '2026-01-10' });
+    const result = await runCollect({ source: tiny, env: env(), date: '2026-01-10', today: '2026-01-10' });
     expect(result.error?.message).toBeUndefined();
     expect(result.status).toBe('succeeded');
     expect(result.exitCode).toBe(EXIT.ok);
@@ -39,7 +39,7 @@ inOrder('run lifecycle with the tiny source', () => {
 
   it('re-running the same day rewrites no row that did not change', async () => {
     const before = await db.sql`select xmin::text as x from core.device_days where snapshot_day = '2026-01-10' order by device_id`;
-    const result = await runCollect({ source: tiny, env: env(), date: '2026-01-10' });
+    const result = await runCollect({ source: tiny, env: env(), date: '2026-01-10', today: '2026-01-10' });
     expect(result.status).toBe('succeeded');
     expect(result.rows.changed).toBe(0);
     const after = await db.sql`select xmin::text as x from core.device_days where snapshot_day = '2026-01-10' order by device_id`;
@@ -47,7 +47,7 @@ inOrder('run lifecycle with the tiny source', () => {
   });
 
   it('replaces the slice when the data changed', async () => {
-    const result = await runCollect({ source: tiny, env: env({ TINY_VARIANT: '-v2', TINY_DEVICES: '240' }), date: '2026-01-10' });
+    const result = await runCollect({ source: tiny, env: env({ TINY_VARIANT: '-v2', TINY_DEVICES: '240' }), date: '2026-01-10', today: '2026-01-10' });
     expect(result.status).toBe('succeeded');
     expect(await published('2026-01-10')).toBe(240);
     const [row] = await db.sql`select hostname from core.device_days where vendor_id = 'dev-3' and snapshot_day = '2026-01-10'`;
@@ -55,7 +55,7 @@ inOrder('run lifecycle with the tiny source', () => {
   });
 
   it('refuses duplicate vendor ids (a repeated page) and leaves the published day intact', async () => {
-    const result = await runCollect({ source: tiny, env: env({ TINY_REPEAT_PAGE: '2', TINY_DEVICES: '240' }), date: '2026-01-10' });
+    const result = await runCollect({ source: tiny, env: env({ TINY_REPEAT_PAGE: '2', TINY_DEVICES: '240' }), date: '2026-01-10', today: '2026-01-10' });
     expect(result.exitCode).toBe(EXIT.gateRefused);
     expect(result.status).toBe('refused');
     expect(result.error?.message).toMatch(/duplicate vendor ids/u);
@@ -63,23 +63,23 @@ inOrder('run lifecycle with the tiny source', () => {
   });
 
   it('refuses a drop of more than 10 % unless --accept-shrink', async () => {
-    const refused = await runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-11' });
+    const refused = await runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-11', today: '2026-01-11' });
     expect(refused.exitCode).toBe(EXIT.gateRefused);
     expect(refused.error?.message).toMatch(/fell from 240 to 200/u);
     expect(await published('2026-01-11')).toBe(0);
-    const accepted = await runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-11', acceptShrink: true });
+    const accepted = await runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-11', today: '2026-01-11', acceptShrink: true });
     expect(accepted.exitCode).toBe(EXIT.ok);
     expect(await published('2026-01-11')).toBe(200);
   });
 
   it('refuses zero devices', async () => {
-    const result = await runCollect({ source: tiny, env: env({ TINY_DEVICES: '0' }), date: '2026-01-12' });
+    const result = await runCollect({ source: tiny, env: env({ TINY_DEVICES: '0' }), date: '2026-01-12', today: '2026-01-12' });
     expect(result.exitCode).toBe(EXIT.gateRefused);
     expect(result.error?.message).toMatch(/zero devices/u);
   });
 
   it('a vendor failure mid-run publishes nothing and is recorded as failed', async () => {
-    const result = await runCollect({ source: tiny, env: env({ TINY_FAIL_AFTER: '1', TINY_DEVICES: '200' }), date: '2026-01-11' });
+    const result = await runCollect({ source: tiny, env: env({ TINY_FAIL_AFTER: '1', TINY_DEVICES: '200' }), date: '2026-01-11', today: '2026-01-11' });
     expect(result.status).toBe('failed');
     expect(await published('2026-01-11')).toBe(200);
     const [run] = await db.sql`select status, error_message from ops.sync_runs where run_id = ${result.runId}`;
@@ -94,10 +94,10 @@ inOrder('run lifecycle with the tiny source', () => {
     const held = new Promise<void>((resolve) => { release = resolve; });
     let entered: () => void = () => {};
     const inside = new Promise<void>((resolve) => { entered = resolve; });
-    const first = runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-13', hooks: { afterStaged: async () => { entered(); await held; } } });
+    const first = runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-13', today: '2026-01-13', hooks: { afterStaged: async () => { entered(); await held; } } });
     await inside;
     const started = Date.now();
-    await expect(runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-13' })).rejects.toMatchObject({ exitCode: EXIT.locked });
+    await expect(runCollect({ source: tiny, env: env({ TINY_DEVICES: '200' }), date: '2026-01-13', today: '2026-01-13' })).rejects.toMatchObject({ exitCode: EXIT.locked });
     expect(Date.now() - started).toBeLessThan(5000);
     release();
     expect((await first).exitCode).toBe(EXIT.ok);

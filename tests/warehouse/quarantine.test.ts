@@ -31,7 +31,7 @@ describe('quarantine', () => {
 
   it('a few drifted records are quarantined with their reason and the rest is published', async () => {
     // Every 200th device drifts: devices 0 (no id) and 200 (wrong unit) of 300: 0.7 %, under the 2 % threshold.
-    const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '300', TINY_DRIFT_EVERY: '200' }, date: '2026-03-01' });
+    const result = await runCollect({ source: tiny, env: { DATABASE_URL: db.url, TINY_DEVICES: '300', TINY_DRIFT_EVERY: '200' }, date: '2026-03-01', today: '2026-03-01' });
     expect(result.status).toBe('succeeded');
     const [published] = await db.sql`select count(*)::int as n, min(last_contact_at) as earliest from core.device_days where snapshot_day = '2026-03-01'`;
     expect(published?.n).toBe(298);
@@ -47,8 +47,8 @@ describe('quarantine', () => {
     const own = await testDatabase();
     try {
       const env = { DATABASE_URL: own.url, TINY_DEVICES: '300' };
-      expect((await runCollect({ source: tiny, env, date: '2026-03-01' })).status).toBe('succeeded');
-      const result = await runCollect({ source: tiny, env: { ...env, TINY_DRIFT_EVERY: '10', TINY_VARIANT: '-drifted' }, date: '2026-03-01' });
+      expect((await runCollect({ source: tiny, env, date: '2026-03-01', today: '2026-03-01' })).status).toBe('succeeded');
+      const result = await runCollect({ source: tiny, env: { ...env, TINY_DRIFT_EVERY: '10', TINY_VARIANT: '-drifted' }, date: '2026-03-01', today: '2026-03-01' });
       expect(result.exitCode).toBe(EXIT.gateRefused);
       expect(result.error?.message).toMatch(/30 of 300 records quarantined/u);
       const published = await own.sql`select count(*)::int as n, count(*) filter (where hostname like '%-drifted%')::int as drifted

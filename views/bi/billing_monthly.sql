@@ -18,14 +18,16 @@ select
     ms.billable - coalesce(ms.previous_billable, 0) as change,
     me.month_end_day,
     me.is_exact,
-    (bm.month is not null) as is_closed
+    (bm.month is not null) as is_closed,
+    r.taken_late
 from rollup.month_end_sites as ms
 inner join rollup.month_ends as me on me.month = ms.month and me.source_instance_id = ms.source_instance_id
 inner join core.sites as s on s.site_id = ms.site_id
 inner join ops.source_instances as si on si.source_instance_id = ms.source_instance_id
-left join ops.billing_months as bm on bm.month = ms.month;
+left join ops.billing_months as bm on bm.month = ms.month
+left join ops.sync_runs as r on r.run_id = me.run_id;
 
-comment on view bi.billing_monthly is 'One row per month × site × source: billable seats (workstations, servers), spares and total devices at the month-end snapshot, the previous month-end''s billable seats and the change; which day stood for the month-end, whether it was the calendar''s last day, and whether the month is closed (invoiced).';
+comment on view bi.billing_monthly is 'One row per month × site × source: billable seats (workstations, servers), spares and total devices at the month-end snapshot, the previous month-end''s billable seats and the change; which day stood for the month-end, whether it was the calendar''s last day, whether the month is closed (invoiced), and whether the month-end day''s snapshot was taken late (after that day).';
 comment on column bi.billing_monthly.month is 'Billing month, YYYY-MM.';
 comment on column bi.billing_monthly.month_start is 'First day of the billing month (for date filters in BI tools).';
 comment on column bi.billing_monthly.site_id is 'Canonical site id.';
@@ -42,3 +44,4 @@ comment on column bi.billing_monthly.change is 'billable minus previous_billable
 comment on column bi.billing_monthly.month_end_day is 'The snapshot day that stood for the month''s end: the last day of the month with a complete published snapshot.';
 comment on column bi.billing_monthly.is_exact is 'True when month_end_day is the calendar''s last day of the month.';
 comment on column bi.billing_monthly.is_closed is 'True when `warehouse billing close` froze the month (invoiced).';
+comment on column bi.billing_monthly.taken_late is 'True when the snapshot that stood for the month-end was taken after month_end_day (a past day accepted with --accept-past-date: honest only for a replay of recorded vendor data); check before invoicing. Null when that run''s record has passed run-history retention.';

@@ -12,6 +12,8 @@ with runs as (
         r.error_code,
         r.error_message,
         r.rows_devices,
+        r.taken_at,
+        r.taken_late,
         r.status in ('succeeded', 'partial') as is_success
     from ops.sync_runs as r
 ),
@@ -51,7 +53,9 @@ select
     round(extract(epoch from now() - ls.finished_at) / 3600.0, 1) as age_hours,
     coalesce(f.consecutive_failures, 0) as consecutive_failures,
     ls.rows_devices as rows,
-    coalesce(pending.days, '{}') as retention_pending_days
+    coalesce(pending.days, '{}') as retention_pending_days,
+    ls.taken_at as last_success_taken_at,
+    ls.taken_late
 from ops.source_instances as si
 left join last_run as lr on lr.source_instance_id = si.source_instance_id
 left join last_success as ls on ls.source_instance_id = si.source_instance_id
@@ -65,7 +69,7 @@ left join lateral (
     )
 ) as pending on true;
 
-comment on view bi.collection_health is 'One row per source instance: its last run, last successful run, how old the last success is, consecutive failures since, and the rows it published; the days past daily retention it still has because retention found one of their partitions busy.';
+comment on view bi.collection_health is 'One row per source instance: its last run, last successful run, how old the last success is, consecutive failures since, and the rows it published; the days past daily retention it still has because retention found one of their partitions busy; whether the last success was taken after its snapshot day (a replay accepted with --accept-past-date).';
 comment on column bi.collection_health.source is 'Vendor: ninjaone, threatlocker or pmp.';
 comment on column bi.collection_health.instance is 'Source instance.';
 comment on column bi.collection_health.last_run_at is 'When the most recent run started.';
@@ -80,3 +84,5 @@ comment on column bi.collection_health.age_hours is 'Hours since the last succes
 comment on column bi.collection_health.consecutive_failures is 'Failed or refused runs since the last success.';
 comment on column bi.collection_health.rows is 'Devices published by the last successful run.';
 comment on column bi.collection_health.retention_pending_days is 'Days of this source instance past daily retention (WAREHOUSE_RETENTION_DAILY_DAYS) that the last retention could not drop because a query held one of their partitions: each is still whole (device days, patch status, daily counts and source-day all readable) and is dropped by a later retention. Empty when none. A month not yet ended keeps its days by design and is not listed.';
+comment on column bi.collection_health.last_success_taken_at is 'When the data of the last successful run was really taken from the vendor (its fetch began).';
+comment on column bi.collection_health.taken_late is 'True when the last successful run''s snapshot day is before the day its data was taken (WAREHOUSE_TIMEZONE): a past day accepted with --accept-past-date, which is honest only for a replay of recorded vendor data or a simulator set to that day. Null before any success.';

@@ -33,6 +33,10 @@ export const syncRuns = ops.table('sync_runs', {
   durationMs: integer(),
   acceptShrink: boolean().notNull().default(false),
   forced: boolean().notNull().default(false),
+  /** When the vendor data was really taken (the fetch began): a replayed past day says so here. */
+  takenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** The snapshot day is before the day the run was taken in: a past day accepted (--accept-past-date). */
+  takenLate: boolean().notNull().default(false),
   host: text(),
   pid: integer(),
   details: jsonb().$type<Record<string, unknown>>().notNull().default({}),

@@ -71,7 +71,7 @@ inOrder('ninjaone end to end', () => {
 
   it('publishes day 1 exactly as the simulator lists it, with every spare rule firing', async () => {
     sim.resetRequestLog();
-    const result = await runCollect({ source: ninjaone, env: env(), date: DAY1 });
+    const result = await runCollect({ source: ninjaone, env: env(), date: DAY1, today: DAY1 });
     expect(result.error?.message).toBeUndefined();
     expect(result).toMatchObject({ status: 'succeeded', exitCode: EXIT.ok, rows: { devices: 600 } });
     expect(result.requests).toBe(expectedRequests(sim.truth(), DAY1, PAGE_SIZE));
@@ -83,10 +83,10 @@ inOrder('ninjaone end to end', () => {
 
   it('publishes day 2 with the churn, and a re-run of it rewrites nothing', async () => {
     sim.setDay(DAY2);
-    const first = await runCollect({ source: ninjaone, env: env(), date: DAY2 });
+    const first = await runCollect({ source: ninjaone, env: env(), date: DAY2, today: DAY2 });
     expect(first).toMatchObject({ status: 'succeeded', exitCode: EXIT.ok });
     await expectPublishedAsTruth(DAY2);
-    const again = await runCollect({ source: ninjaone, env: env(), date: DAY2 });
+    const again = await runCollect({ source: ninjaone, env: env(), date: DAY2, today: DAY2 });
     expect(again).toMatchObject({ status: 'succeeded', exitCode: EXIT.ok, rows: { changed: 0 } });
   });
 
@@ -95,7 +95,7 @@ inOrder('ninjaone end to end', () => {
     sim.setDay(DAY3);
     sim.setFaults({ skipPage: { page: 2 } });
     try {
-      const result = await runCollect({ source: ninjaone, env: env(), date: DAY3 });
+      const result = await runCollect({ source: ninjaone, env: env(), date: DAY3, today: DAY3 });
       expect(result).toMatchObject({ status: 'refused', exitCode: EXIT.gateRefused });
     } finally {
       sim.setFaults({});
@@ -107,7 +107,7 @@ inOrder('ninjaone end to end', () => {
     const before = await current();
     sim.setFaults({ serverErrors: { count: 1000, status: 503 } });
     try {
-      const result = await runCollect({ source: ninjaone, env: env({ NINJAONE_REQUEST_BUDGET: '3' }), date: DAY3 });
+      const result = await runCollect({ source: ninjaone, env: env({ NINJAONE_REQUEST_BUDGET: '3' }), date: DAY3, today: DAY3 });
       expect(result).toMatchObject({ status: 'failed', exitCode: EXIT.vendorUnavailable });
     } finally {
       sim.setFaults({});
@@ -118,7 +118,7 @@ inOrder('ninjaone end to end', () => {
   it('a server that caps pageSize still yields the whole day, published exactly', async () => {
     sim.setFaults({ pageSizeCap: { max: 60 } });
     try {
-      const result = await runCollect({ source: ninjaone, env: env(), date: DAY3 });
+      const result = await runCollect({ source: ninjaone, env: env(), date: DAY3, today: DAY3 });
       expect(result).toMatchObject({ status: 'succeeded', exitCode: EXIT.ok });
     } finally {
       sim.setFaults({});

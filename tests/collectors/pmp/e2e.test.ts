@@ -36,7 +36,7 @@ inOrder('pmp end to end', () => {
 
   it.each(DAYS)('publishes %s exactly as the simulator lists it, with its summary', async (day) => {
     sim.setDay(day);
-    const result = await runCollect({ source: pmp, env: env(), date: day });
+    const result = await runCollect({ source: pmp, env: env(), date: day, today: day });
     expect(result.error?.message).toBeUndefined();
     expect(result).toMatchObject({ status: 'succeeded', exitCode: EXIT.ok });
 
@@ -66,7 +66,7 @@ inOrder('pmp end to end', () => {
     sim.setDay(day);
     sim.setFaults({ forbiddenEndpoint: { path: '/api/1.4/patch/allsystems' } });
     try {
-      const result = await runCollect({ source: pmp, env: env(), date: day });
+      const result = await runCollect({ source: pmp, env: env(), date: day, today: day });
       expect(result).toMatchObject({ status: 'partial', exitCode: EXIT.partial });
       expect(result.rows.devices).toBe(truthSystems().length);
     } finally {
@@ -85,7 +85,7 @@ inOrder('pmp end to end', () => {
     sim.setDay(day);
     sim.setFaults({ errorAs200: { count: 1, path: '/api/1.4/patch/scandetails' } });
     try {
-      const result = await runCollect({ source: pmp, env: env(), date: day });
+      const result = await runCollect({ source: pmp, env: env(), date: day, today: day });
       expect(result).toMatchObject({ status: 'failed', exitCode: EXIT.vendorUnavailable });
       expect(result.error?.message).toMatch(/error body/u);
     } finally {

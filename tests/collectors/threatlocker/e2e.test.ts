@@ -33,7 +33,7 @@ inOrder('threatlocker end to end', () => {
   });
 
   it('publishes day 1 exactly as the simulator lists it, spares decided by name and computer group', async () => {
-    const result = await runCollect({ source: threatlocker, env: env(), date: DAY1 });
+    const result = await runCollect({ source: threatlocker, env: env(), date: DAY1, today: DAY1 });
     expect(result.error?.message).toBeUndefined();
     expect(result).toMatchObject({ status: 'succeeded', exitCode: EXIT.ok });
     expect(result.requests).toBe(Math.floor(300 / 100) + 1 + 1);
@@ -54,7 +54,7 @@ inOrder('threatlocker end to end', () => {
 
   it('publishes day 2 with the churn', async () => {
     sim.setDay(DAY2);
-    const result = await runCollect({ source: threatlocker, env: env(), date: DAY2 });
+    const result = await runCollect({ source: threatlocker, env: env(), date: DAY2, today: DAY2 });
     expect(result).toMatchObject({ status: 'succeeded', exitCode: EXIT.ok });
     const rows = await current();
     expect(rows.map((r) => r.vendor_id)).toEqual(sim.truth().computers.map((c) => c.computerId).sort());
@@ -65,7 +65,7 @@ inOrder('threatlocker end to end', () => {
     const before = await current();
     sim.setFaults({ skipPage: { pageNumber: 2 } });
     try {
-      const result = await runCollect({ source: threatlocker, env: env(), date: DAY2 });
+      const result = await runCollect({ source: threatlocker, env: env(), date: DAY2, today: DAY2 });
       expect(result.status).toBe('failed');
       expect(result.exitCode).toBe(EXIT.vendorUnavailable);
       expect(result.error?.message).toMatch(/totalRows/u);
@@ -78,7 +78,7 @@ inOrder('threatlocker end to end', () => {
   it('a rejected token fails the run with exit 6 and publishes nothing', async () => {
     sim.setFaults({ badToken: true });
     try {
-      const result = await runCollect({ source: threatlocker, env: env(), date: '2025-08-06' });
+      const result = await runCollect({ source: threatlocker, env: env(), date: '2025-08-06', today: '2025-08-06' });
       expect(result.exitCode).toBe(EXIT.vendorAuth);
     } finally {
       sim.setFaults({});

@@ -25,7 +25,7 @@ const policy: RetentionPolicy = { dailyDays: 65, rawDays: 7, monthEndMonths: 24,
 /** The days already published before the night. */
 export async function publishBefore(url: string): Promise<void> {
   for (const day of NIGHT.before) {
-    const result = await runCollect({ source: tiny, env: { DATABASE_URL: url, ...FLEET }, date: day });
+    const result = await runCollect({ source: tiny, env: { DATABASE_URL: url, ...FLEET }, date: day, today: day });
     if (result.status !== 'succeeded') throw new Error(`setup run for ${day}: ${result.status}`);
   }
 }
@@ -33,7 +33,7 @@ export async function publishBefore(url: string): Promise<void> {
 export async function runNight(url: string, at: (checkpoint: Checkpoint) => Promise<void>): Promise<void> {
   const source = checkpointSource(async (page) => at(`collect:page:${page}` as Checkpoint));
   const collected = await runCollect({
-    source, env: { DATABASE_URL: url, ...FLEET, TINY_VARIANT: '-night' }, date: NIGHT.day,
+    source, env: { DATABASE_URL: url, ...FLEET, TINY_VARIANT: '-night' }, date: NIGHT.day, today: NIGHT.day,
     hooks: { afterStaged: () => at('collect:staged'), insidePublish: () => at('collect:publish') },
   });
   if (collected.status !== 'succeeded') throw new Error(`collect: ${collected.status} ${collected.error?.message ?? ''}`);
