@@ -67,6 +67,24 @@ export class DatabaseUnavailableError extends WarehouseError {
   }
 }
 
+/**
+ * The database answers but lacks the warehouse's schemas or relations: never migrated, or migrated by
+ * an older version. Configuration, not a bug: the operator runs `warehouse migrate`.
+ */
+export class NotMigratedError extends WarehouseError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('ERR_NOT_MIGRATED', EXIT.usage, `the database is not migrated (${detail})`,
+      'Run `warehouse migrate` (as the database owner), then re-run this command.', options);
+  }
+}
+
+/** The role `warehouse migrate` connects as may not do what migrating needs (create roles, schemas). */
+export class MigratePrivilegeError extends WarehouseError {
+  constructor(message: string, hint: string) {
+    super('ERR_MIGRATE_PRIVILEGE', EXIT.usage, message, hint);
+  }
+}
+
 /** Base for failures talking to a vendor API. */
 export class CollectorError extends WarehouseError {
   readonly source: string;
