@@ -121,6 +121,19 @@ export class VendorUnavailableError extends CollectorError {
   }
 }
 
+/**
+ * The vendor's configured URL is wrong: nothing listens there, the name does not resolve, or the very
+ * first request is answered 404. Exit 2 at once (retrying cannot fix a typo); names the key and URL.
+ */
+export class VendorConfigError extends CollectorError {
+  readonly key: string;
+  constructor(source: string, key: string, message: string, options?: { cause?: unknown }) {
+    super(source, 'ERR_VENDOR_URL', EXIT.usage, message,
+      `Check ${key}: the ${source} API's address, reachable from this host (a proxy path or port included); nothing was collected.`, options);
+    this.key = key;
+  }
+}
+
 /** The vendor answered with something the mapper cannot trust (wrong shape, error body with 200, HTML). */
 export class PayloadError extends CollectorError {
   constructor(source: string, message: string, options?: { cause?: unknown; code?: string; hint?: string }) {
