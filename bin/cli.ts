@@ -8,6 +8,7 @@ import { asDatabaseError, guardAgainstLostConnections } from '../warehouse/db.js
 import { EXIT, WarehouseError, exitCodeOf } from '../warehouse/errors.js';
 import { redact } from '../warehouse/redact.js';
 import { VERBS, type Verb } from './verbs.js';
+import { printConfigWarnings } from './config-warnings.js';
 
 const USAGE = `warehouse: the MSP inventory and compliance warehouse
 
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${verb.help.trim()}\n`);
     return EXIT.ok;
   }
+  printConfigWarnings(process.env);
   return verb.run(rest);
 }
 

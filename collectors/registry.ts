@@ -5,6 +5,7 @@ import { pmp } from './pmp/index.js';
 import type { Source, SourceName } from './shared/source.js';
 import { SOURCE_NAMES } from './shared/source.js';
 import { UsageError } from '../warehouse/errors.js';
+import { WAREHOUSE_KEYS } from '../warehouse/config.js';
 
 // Each source has its own config type; the registry deals in the common contract only.
 export const SOURCES: Record<SourceName, Source<any>> = { ninjaone, threatlocker, pmp };
@@ -15,4 +16,9 @@ export function sourceByName(name: string | undefined): Source<any> {
     name ? `unknown source "${name}"` : 'no source named',
     `Name one of: ${SOURCE_NAMES.join(', ')} (e.g. \`warehouse collect ninjaone\`).`,
   );
+}
+
+/** Every configuration key anything reads: the warehouse's own and each source's. */
+export function knownConfigKeys(): string[] {
+  return [...WAREHOUSE_KEYS, ...Object.values(SOURCES).flatMap((source) => [...source.keys.required, ...source.keys.optional])];
 }

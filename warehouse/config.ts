@@ -25,6 +25,47 @@ export const SECRET_KEYS = [
   'NINJAONE_CLIENT_SECRET', 'THREATLOCKER_API_TOKEN', 'PMP_PASSWORD', 'PMP_CLIENT_SECRET', 'PMP_REFRESH_TOKEN',
 ] as const;
 
+/**
+ * Every key the warehouse itself reads (the sources declare theirs in collectors/<source>, see
+ * collectors/registry.ts knownConfigKeys()). A key with a warehouse prefix that is in neither list is
+ * a typo the operator is warned about; tests/unit/config-keys.test.ts holds the code to this list.
+ */
+export const WAREHOUSE_KEYS = [
+  'DATABASE_URL', 'WAREHOUSE_CONFIG', 'WAREHOUSE_HOME', 'WAREHOUSE_TIMEZONE', 'WAREHOUSE_STALE_HOURS', 'WAREHOUSE_METRICS_FILE',
+  'WAREHOUSE_SITE_SOURCE', 'WAREHOUSE_SITE_MAP', 'WAREHOUSE_RAW_PAGES', 'WAREHOUSE_QUARANTINE_MAX_PERCENT',
+  'WAREHOUSE_RUN_TIMEOUT_MINUTES', 'WAREHOUSE_EARLIEST_DAY',
+  'WAREHOUSE_RETENTION_DAILY_DAYS', 'WAREHOUSE_RETENTION_RAW_DAYS', 'WAREHOUSE_RETENTION_MONTH_END_MONTHS',
+  'WAREHOUSE_RETENTION_RUN_MONTHS', 'WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS',
+  // `systemd notify`: the command it runs, and what it hands that command.
+  'WAREHOUSE_NOTIFY_COMMAND', 'WAREHOUSE_NOTIFY_UNIT', 'WAREHOUSE_NOTIFY_SUBJECT', 'WAREHOUSE_NOTIFY_MESSAGE',
+  // The test suite's own switch (tests/setup/postgres.ts): set in a developer's shell, not a typo.
+  'WAREHOUSE_TEST_NO_CONTAINERS',
+] as const;
+
+/** Prefixes of the warehouse's keys; only keys with one of these can be typos of ours. */
+export const KEY_PREFIXES = ['WAREHOUSE_', 'NINJAONE_', 'THREATLOCKER_', 'PMP_'] as const;
+
+/** A key as set by the operator, and where: the environment or the config file. */
+export interface PresentKey { key: string; from: string }
+
+/**
+ * The keys with a warehouse prefix set in the environment and the config file. A config file that
+ * cannot be read or parsed contributes nothing here: loading the configuration reports it.
+ */
+export function presentKeys(env: Env): PresentKey[] {
+  const ours = (key: string) => KEY_PREFIXES.some((prefix) => key.startsWith(prefix));
+  const out: PresentKey[] = Object.keys(env).filter((key) => ours(key) && env[key] !== undefined).map((key) => ({ key, from: 'the environment' }));
+  const file = env.WAREHOUSE_CONFIG;
+  if (file) {
+    try {
+      for (const key of Object.keys(parseConfigFile(readFileSync(file, 'utf8'), file))) if (ours(key)) out.push({ key, from: file });
+    } catch {
+      // reported by createReader()
+    }
+  }
+  return out;
+}
+
 /** Source names (fixed: CLI, configuration and data use them). */
 export const SOURCE_NAMES = ['ninjaone', 'threatlocker', 'pmp'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];

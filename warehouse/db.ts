@@ -2,7 +2,7 @@
 import postgres, { type Sql } from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import * as schema from './schema/index.js';
-import { DatabaseUnavailableError, WarehouseError } from './errors.js';
+import { DatabaseUnavailableError, NotMigratedError, WarehouseError } from './errors.js';
 
 export type { Sql };
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -102,7 +102,7 @@ export function connectionLoss(error: unknown): Error | undefined {
 export function asDatabaseError(error: unknown): unknown {
   // Already classified (a vendor failure, a usage error, a lost database): keep its exit code.
   if (error instanceof WarehouseError) return error;
-  const condition = serverCondition(error);
+  const condition = serverCondition(error) ?? notMigrated(error);
   if (condition) return condition;
   const lost = connectionLoss(error);
   if (!lost) return error;
@@ -130,6 +130,28 @@ function serverCondition(error: unknown): DatabaseUnavailableError | undefined {
     const code = (current as { code?: unknown }).code;
     const known = typeof code === 'string' ? SERVER_CONDITIONS[code] : undefined;
     if (known) return new DatabaseUnavailableError(`database unavailable: ${known.what} (${current.message})`, { cause: error, hint: known.hint });
+  }
+  return undefined;
+}
+
+/** The schemas `warehouse migrate` creates; a relation missing from one of them means an unmigrated database. */
+export const MANAGED_SCHEMAS = ['core', 'ops', 'raw', 'rollup', 'staging', 'bi', 'drizzle'] as const;
+
+/**
+ * 42P01 undefined table, 3F000 undefined schema, 42883 undefined function, naming one of the managed
+ * schemas: the database was never migrated (or by an older version). Names outside them (an
+ * operator's own view) stay what they were.
+ */
+const MISSING_OBJECT_CODES = new Set(['42P01', '3F000', '42883']);
+// `relation "core.sites"`, `schema "core"`, `function core.ensure_partitions(date)`.
+const MANAGED_NAME = new RegExp(`(?:^|[\\s"])(?:${MANAGED_SCHEMAS.join('|')})(?:\\.|")`, 'u');
+
+function notMigrated(error: unknown): NotMigratedError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && MISSING_OBJECT_CODES.has(code) && MANAGED_NAME.test(current.message)) {
+      return new NotMigratedError(current.message, { cause: error });
+    }
   }
   return undefined;
 }

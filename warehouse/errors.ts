@@ -67,6 +67,24 @@ export class DatabaseUnavailableError extends WarehouseError {
   }
 }
 
+/**
+ * The database answers but lacks the warehouse's schemas or relations: never migrated, or migrated by
+ * an older version. Configuration, not a bug: the operator runs `warehouse migrate`.
+ */
+export class NotMigratedError extends WarehouseError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('ERR_NOT_MIGRATED', EXIT.usage, `the database is not migrated (${detail})`,
+      'Run `warehouse migrate` (as the database owner), then re-run this command.', options);
+  }
+}
+
+/** The role `warehouse migrate` connects as may not do what migrating needs (create roles, schemas). */
+export class MigratePrivilegeError extends WarehouseError {
+  constructor(message: string, hint: string) {
+    super('ERR_MIGRATE_PRIVILEGE', EXIT.usage, message, hint);
+  }
+}
+
 /** Base for failures talking to a vendor API. */
 export class CollectorError extends WarehouseError {
   readonly source: string;
@@ -100,6 +118,19 @@ export class VendorUnavailableError extends CollectorError {
     super(source, 'ERR_VENDOR_UNAVAILABLE', EXIT.vendorUnavailable, message,
       `The ${source} API failed after retries; the previous snapshot is untouched. Re-run later (the timer retries tomorrow).`, options);
     this.context = context;
+  }
+}
+
+/**
+ * The vendor's configured URL is wrong: nothing listens there, the name does not resolve, or the very
+ * first request is answered 404. Exit 2 at once (retrying cannot fix a typo); names the key and URL.
+ */
+export class VendorConfigError extends CollectorError {
+  readonly key: string;
+  constructor(source: string, key: string, message: string, options?: { cause?: unknown }) {
+    super(source, 'ERR_VENDOR_URL', EXIT.usage, message,
+      `Check ${key}: the ${source} API's address, reachable from this host (a proxy path or port included); nothing was collected.`, options);
+    this.key = key;
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import { VendorAuthError, type WarehouseError } from '../../warehouse/errors.js';
-import { toCollectorError } from '../shared/http.js';
+import { AUTH_REQUEST, toCollectorError } from '../shared/http.js';
 import { redact, registerSecret } from '../shared/redact.js';
 import type { NinjaOneConfig } from './config.js';
 import type { NinjaTokenResponse } from './types.js';
@@ -66,6 +66,7 @@ async function requestToken(http: Got, config: NinjaOneConfig): Promise<NinjaTok
     const response = await http.post(TOKEN_PATH, {
       form: { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret, scope: SCOPE },
       responseType: 'json',
+      context: AUTH_REQUEST,
       // A client-credentials grant has no side effect, so it is as safe to repeat as a GET.
       retry: { methods: ['POST'] },
     });

@@ -7,7 +7,7 @@
 import type { Got } from 'got';
 import type { Logger } from 'pino';
 import { PayloadError, VendorAuthError } from '../../warehouse/errors.js';
-import { toCollectorError } from '../shared/http.js';
+import { AUTH_REQUEST, toCollectorError } from '../shared/http.js';
 import { registerSecret } from '../shared/redact.js';
 import type { PmpAuthConfig } from './config.js';
 import { HtmlPage, parsePmpJson } from './html.js';
@@ -68,7 +68,7 @@ async function onpremLogin(http: Got, auth: OnPrem): Promise<Token> {
   if (auth.domain) json.domainName = auth.domain;
   let body: unknown;
   try {
-    body = await http.post(PATHS.login, { json, responseType: 'json', parseJson: parsePmpJson, resolveBodyOnly: true });
+    body = await http.post(PATHS.login, { json, context: AUTH_REQUEST, responseType: 'json', parseJson: parsePmpJson, resolveBodyOnly: true });
   } catch (error) {
     throw toCollectorError(error, 'pmp');
   }

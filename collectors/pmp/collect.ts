@@ -18,7 +18,7 @@ export async function collectPmp(ctx: CollectContext<PmpConfig>): Promise<void> 
   const base = { vendor: 'pmp', budget: ctx.budget, log: ctx.log, signal: ctx.signal, retryPost: true };
   // The login and token POSTs are safe to repeat; no other call is a POST.
   const http = createHttp({ ...base, prefixUrl: config.baseUrl }).extend({ parseJson: parsePmpJson });
-  const accounts = config.auth.mode === 'cloud' ? createHttp({ ...base, prefixUrl: config.auth.accountsUrl }) : null;
+  const accounts = config.auth.mode === 'cloud' ? createHttp({ ...base, prefixUrl: config.auth.accountsUrl, urlKey: 'PMP_ACCOUNTS_URL' }) : null;
   const client = new PmpClient(http, createAuth(config.auth, http, accounts, ctx.log), ctx.log);
   try {
     const summaryTotal = await collectSummary(ctx, client);

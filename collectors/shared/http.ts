@@ -3,9 +3,9 @@
  * and unreadable bodies with capped jittered backoff that honours Retry-After, a request budget per
  * run, and the vendor's request id kept on errors. Collectors never import got directly.
  */
-import got, { RequestError, type Got, type Options } from 'got';
+import got, { HTTPError, RequestError, type Got, type Options, type Response } from 'got';
 import type { Logger } from 'pino';
-import { VendorAuthError, VendorUnavailableError, WarehouseError, type ApiErrorContext } from '../../warehouse/errors.js';
+import { VendorAuthError, VendorConfigError, VendorUnavailableError, WarehouseError, type ApiErrorContext } from '../../warehouse/errors.js';
 import { redactUrl, redact } from '../../warehouse/redact.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
 
@@ -57,7 +57,26 @@ export interface HttpOptions {
   timeoutMs?: number;
   random?: () => number;
   signal?: AbortSignal;
+  /** The configuration key that holds prefixUrl, named when the address is wrong (default <VENDOR>_BASE_URL). */
+  urlKey?: string;
 }
+
+/**
+ * Requests that only obtain credentials (a token or login POST): their success does not prove the
+ * API's paths are right, so a 404 on the first page after them still names the base URL. Set it as
+ * got's `context` on those requests.
+ */
+export const AUTH_REQUEST = { warehouseAuthRequest: true } as const;
+
+/** No host at that address, or a name that does not resolve: the URL is wrong, not the vendor down. */
+const UNREACHABLE_CODES: Record<string, string> = {
+  ECONNREFUSED: 'refuses connections',
+  ENOTFOUND: 'names a host that does not resolve',
+  EAI_AGAIN: 'names a host that does not resolve',
+};
+
+/** Failures that are the configured URL's fault, found by the hooks of createHttp (see misconfiguration()). */
+const MISCONFIGURED = new WeakMap<Error, VendorConfigError>();
 
 const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 520, 521, 522, 524];
 
@@ -66,6 +85,15 @@ export function createHttp(options: HttpOptions): Got {
   const random = options.random ?? Math.random;
   const { budget, log, vendor } = options;
   const extra: Partial<Options> = options.signal ? { signal: options.signal } : {};
+  const urlKey = options.urlKey ?? `${vendor.toUpperCase()}_BASE_URL`;
+  const baseUrl = redactUrl(options.prefixUrl).replace(/\/+$/u, '');
+  // Before the vendor has answered anything, refused connections and unresolvable names mean a wrong
+  // URL: retrying them only delays the same answer by the whole backoff. Once it has answered, they
+  // are an outage (retried, exit 7) like any other.
+  let answered = false;
+  let pageAnswered = false;
+  const firstPageResponses = new WeakSet<Response>();
+  const unreachable = (error: RequestError): boolean => !answered && error.response === undefined && Object.hasOwn(UNREACHABLE_CODES, error.code);
   return got.extend({
     prefixUrl: options.prefixUrl,
     ...extra,
@@ -77,6 +105,7 @@ export function createHttp(options: HttpOptions): Got {
       statusCodes: RETRY_STATUS,
       calculateDelay: ({ attemptCount, error, computedValue }) => {
         if (error.cause instanceof BudgetExhaustedError) return 0;
+        if (unreachable(error)) return 0;
         // got rules out non-idempotent methods and non-retriable statuses with 0; a body that did not
         // parse (truncated, or an HTML page with status 200) is worth another try too.
         const unreadable = error.name === 'ParseError';
@@ -90,6 +119,26 @@ export function createHttp(options: HttpOptions): Got {
       beforeRequest: [
         () => {
           budget.take();
+        },
+      ],
+      afterResponse: [
+        (response) => {
+          answered = true;
+          // The auth responses before the first page, and the first page's own, are "the first request".
+          if (!pageAnswered) firstPageResponses.add(response);
+          if (!(response.request.options.context as Partial<typeof AUTH_REQUEST>).warehouseAuthRequest) pageAnswered = true;
+          return response;
+        },
+      ],
+      beforeError: [
+        (error) => {
+          const url = `${baseUrl} (${redactUrl(error.options.url ?? '')})`;
+          if (unreachable(error)) {
+            MISCONFIGURED.set(error, new VendorConfigError(vendor, urlKey, `${urlKey} ${url} ${UNREACHABLE_CODES[error.code]} (${error.code})`, { cause: error }));
+          } else if (error instanceof HTTPError && error.response.statusCode === 404 && firstPageResponses.has(error.response)) {
+            MISCONFIGURED.set(error, new VendorConfigError(vendor, urlKey, `${urlKey} ${url} answered 404 Not Found to the first request`, { cause: error }));
+          }
+          return error;
         },
       ],
       beforeRetry: [
@@ -153,6 +202,8 @@ export function toCollectorError(
   if (error instanceof WarehouseError) return error;
   if (error instanceof RequestError) {
     if (error.cause instanceof WarehouseError) return error.cause;
+    const misconfigured = MISCONFIGURED.get(error);
+    if (misconfigured) return misconfigured;
     const context: ApiErrorContext = {
       status: error.response?.statusCode,
       method: error.options.method,

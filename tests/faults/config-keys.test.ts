@@ -2,12 +2,13 @@
  * Every configuration key (DESIGN.md §5, plus the optional *_PAGE_SIZE / *_REQUEST_BUDGET and
  * WAREHOUSE_* keys), made wrong in turn: the CLI exits 2 with a message naming the key and a line
  * saying what to do. Keys read only once the database is reached get a real one (the test database),
- * so a key that is never validated shows up as a later failure (exit 7 from an unreachable vendor)
- * instead of passing by accident.
+ * so a key that is never validated shows up as a later failure (exit 2 naming the vendor's base URL,
+ * where nothing listens) instead of passing by accident.
  */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { knownConfigKeys } from '../../collectors/registry.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cli, pooled, scratchHome, type CliResult } from './helpers/cli.js';
 
@@ -17,8 +18,10 @@ const aFile = path.join(home, 'a-file');
 writeFileSync(aFile, 'not a directory');
 const badConfigFile = path.join(home, 'warehouse.conf');
 writeFileSync(badConfigFile, 'WAREHOUSE_TIMEZONE=UTC\nthis line is not a key\n');
+const typoConfigFile = path.join(home, 'typo.conf');
+writeFileSync(typoConfigFile, '# a comment\nNINJAONE_CLIENT_SECERT=not-really-a-secret\nPMP_PAGESIZE=100\n');
 
-// Nothing listens on port 9: a source whose configuration passes would fail later with exit 7.
+// Nothing listens on port 9: a source whose configuration passes fails later, naming *_BASE_URL instead of the key tried.
 const NINJA = { NINJAONE_BASE_URL: 'http://127.0.0.1:9', NINJAONE_CLIENT_ID: 'client-id', NINJAONE_CLIENT_SECRET: 'client-secret-1' };
 const TL = { THREATLOCKER_BASE_URL: 'http://127.0.0.1:9', THREATLOCKER_API_TOKEN: 'token-abcdef', THREATLOCKER_ORGANIZATION_ID: '3fa85f64-5717-4562-b3fc-2c963f66afa6' };
 const PMP = { PMP_BASE_URL: 'http://127.0.0.1:9', PMP_AUTH: 'onprem', PMP_USERNAME: 'admin', PMP_PASSWORD: 'pmp-password-1' };
@@ -125,5 +128,41 @@ describe('keys not validated yet (defects: see the comment on UNVALIDATED)', () 
   it('a configuration error leaves no run marked running', async () => {
     const stuck = await db.sql`select run_id, status from ops.sync_runs where status = 'running'`;
     expect(stuck).toEqual([]);
+  });
+});
+
+describe('unknown keys warn with the closest known key', () => {
+  let typos: CliResult;
+  beforeAll(async () => {
+    // DATABASE_URL unreachable: the warnings come before any work, whatever the verb does next.
+    typos = await cli(['status'], {
+      WAREHOUSE_HOME: home, DATABASE_URL: UNREACHABLE, WAREHOUSE_TIMEZOME: 'UTC', THREATLOCKER_SPEED: 'fast', WAREHOUSE_CONFIG: typoConfigFile,
+    });
+  }, 60_000);
+
+  it('names a misspelled key from the environment and what was meant', () => {
+    expect(typos.err).toContain('warning: unknown key WAREHOUSE_TIMEZOME: did you mean WAREHOUSE_TIMEZONE? (set in the environment; ignored)\n');
+  });
+
+  it('names misspelled keys from the config file, and the file', () => {
+    expect(typos.err).toContain(`warning: unknown key NINJAONE_CLIENT_SECERT: did you mean NINJAONE_CLIENT_SECRET? (set in ${typoConfigFile}; ignored)`);
+    expect(typos.err).toContain('warning: unknown key PMP_PAGESIZE: did you mean PMP_PAGE_SIZE?');
+    expect(typos.err).not.toContain('not-really-a-secret');
+  });
+
+  it('says when nothing is close, and the command still runs (here: exit 8, the unreachable database)', () => {
+    expect(typos.err).toMatch(/warning: unknown key THREATLOCKER_SPEED: the warehouse reads no such key/u);
+    expect(typos.code).toBe(8);
+  });
+
+  it('every key the code reads is known (one list: warehouse/config.ts plus each source\'s keys)', () => {
+    const known = new Set(knownConfigKeys());
+    const files = ['bin', 'warehouse', 'collectors', 'rollups', 'views'].flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)));
+    // Keys are read as single-quoted literals (the lint rule); constant names and comments are not keys.
+    const literal = /'((?:WAREHOUSE|NINJAONE|THREATLOCKER|PMP)_[A-Z0-9_]*[A-Z0-9])'/gu;
+    const read = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(literal)].map((m) => m[1] as string)));
+    expect(read.size).toBeGreaterThan(30);
+    expect([...read].filter((key) => !known.has(key)).sort()).toEqual([]);
   });
 });
