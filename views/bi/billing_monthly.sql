@@ -18,7 +18,8 @@ select
     ms.billable - coalesce(ms.previous_billable, 0) as change,
     me.month_end_day,
     me.is_exact,
-    (bm.month is not null) as is_closed
+    (bm.month is not null) as is_closed,
+    s.reference
 from rollup.month_end_sites as ms
 inner join rollup.month_ends as me on me.month = ms.month and me.source_instance_id = ms.source_instance_id
 inner join core.sites as s on s.site_id = ms.site_id
@@ -42,3 +43,4 @@ comment on column bi.billing_monthly.change is 'billable minus previous_billable
 comment on column bi.billing_monthly.month_end_day is 'The snapshot day that stood for the month''s end: the last day of the month with a complete published snapshot.';
 comment on column bi.billing_monthly.is_exact is 'True when month_end_day is the calendar''s last day of the month.';
 comment on column bi.billing_monthly.is_closed is 'True when `warehouse billing close` froze the month (invoiced).';
+comment on column bi.billing_monthly.reference is 'The client''s code in the MSP''s own books (bi.sites.reference, as it is now), for matching an invoice; null until set.';
