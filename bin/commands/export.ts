@@ -4,19 +4,45 @@
  * attach to invoices. Prints each written file's path on stdout (one per line, for scripts); what it holds
  * goes to stderr.
  */
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadWarehouseConfig } from '../../warehouse/config.js';
 import { asDatabaseError, openDatabase } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { writeFileAtomically } from '../../warehouse/metrics.js';
+import { addDays, parseDay, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase } from '../database.js';
 import { loadBillingExport, parseMonth, total, type BillingExport } from '../export/billing-data.js';
 import { devicesCsv, summaryCsv } from '../export/billing-csv.js';
 import type { Verb } from '../verbs.js';
 
-const USAGE = 'usage: warehouse export billing --month YYYY-MM [--format xlsx|csv] [--site S] [--output DIR]';
+const USAGE = 'usage: warehouse export billing [--month YYYY-MM] [--format xlsx|csv] [--site S] [--output DIR] [--today D]';
+
+/** The month before `today`'s: the one an invoice run at the start of a month is for. */
+export function lastMonth(today: string): string {
+  return addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7);
+}
+
+/**
+ * --output names a directory: created when missing (with its parents), refused when it is a file or
+ * reads like one (billing.xlsx), since the file names are the export's own (one or two per run).
+ */
+export function outputDirectory(value: string | undefined): string {
+  const dir = path.resolve(value ?? '.');
+  let isFile = false;
+  try {
+    isFile = !statSync(dir).isDirectory();
+  } catch {
+    isFile = /\.(xlsx|xls|csv|pdf)$/iu.test(dir);
+  }
+  if (isFile) {
+    throw new UsageError(`--output ${value ?? '.'} is a file, not a directory`,
+      'Name the directory to write into (created if missing); the files are named billing-YYYY-MM[-client].xlsx or .csv.');
+  }
+  return dir;
+}
 
 /** Past this the client's name is cut in the file name (a file name holds at most 255 bytes) and its id added, so cut names stay apart. */
 const SLUG_MAX = 60;
@@ -47,24 +73,35 @@ export const exportCommand: Verb = {
   help: `${USAGE}
 
 Writes the month's billing, read from its month-end snapshot (the numbers of bi.billing_monthly), into
-the current directory (or --output DIR, created if missing) and prints the path:
-  xlsx (default)  billing-YYYY-MM.xlsx: a Summary sheet (seats per client and source, with totals) and
-                  one sheet per client (seats per source, then every device with its billing status and
-                  reason: billable workstation or server, spare and the rule that made it spare, not billed)
+the current directory (or --output DIR, created if missing) and prints the path. Without --month, last
+month: the month before today's in WAREHOUSE_TIMEZONE (--today D replays another day).
+  xlsx (default)  billing-YYYY-MM.xlsx: a Summary sheet (seats per client and source, with totals, the
+                  billed classes and the spare rules) and one sheet per client (seats per source, then
+                  every device by host name with its billing status and reason: billable workstation or
+                  server, spare and the rule that made it spare, not billed). Every sheet prints
+                  landscape, one page wide, its header repeated on each page.
   csv             billing-YYYY-MM-summary.csv (one line per client and source) and billing-YYYY-MM.csv
                   (one line per device)
   --site S        one client only (name, case-insensitive, or site id); the file name gets its name
-  --output DIR    where to write the files (default: the current directory)
+  --output DIR    the directory to write into (default: the current directory; created if missing;
+                  a file there is refused, exit 2)
 The month must have ended and been rolled up (\`warehouse rollup\`, run nightly). Until
 \`warehouse billing close YYYY-MM\` the figures may still change, and the files say so.`,
   async run(argv) {
-    const { values, positionals } = parse('export', argv, { month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' }, output: { type: 'string' } });
+    const { values, positionals } = parse('export', argv, {
+      month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' }, output: { type: 'string' }, today: { type: 'string' },
+    });
     if (positionals[0] !== 'billing' || positionals.length > 1) throw new UsageError(`export: expected \`export billing\`${positionals[0] ? `, not "${positionals.join(' ')}"` : ''}`, USAGE);
-    const month = parseMonth(str(values.month));
     const format = str(values.format) ?? 'xlsx';
     if (format !== 'xlsx' && format !== 'csv') throw new UsageError(`--format ${format} is not xlsx or csv`, USAGE);
     const site = str(values.site);
+    // Checked before the database starts: a mistyped --output fails fast.
+    const output = outputDirectory(str(values.output));
     const config = loadWarehouseConfig(process.env);
+    const todayFlag = str(values.today);
+    // Unbounded, unlike collect's: an export only reads, so any day may stand for today.
+    const today = todayFlag ? parseDay(todayFlag, '--today') : todayIn(config.timeZone);
+    const month = values.month === undefined ? lastMonth(today) : parseMonth(str(values.month));
     const data = await withDatabase(config, async (url) => {
       const { sql, close } = openDatabase(url, { applicationName: 'warehouse:export', max: 1 });
       try {
@@ -75,7 +112,6 @@ The month must have ended and been rolled up (\`warehouse rollup\`, run nightly)
         await close();
       }
     });
-    const output = path.resolve(str(values.output) ?? '.');
     await mkdir(output, { recursive: true });
     const files = await writeBillingExport(data, format, output);
     process.stdout.write(`${files.join('\n')}\n`);

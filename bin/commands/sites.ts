@@ -1,8 +1,9 @@
-/** `warehouse sites list | unmapped | map`: canonical sites and the vendor organisations mapped to them. */
+/** `warehouse sites list | unmapped | map | reference`: canonical sites, the vendor organisations mapped to them, client references. */
 import { loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { mapAliasManually } from '../../warehouse/sites/manage.js';
+import { cleanReference, REFERENCE_MAX, setSiteReference } from '../../warehouse/sites/reference.js';
 import { loadSiteMap } from '../../warehouse/sites/site-map.js';
 import { rollupPending } from '../../rollups/run.js';
 import { todayIn } from '../../warehouse/time.js';
@@ -11,7 +12,7 @@ import { withDatabase, withSql } from '../database.js';
 import { renderTable } from '../table.js';
 import type { Verb } from '../verbs.js';
 
-const USAGE = 'usage: warehouse sites list | unmapped | map <source>[/<instance>] <external-id> <site> [--create]';
+const USAGE = 'usage: warehouse sites list | unmapped | map <source>[/<instance>] <external-id> <site> [--create] | reference <site> <code> | reference <site> --clear';
 
 export const sitesCommand: Verb = {
   summary: 'Canonical sites and vendor aliases',
@@ -22,20 +23,37 @@ export const sitesCommand: Verb = {
              "(unmapped)" until mapped)
   map        map one vendor organisation to a site by hand; its devices move to that site in every
              month not yet closed (closed months keep what was invoiced). --create makes a new site.
+  reference  set the client's code in your own books (accounting, PSA; at most ${REFERENCE_MAX}
+             characters), shown in bi.sites, the billing views and every billing export; the site
+             by name (case-insensitive) or id. --clear removes it.
 
 Organisations are mapped automatically only when their normalised name names exactly one site.
 For mappings kept under version control, list them in the file named by WAREHOUSE_SITE_MAP, one
 per line: source[/instance],external id,site name. It is read at every run; its mappings win, and
 \`sites map\` refuses to contradict it. A bad line is an error naming the line (exit 2).`,
   async run(argv) {
-    const { values, positionals } = parse('sites', argv, { create: { type: 'boolean' } });
+    const { values, positionals } = parse('sites', argv, { create: { type: 'boolean' }, clear: { type: 'boolean' } });
     const [action, ...args] = positionals;
     const config = loadWarehouseConfig(process.env);
     // Read (and so validate) the mapping file first: a bad line fails before the database starts.
     const siteMap = loadSiteMap(config.reader);
     if (action === 'map' && args.length !== 3) throw new UsageError('sites map needs <source> <external-id> <site>', `${USAGE}\n  e.g. warehouse sites map threatlocker 4f1c2a9e-... "Harbour Dental"`);
-    if (action !== 'list' && action !== 'unmapped' && action !== 'map') throw new UsageError(action ? `unknown sites action "${action}"` : 'no sites action given', USAGE);
-    if (action !== 'map' && (args.length > 0 || values.create)) throw new UsageError(`sites ${action} takes no arguments`, USAGE);
+    if (action !== 'list' && action !== 'unmapped' && action !== 'map' && action !== 'reference') throw new UsageError(action ? `unknown sites action "${action}"` : 'no sites action given', USAGE);
+    if (action === 'reference') {
+      const clear = values.clear === true;
+      if (args.length !== (clear ? 1 : 2) || values.create) {
+        throw new UsageError(clear ? 'sites reference --clear needs the site only' : 'sites reference needs <site> <code> (or <site> --clear)', `${USAGE}\n  e.g. warehouse sites reference "Harbour Dental" C-1042`);
+      }
+      // Checked before the database starts: a bad code fails fast.
+      const code = clear ? null : cleanReference(args[1] as string);
+      return withDatabase(config, (url) => withSql(url, 'warehouse:sites', async (sql) => {
+        const change = await sql.begin((tx) => setSiteReference(tx, args[0] as string, code));
+        const was = change.previous === null ? '' : ` (was ${change.previous})`;
+        process.stdout.write(change.reference === null ? `"${change.site}": reference cleared${was}\n` : `"${change.site}": reference ${change.reference}${was}\n`);
+        return EXIT.ok;
+      }));
+    }
+    if (action !== 'map' && (args.length > 0 || values.create || values.clear)) throw new UsageError(`sites ${action} takes no arguments`, USAGE);
     return withDatabase(config, (url) => withSql(url, 'warehouse:sites', async (sql) => {
       if (action === 'list') return listSites(sql);
       if (action === 'unmapped') return listUnmapped(sql);
@@ -64,11 +82,11 @@ per line: source[/instance],external id,site name. It is read at every run; its 
 
 async function listSites(sql: Sql): Promise<number> {
   const rows = await sql<Array<Record<string, unknown>>>`
-    select site_id, site, is_internal, ninjaone_aliases, threatlocker_aliases, pmp_aliases, manual_aliases,
+    select site_id, site, reference, is_internal, ninjaone_aliases, threatlocker_aliases, pmp_aliases, manual_aliases,
            ninjaone_devices, ninjaone_billable, threatlocker_devices, pmp_devices
     from bi.sites order by is_unmapped, site`;
   process.stdout.write(renderTable(rows.map((r) => ({
-    id: r.site_id, site: r.site, internal: r.is_internal ? 'yes' : '',
+    id: r.site_id, site: r.site, reference: r.reference ?? '', internal: r.is_internal ? 'yes' : '',
     'ninja orgs': r.ninjaone_aliases, 'tl orgs': r.threatlocker_aliases, 'pmp orgs': r.pmp_aliases, manual: r.manual_aliases,
     ninjaone: r.ninjaone_devices, billable: r.ninjaone_billable, threatlocker: r.threatlocker_devices, pmp: r.pmp_devices,
   }))));

@@ -22,14 +22,14 @@ export function toCsv(header: string[], rows: Cell[][]): string {
 
 export function summaryCsv(data: BillingExport): string {
   return toCsv(
-    ['month', 'client', 'source', 'instance', 'workstations', 'servers', 'billable', 'spares', 'total_devices', 'previous_billable', 'change', 'month_end_day', 'month_end_is_last_day', 'month_closed', 'seal_sha256'],
-    data.summary.map((s) => [data.month, s.site, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact, s.isClosed, data.seal?.digest ?? null]),
+    ['month', 'client', 'source', 'instance', 'workstations', 'servers', 'billable', 'spares', 'total_devices', 'previous_billable', 'change', 'month_end_day', 'month_end_is_last_day', 'month_closed', 'seal_sha256', 'client_reference'],
+    data.summary.map((s) => [data.month, s.site, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact, s.isClosed, data.seal?.digest ?? null, s.reference]),
   );
 }
 
 export function devicesCsv(data: BillingExport): string {
   return toCsv(
-    ['month', 'client', 'source', 'instance', 'vendor_id', 'hostname', 'display_name', 'device_class', 'billing_status', 'reason', 'spare_rule', 'month_end_day', 'stale', 'last_contact'],
-    data.devices.map((d) => [data.month, d.site, d.source, d.instance, d.vendorId, d.hostname, d.displayName, d.deviceClass, d.billingStatus, d.reason, d.spareRule, d.monthEndDay, d.isStale, d.lastContactAt]),
+    ['month', 'client', 'source', 'instance', 'vendor_id', 'hostname', 'display_name', 'device_class', 'billing_status', 'reason', 'spare_rule', 'month_end_day', 'stale', 'last_contact', 'client_reference'],
+    data.devices.map((d) => [data.month, d.site, d.source, d.instance, d.vendorId, d.hostname, d.displayName, d.deviceClass, d.billingStatus, d.reason, d.spareRule, d.monthEndDay, d.isStale, d.lastContactAt, d.reference]),
   );
 }

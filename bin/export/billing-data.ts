@@ -9,13 +9,13 @@ import { UsageError } from '../../warehouse/errors.js';
 import { lastDayOfMonth } from '../../warehouse/time.js';
 
 export interface SummaryLine {
-  siteId: number; site: string; source: string; instance: string;
+  siteId: number; site: string; reference: string | null; source: string; instance: string;
   workstations: number; servers: number; billable: number; spares: number; total: number;
   previousBillable: number | null; change: number; monthEndDay: string; isExact: boolean; isClosed: boolean;
 }
 
 export interface DeviceLine {
-  siteId: number; site: string; source: string; instance: string; vendorId: string; hostname: string | null;
+  siteId: number; site: string; reference: string | null; source: string; instance: string; vendorId: string; hostname: string | null;
   displayName: string | null; deviceClass: string; billingStatus: string; reason: string; spareRule: string | null; monthEndDay: string;
   /** Billed but silent longer than the billing policy allows: flagged for the operator. */
   isStale: boolean; lastContactAt: string | null;
@@ -24,8 +24,12 @@ export interface DeviceLine {
 /** The seal of a closed month (bi.billing_closes): printed on the export so an invoice can be checked later. */
 export interface SealLine { digest: string; previousDigest: string | null; closedAt: string; devices: number }
 
+/** The billing policy (bi.billing_policy), stated on the export so a reader knows what a seat is. */
+export interface PolicyLine { billedClasses: string[]; staleAfterDays: number; spareRules: string[] }
+
 export interface BillingExport {
-  month: string; site: { id: number; name: string } | undefined; closed: boolean; seal: SealLine | null; summary: SummaryLine[]; devices: DeviceLine[];
+  month: string; site: { id: number; name: string } | undefined; closed: boolean; seal: SealLine | null;
+  policy: PolicyLine; summary: SummaryLine[]; devices: DeviceLine[];
 }
 
 export function parseMonth(value: string | undefined): string {
@@ -53,7 +57,7 @@ export async function loadBillingExport(sql: Sql, month: string, siteFilter?: st
   const site = siteFilter === undefined ? undefined : await resolveSite(sql, siteFilter);
   const siteId = site?.id ?? null;
   const summary = await sql<SummaryLine[]>`
-    select site_id as "siteId", site, source, instance, workstations, servers, billable, spares, total,
+    select site_id as "siteId", site, reference, source, instance, workstations, servers, billable, spares, total,
            previous_billable as "previousBillable", change, month_end_day::text as "monthEndDay",
            is_exact as "isExact", is_closed as "isClosed"
     from bi.billing_monthly
@@ -69,23 +73,36 @@ export async function loadBillingExport(sql: Sql, month: string, siteFilter?: st
     );
   }
   const devices = await sql<DeviceLine[]>`
-    select site_id as "siteId", site, source, instance, vendor_id as "vendorId", hostname, display_name as "displayName",
+    select site_id as "siteId", site, reference, source, instance, vendor_id as "vendorId", hostname, display_name as "displayName",
            device_class as "deviceClass", billing_status as "billingStatus", reason, spare_rule as "spareRule",
            month_end_day::text as "monthEndDay", is_stale as "isStale",
            to_char(last_contact_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "lastContactAt"
     from bi.billing_month_devices
     where month = ${month} and (${siteId}::int is null or site_id = ${siteId}::int)
-    order by site, source, instance,
-             case billing_status when 'billable' then 0 when 'spare' then 1 else 2 end,
-             coalesce(hostname, display_name, vendor_id), vendor_id`;
+    order by site, site_id, lower(coalesce(hostname, display_name, vendor_id)), coalesce(hostname, display_name, vendor_id), source, instance, vendor_id`;
   const [seal] = await sql<SealLine[]>`
     select digest, previous_digest as "previousDigest", to_char(closed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "closedAt",
            sealed_devices as devices
     from bi.billing_closes where month = ${month} and digest is not null`;
-  return { month, site, closed: summary.every((s) => s.isClosed), seal: seal ?? null, summary, devices };
+  const [policy] = await sql<PolicyLine[]>`
+    select billed_classes as "billedClasses", stale_after_days as "staleAfterDays", spare_rules as "spareRules" from bi.billing_policy`;
+  return {
+    month, site, closed: summary.every((s) => s.isClosed), seal: seal ?? null,
+    policy: policy ?? { billedClasses: ['workstation', 'server'], staleAfterDays: 30, spareRules: [] }, summary, devices,
+  };
 }
 
 /** Sum of a numeric field over summary lines (the totals rows, and the tests' cross-check). */
-export function total(lines: SummaryLine[], field: 'workstations' | 'servers' | 'billable' | 'spares' | 'total'): number {
-  return lines.reduce((n, l) => n + l[field], 0);
+export function total(lines: SummaryLine[], field: 'workstations' | 'servers' | 'billable' | 'spares' | 'total' | 'previousBillable' | 'change'): number {
+  return lines.reduce((n, l) => n + (l[field] ?? 0), 0);
+}
+
+/** The policy in words, for the Summary sheet (and the CSV summary's readers, through the README). */
+export function policyInWords(policy: PolicyLine): string[] {
+  const classes = policy.billedClasses.length > 0 ? policy.billedClasses.join(', ') : '(none)';
+  return [
+    `Billed classes: ${classes}. A device of any other class is listed as not_billed; devices at an internal site are never billed.`,
+    `A device of a billed class is a spare (not billed) when a spare rule matches, first match wins: ${policy.spareRules.length > 0 ? policy.spareRules.map((r, i) => `${i + 1}. ${r}`).join('; ') : 'no rule is enabled'}.`,
+    `A billed device silent for more than ${policy.staleAfterDays} days at the month-end is still billed and flagged stale, for a decision before invoicing.`,
+  ];
 }

@@ -1,19 +1,32 @@
 /**
  * The billing export as an xlsx workbook to attach to invoices: a Summary sheet (one line per client
- * and source, with totals) and one sheet per client (its seats per source, then every device at the
- * month-end with why it was or was not billed). Totals are SUM formulas that carry their computed
- * result, so the sheet stays live in Excel and a reader without a formula engine sees the numbers.
+ * and source, with totals, and the billing policy in words) and one sheet per client (its seats per
+ * source, then every device at the month-end, by host name, with why it was or was not billed).
+ * Totals are SUM formulas that carry their computed result, so the sheet stays live in Excel and a
+ * reader without a formula engine sees the numbers.
+ *
+ * It is printed (or saved as PDF) for invoices, so every sheet is set up for paper: landscape A4,
+ * one page wide and as many long as it takes, the table's header repeated on every page and frozen
+ * on screen, long values (ThreatLocker's GUIDs, reasons, rule descriptions) wrapped in bounded
+ * columns rather than widening the page until the print shrinks to nothing.
  */
 import ExcelJS from 'exceljs';
 import type { BillingExport, DeviceLine, SummaryLine } from './billing-data.js';
-import { total } from './billing-data.js';
+import { policyInWords, total } from './billing-data.js';
 import { fitCellsToExcel } from './excel-text.js';
 
 export const SUMMARY_SHEET = 'Summary';
-export const SUMMARY_HEADER = ['Client', 'Source', 'Instance', 'Workstations', 'Servers', 'Billable seats', 'Spares', 'Total devices', 'Previous month', 'Change', 'Month-end day', 'Last day of month'];
+export const SUMMARY_HEADER = ['Client', 'Reference', 'Source', 'Instance', 'Workstations', 'Servers', 'Billable seats', 'Spares', 'Total devices', 'Previous month', 'Change', 'Month-end day', 'Last day of month'];
 export const CLIENT_HEADER = ['Source', 'Instance', 'Workstations', 'Servers', 'Billable seats', 'Spares', 'Total devices', 'Previous month', 'Change'];
-export const DEVICE_HEADER = ['Source', 'Instance', 'Vendor id', 'Host name', 'Display name', 'Class', 'Billing status', 'Reason', 'Spare rule', 'Month-end day', 'Stale'];
+export const DEVICE_HEADER = ['Host name', 'Display name', 'Source', 'Instance', 'Vendor id', 'Class', 'Billing status', 'Reason', 'Spare rule', 'Month-end day', 'Stale'];
 export const TOTAL_LABEL = 'TOTAL';
+
+/** Column widths (characters); the sum decides how far fit-to-width shrinks the print. */
+const SUMMARY_WIDTHS = [30, 12, 12, 10, 13, 9, 10, 8, 10, 10, 8, 12, 10];
+const CLIENT_WIDTHS = [20, 22, 12, 10, 19, 12, 12, 26, 28, 12, 18];
+/** Columns whose values can be long and are wrapped (1-based): names, the vendor id, reason, spare rule, stale. */
+const WRAPPED_SUMMARY = [1, 2];
+const WRAPPED_DEVICE = [1, 2, 5, 8, 9, 11];
 
 export function monthTitle(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
@@ -29,19 +42,37 @@ export function sheetName(name: string, taken: Set<string>): string {
   return candidate;
 }
 
+const WRAP: Partial<ExcelJS.Alignment> = { wrapText: true, vertical: 'top' };
+
 function header(sheet: ExcelJS.Worksheet, values: string[]): ExcelJS.Row {
   const row = sheet.addRow(values);
   row.font = { bold: true };
   row.eachCell((cell) => {
     cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF4' } };
     cell.border = { bottom: { style: 'thin' } };
+    cell.alignment = { wrapText: true, vertical: 'bottom' };
   });
   return row;
 }
 
-function title(sheet: ExcelJS.Worksheet, text: string, note: string): void {
+/**
+ * A line of text across the sheet's columns: merged and wrapped, with its height set, because neither
+ * Excel nor LibreOffice sizes a merged row to its text (and unmerged, it would run off the printed page).
+ */
+function note(sheet: ExcelJS.Worksheet, text: string, columns: number, font: Partial<ExcelJS.Font>): void {
+  const row = sheet.addRow([text]);
+  sheet.mergeCells(row.number, 1, row.number, columns);
+  row.getCell(1).alignment = WRAP;
+  row.font = font;
+  let width = 0;
+  for (let c = 1; c <= columns; c += 1) width += sheet.getColumn(c).width ?? 10;
+  // ~0.9 characters of 10-point text per unit of column width; 13 points a line.
+  row.height = Math.max(1, Math.ceil(text.length / (width * 0.9))) * 13 + 2;
+}
+
+function title(sheet: ExcelJS.Worksheet, text: string, notes: string[], columns: number): void {
   sheet.addRow([text]).font = { bold: true, size: 14 };
-  sheet.addRow([note]).font = { italic: true, color: { argb: 'FF555555' } };
+  for (const line of notes) note(sheet, line, columns, { italic: true, color: { argb: 'FF555555' } });
   sheet.addRow([]);
 }
 
@@ -57,11 +88,30 @@ function totals(sheet: ExcelJS.Worksheet, labelColumn: number, columns: Array<[c
   row.eachCell((cell) => { cell.border = { top: { style: 'thin' } }; });
 }
 
-/** Printed (or saved as PDF) for an invoice: landscape, every column on one page wide, as many pages long as it takes. */
-const PRINTED: Partial<ExcelJS.PageSetup> = { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, paperSize: 9 };
+/** The numeric columns of a seats table and their totals, starting at `from` (Workstations). */
+function seatTotals(lines: SummaryLine[], from: number): Array<[number, number]> {
+  const fields = ['workstations', 'servers', 'billable', 'spares', 'total', 'previousBillable', 'change'] as const;
+  return fields.map((field, i) => [from + i, total(lines, field)]);
+}
 
-function widths(sheet: ExcelJS.Worksheet, values: number[]): void {
-  values.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
+/**
+ * Landscape A4, every column on one page wide, as many pages long as it takes, narrow margins, the
+ * header row(s) repeated on every page and each page numbered with its sheet's name.
+ */
+function forPrint(sheet: ExcelJS.Worksheet, headerRow: number, widths: number[]): void {
+  widths.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
+  sheet.pageSetup = {
+    ...sheet.pageSetup,
+    orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0,
+    margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.6, header: 0.2, footer: 0.25 },
+    printTitlesRow: `${headerRow}:${headerRow}`,
+  };
+  sheet.views = [{ state: 'frozen', ySplit: headerRow, xSplit: 0 }];
+  sheet.headerFooter = { oddFooter: '&L&A&RPage &P of &N', evenFooter: '&L&A&RPage &P of &N' };
+}
+
+function wrap(row: ExcelJS.Row, columns: number[]): void {
+  for (const c of columns) row.getCell(c).alignment = WRAP;
 }
 
 function status(data: BillingExport): string {
@@ -73,37 +123,50 @@ function status(data: BillingExport): string {
   return `Month-end snapshot ${day} (${exact}); ${closed}. Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
 }
 
+function policyNotes(data: BillingExport): string[] {
+  const words = policyInWords(data.policy);
+  // A closed month keeps the decisions made when it was closed; the settings may have moved on since.
+  if (data.closed) words.push('This is the billing policy as it stands now; the month was judged by the policy in force when it was closed, as each device\'s status and reason show.');
+  return words;
+}
+
 function summarySheet(workbook: ExcelJS.Workbook, data: BillingExport): void {
-  const sheet = workbook.addWorksheet(SUMMARY_SHEET, { views: [{ state: 'frozen', ySplit: 4 }], pageSetup: PRINTED });
-  title(sheet, `Billable seats, ${monthTitle(data.month)}${data.site ? `, ${data.site.name}` : ''}`, status(data));
-  header(sheet, SUMMARY_HEADER);
+  const sheet = workbook.addWorksheet(SUMMARY_SHEET);
+  SUMMARY_WIDTHS.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
+  title(sheet, `Billable seats, ${monthTitle(data.month)}${data.site ? `, ${data.site.name}` : ''}`, [status(data), ...policyNotes(data)], SUMMARY_HEADER.length);
+  const head = header(sheet, SUMMARY_HEADER).number;
   const first = sheet.rowCount + 1;
   for (const s of data.summary) {
-    sheet.addRow([s.site, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact ? 'yes' : 'no']);
+    wrap(sheet.addRow([s.site, s.reference, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact ? 'yes' : 'no']), WRAPPED_SUMMARY);
   }
   const last = sheet.rowCount;
-  sheet.autoFilter = { from: { row: 4, column: 1 }, to: { row: last, column: SUMMARY_HEADER.length } };
-  totals(sheet, 1, [[4, total(data.summary, 'workstations')], [5, total(data.summary, 'servers')], [6, total(data.summary, 'billable')],
-    [7, total(data.summary, 'spares')], [8, total(data.summary, 'total')]], first, last);
-  widths(sheet, [34, 14, 10, 13, 9, 14, 8, 13, 15, 8, 14, 16]);
+  sheet.autoFilter = { from: { row: head, column: 1 }, to: { row: last, column: SUMMARY_HEADER.length } };
+  totals(sheet, 1, seatTotals(data.summary, 5), first, last);
+  forPrint(sheet, head, SUMMARY_WIDTHS);
 }
 
 function clientSheet(workbook: ExcelJS.Workbook, name: string, month: string, lines: SummaryLine[], devices: DeviceLine[]): void {
   const client = lines[0]?.site ?? name;
-  const sheet = workbook.addWorksheet(name, { pageSetup: PRINTED });
-  title(sheet, `${client}, ${monthTitle(month)}`, 'Billable seats per source at the month-end, then every device in that snapshot and why it was or was not billed.');
+  const reference = lines[0]?.reference;
+  const sheet = workbook.addWorksheet(name);
+  CLIENT_WIDTHS.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
+  title(sheet, `${client}${reference ? ` (reference ${reference})` : ''}, ${monthTitle(month)}`,
+    ['Billable seats per source at the month-end, then every device in that snapshot, by host name, and why it was or was not billed.'], DEVICE_HEADER.length);
   header(sheet, CLIENT_HEADER);
   const first = sheet.rowCount + 1;
   for (const s of lines) sheet.addRow([s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change]);
-  totals(sheet, 1, [[3, total(lines, 'workstations')], [4, total(lines, 'servers')], [5, total(lines, 'billable')], [6, total(lines, 'spares')], [7, total(lines, 'total')]], first, sheet.rowCount);
+  totals(sheet, 1, seatTotals(lines, 3), first, sheet.rowCount);
   sheet.addRow([]);
   const deviceHeader = header(sheet, DEVICE_HEADER).number;
   for (const d of devices) {
-    sheet.addRow([d.source, d.instance, d.vendorId, d.hostname, d.displayName, d.deviceClass, d.billingStatus, d.reason, d.spareRule, d.monthEndDay,
-      d.isStale ? `stale: last contact ${d.lastContactAt?.slice(0, 10) ?? 'unknown'}` : '']);
+    wrap(sheet.addRow([d.hostname, d.displayName, d.source, d.instance, d.vendorId, d.deviceClass, d.billingStatus, d.reason, d.spareRule, d.monthEndDay,
+      d.isStale ? `stale: last contact ${d.lastContactAt?.slice(0, 10) ?? 'unknown'}` : '']), WRAPPED_DEVICE);
   }
   sheet.autoFilter = { from: { row: deviceHeader, column: 1 }, to: { row: Math.max(sheet.rowCount, deviceHeader), column: DEVICE_HEADER.length } };
-  widths(sheet, [14, 10, 14, 22, 28, 13, 14, 30, 34, 14, 26]);
+  const count = (status: string) => devices.filter((d) => d.billingStatus === status).length;
+  sheet.addRow([]);
+  sheet.addRow([`${devices.length} devices: ${count('billable')} billable, ${count('spare')} spare, ${devices.length - count('billable') - count('spare')} not billed.`]).font = { bold: true };
+  forPrint(sheet, deviceHeader, CLIENT_WIDTHS);
 }
 
 export async function billingWorkbook(data: BillingExport): Promise<Buffer> {

@@ -10,34 +10,19 @@ import { loadBillingExport } from '../../bin/export/billing-data.js';
 import { CLIENT_HEADER, DEVICE_HEADER, SUMMARY_HEADER, SUMMARY_SHEET, TOTAL_LABEL } from '../../bin/export/billing-xlsx.js';
 import { writeBillingExport } from '../../bin/commands/export.js';
 import { deriveMonthEndSummaries } from '../../rollups/month-end.js';
-import { lastDayOfMonth } from '../../warehouse/time.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
+import { insertMonthEnd, insertSite, insertSource, type MonthEndDevice } from '../helpers/month-end-rows.js';
 import { cli, removeTempDirs, tempDir } from './cli.js';
 
 let db: TestDatabase;
 
-type Device = [vendorId: string, hostname: string, deviceClass: string, status: string, reason: string, rule: string | null];
-
-async function monthEnd(site: number, source: number, month: string, day: string, devices: Device[]): Promise<void> {
-  await db.sql`select rollup.ensure_month_partition(${`${month}-01`}::date)`;
-  await db.sql`
-    insert into rollup.month_ends (month, source_instance_id, month_end_day, is_exact, run_id)
-    values (${`${month}-01`}::date, ${source}, ${day}::date, ${day === lastDayOfMonth(month)}, 1)
-    on conflict do nothing`;
-  for (const [vendorId, hostname, deviceClass, status, reason, rule] of devices) {
-    const [device] = await db.sql<{ id: number }[]>`
-      insert into core.devices (source_instance_id, vendor_id, first_seen_on) values (${source}, ${vendorId}, ${day}::date)
-      on conflict (source_instance_id, vendor_id) do update set first_seen_on = least(core.devices.first_seen_on, excluded.first_seen_on) returning device_id as id`;
-    await db.sql`
-      insert into rollup.month_end_devices (site_id, month, source_instance_id, device_id, month_end_day, vendor_id, display_name, hostname, device_class, billing_status, reason, spare_rule_id)
-      values (${site}, ${`${month}-01`}::date, ${source}, ${device?.id as number}, ${day}::date, ${vendorId}, ${`${hostname} (display)`}, ${hostname}, ${deviceClass}, ${status}, ${reason}, ${rule})`;
-  }
-}
+type Device = MonthEndDevice;
+const monthEnd = (site: number, source: number, month: string, day: string, devices: Device[]) => insertMonthEnd(db, site, source, month, day, devices);
 
 beforeAll(async () => {
   db = await testDatabase();
-  const site = async (name: string) => (await db.sql<{ id: number }[]>`insert into core.sites (name, normalized_name) values (${name}, ${name.toLowerCase()}) returning site_id as id`)[0]?.id as number;
-  const source = async (name: string) => (await db.sql<{ id: number }[]>`insert into ops.source_instances (source, instance) values (${name}, 'default') returning source_instance_id as id`)[0]?.id as number;
+  const site = (name: string) => insertSite(db, name);
+  const source = (name: string) => insertSource(db, name);
   const acme = await site('Acme Pty Ltd');
   const beta = await site('Beta: Dental [North]');
   const ninja = await source('ninjaone');
@@ -58,6 +43,10 @@ beforeAll(async () => {
   ]);
   // What the month-end rollup derives from its device rows (rollups/month-end.ts), in month order.
   for (const first of ['2026-09-01', '2026-10-01']) await deriveMonthEndSummaries(db.sql, first);
+  // Acme's code in the MSP's books, set as an operator would (pasted, with a tab and spaces around it).
+  const set = await cli(['sites', 'reference', 'acme pty ltd', ' C-1042\t'], { env: { DATABASE_URL: db.url } });
+  expect(set.out + set.err).toBe('"Acme Pty Ltd": reference C-1042\n');
+  await site('Gamma Legal');
 });
 afterAll(async () => {
   await db.close();
@@ -133,8 +122,11 @@ describe('warehouse export billing', () => {
     expect(acme.find((d) => d['Host name'] === 'ACME-SPARE-07')).toMatchObject({
       'Billing status': 'spare', Reason: 'spare: name_contains_spare', 'Spare rule': 'The display name contains "spare" (case-insensitive)', 'Month-end day': '2026-10-31',
     });
-    // Billable first within a source, then spares, then devices not billed.
-    expect(acme.filter((d) => d.Source === 'ninjaone').map((d) => d['Billing status'])).toEqual(['billable', 'billable', 'billable', 'billable', 'spare', 'spare', 'not_billed']);
+    // By host name across sources (case-insensitive), so a printed list is looked up like an index.
+    expect(acme.map((d) => [d['Host name'], d.Source])).toEqual([
+      ['=HYPERLINK("http://x")', 'ninjaone'], ['ACME-DC01', 'ninjaone'], ['ACME-LT-01', 'ninjaone'], ['ACME-LT-01', 'pmp'],
+      ['ACME-LT-02', 'ninjaone'], ['ACME-LT-02', 'pmp'], ['ACME-PRINTER', 'ninjaone'], ['ACME-SPARE-07', 'ninjaone'], ['ACME-VM-GUEST', 'ninjaone'],
+    ]);
     // A host name is text in the workbook, never a formula.
     expect(acme.find((d) => String(d['Host name']).startsWith('=HYPERLINK'))?.['Billing status']).toBe('billable');
   });
@@ -156,14 +148,14 @@ describe('warehouse export billing', () => {
     expect(result.out.trim().split('\n')).toEqual([path.join(dir, 'billing-2026-10-acme-pty-ltd-summary.csv'), path.join(dir, 'billing-2026-10-acme-pty-ltd.csv')]);
     const summary = readFileSync(path.join(dir, 'billing-2026-10-acme-pty-ltd-summary.csv'), 'utf8');
     expect(summary.replace(/^\ufeff/u, '').split('\r\n')).toEqual([
-      'month,client,source,instance,workstations,servers,billable,spares,total_devices,previous_billable,change,month_end_day,month_end_is_last_day,month_closed,seal_sha256',
-      '2026-10,Acme Pty Ltd,ninjaone,default,3,1,4,2,7,2,2,2026-10-31,true,false,',
-      '2026-10,Acme Pty Ltd,pmp,default,2,0,2,0,2,,2,2026-10-30,false,false,',
+      'month,client,source,instance,workstations,servers,billable,spares,total_devices,previous_billable,change,month_end_day,month_end_is_last_day,month_closed,seal_sha256,client_reference',
+      '2026-10,Acme Pty Ltd,ninjaone,default,3,1,4,2,7,2,2,2026-10-31,true,false,,C-1042',
+      '2026-10,Acme Pty Ltd,pmp,default,2,0,2,0,2,,2,2026-10-30,false,false,,C-1042',
       '',
     ]);
     const devices = readFileSync(path.join(dir, 'billing-2026-10-acme-pty-ltd.csv'), 'utf8').split('\r\n');
     expect(devices).toHaveLength(1 + 9 + 1);
-    expect(devices).toContain('2026-10,Acme Pty Ltd,ninjaone,default,n5,ACME-SPARE-07,ACME-SPARE-07 (display),workstation,spare,spare: name_contains_spare,"The display name contains ""spare"" (case-insensitive)",2026-10-31,false,');
+    expect(devices).toContain('2026-10,Acme Pty Ltd,ninjaone,default,n5,ACME-SPARE-07,ACME-SPARE-07 (display),workstation,spare,spare: name_contains_spare,"The display name contains ""spare"" (case-insensitive)",2026-10-31,false,,C-1042');
     // A vendor-supplied name that a spreadsheet would run as a formula is neutralised.
     expect(devices.find((l) => l.includes(',n3,'))).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)","'=HYPERLINK/u);
   });
@@ -176,6 +168,61 @@ describe('warehouse export billing', () => {
     expect(result.out.trim().split('\n')).toEqual([path.join(output, 'billing-2026-10-summary.csv'), path.join(output, 'billing-2026-10.csv')]);
     expect(readdirSync(output).sort()).toEqual(['billing-2026-10-summary.csv', 'billing-2026-10.csv']);
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('every sheet prints landscape, one page wide, its header repeated and frozen; totals cover every numeric column; the policy is stated', async () => {
+    const dir = tempDir('export-print-');
+    const [file] = await writeBillingExport(await loadBillingExport(db.sql, '2026-10'), 'xlsx', dir);
+    const workbook = await readWorkbook(file as string);
+    for (const sheet of workbook.worksheets) {
+      const head = sheet.name === SUMMARY_SHEET ? SUMMARY_HEADER : DEVICE_HEADER;
+      let row = 0;
+      sheet.eachRow((r, n) => { if (!row && head.every((h, i) => r.getCell(i + 1).value === h)) row = n; });
+      expect(sheet.pageSetup, sheet.name).toMatchObject({ orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: `${row}:${row}` });
+      expect(sheet.views[0], sheet.name).toMatchObject({ state: 'frozen', ySplit: row });
+      // A ThreatLocker GUID (36 characters) wraps in its column instead of widening the page.
+      if (sheet.name !== SUMMARY_SHEET) expect(sheet.getColumn(DEVICE_HEADER.indexOf('Vendor id') + 1).width).toBeLessThan(36);
+    }
+    const summary = workbook.getWorksheet(SUMMARY_SHEET) as ExcelJS.Worksheet;
+    const rows = table(summary, SUMMARY_HEADER);
+    expect(rows.filter((r) => r.Client === 'Acme Pty Ltd').map((r) => r.Reference)).toEqual(['C-1042', 'C-1042']);
+    expect(rows.find((r) => r.Client === TOTAL_LABEL)).toMatchObject({ 'Previous month': 2, Change: 5, 'Billable seats': 7 });
+    const text: string[] = [];
+    summary.eachRow((r) => { text.push(String(r.getCell(1).value)); });
+    expect(text).toContain('Billed classes: workstation, server. A device of any other class is listed as not_billed; devices at an internal site are never billed.');
+    expect(text.find((t) => t.startsWith('A device of a billed class is a spare'))).toMatch(/1\. The display name contains "spare" \(case-insensitive\); 2\. The location/u);
+    const acme = workbook.getWorksheet('Acme Pty Ltd') as ExcelJS.Worksheet;
+    expect(acme.getRow(1).getCell(1).value).toBe('Acme Pty Ltd (reference C-1042), October 2026');
+    expect(table(acme, CLIENT_HEADER).find((r) => r.Source === TOTAL_LABEL)).toMatchObject({ 'Previous month': 2, Change: 4 });
+  });
+
+  it('sites reference sets a cleaned, bounded code and --clear removes it; bad ones exit 2 saying what to do', async () => {
+    const env = { DATABASE_URL: db.url };
+    expect((await cli(['sites', 'reference', 'Gamma Legal', 'G\n 77'], { env })).out).toBe('"Gamma Legal": reference G 77\n');
+    expect((await db.sql`select reference from bi.sites where site = 'Gamma Legal'`)[0]).toEqual({ reference: 'G 77' });
+    const long = await cli(['sites', 'reference', 'Gamma Legal', 'x'.repeat(65)], { env });
+    expect([long.code, long.err]).toEqual([2, expect.stringMatching(/the client reference is 65 characters; at most 64 are kept\n→ /u)]);
+    const unknown = await cli(['sites', 'reference', 'Gama', 'G1'], { env });
+    expect([unknown.code, unknown.err]).toEqual([2, expect.stringMatching(/no site is named "Gama"\n→ /u)]);
+    const empty = await cli(['sites', 'reference', 'Gamma Legal', '\t '], { env });
+    expect([empty.code, empty.err]).toEqual([2, expect.stringMatching(/the client reference is empty\n→ .*--clear/u)]);
+    expect((await cli(['sites', 'reference', 'Gamma Legal', '--clear'], { env })).out).toBe('"Gamma Legal": reference cleared (was G 77)\n');
+    expect((await db.sql`select reference from bi.sites where site = 'Gamma Legal'`)[0]).toEqual({ reference: null });
+    // The database holds the same line, for writers other than the CLI.
+    await expect(db.sql`update core.sites set reference = ${'a\tb'} where name = 'Gamma Legal'`).rejects.toThrow(/sites_reference_shape/u);
+  });
+
+  it('--month defaults to the month before today in WAREHOUSE_TIMEZONE; --output naming a file exits 2', async () => {
+    const dir = tempDir('export-default-');
+    // --today stands for the clock's day in WAREHOUSE_TIMEZONE (the test chooses it, whatever the date).
+    const result = await cli(['export', 'billing', '--format', 'csv', '--today', '2026-11-01'], { env: { DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'Australia/Sydney' }, cwd: dir });
+    expect(result.code, result.err).toBe(0);
+    expect(result.out.trim().split('\n')).toEqual([path.join(dir, 'billing-2026-10-summary.csv'), path.join(dir, 'billing-2026-10.csv')]);
+    const file = path.join(dir, 'billing-2026-10.csv');
+    const refused = await cli(['export', 'billing', '--month', '2026-10', '--output', file], { env: { DATABASE_URL: db.url } });
+    expect([refused.code, refused.err]).toEqual([2, expect.stringMatching(/--output .*billing-2026-10\.csv is a file, not a directory\n→ /u)]);
+    const named = await cli(['export', 'billing', '--month', '2026-10', '--output', path.join(dir, 'new', 'billing.xlsx')], { env: { DATABASE_URL: db.url } });
+    expect(named.code).toBe(2);
   });
 
   it('--site narrows to one client; an unknown site or a month without a month-end exits 2 saying what to do', async () => {

@@ -31,7 +31,8 @@ select
     c.current_class,
     c.current_status,
     c.is_stale,
-    c.last_contact_at
+    c.last_contact_at,
+    s.reference
 from changes as c
 inner join core.sites as s on s.site_id = c.site_id
 inner join ops.source_instances as si on si.source_instance_id = c.source_instance_id
@@ -57,4 +58,5 @@ comment on column bi.billing_changes.current_site is 'Site at this month-end.';
 comment on column bi.billing_changes.current_class is 'Device class at this month-end.';
 comment on column bi.billing_changes.current_status is 'Billing status at this month-end.';
 comment on column bi.billing_changes.is_stale is 'True when the device is billed at this month-end but silent longer than the billing policy allows (see bi.billing_month_devices.is_stale).';
+comment on column bi.billing_changes.reference is 'The site''s client code in the MSP''s own books (bi.sites.reference, as it is now); null until set.';
 comment on column bi.billing_changes.last_contact_at is 'The device''s last contact as of the later month-end where listed, else the earlier.';

@@ -24,7 +24,8 @@ select
     -- dates
     d.month_end_day,
     coalesce(me.is_exact, false) as is_exact,
-    (bm.month is not null) as is_closed
+    (bm.month is not null) as is_closed,
+    s.reference
 from rollup.month_end_devices as d
 inner join core.sites as s on s.site_id = d.site_id
 inner join ops.source_instances as si on si.source_instance_id = d.source_instance_id
@@ -53,3 +54,4 @@ comment on column bi.billing_month_devices.last_contact_at is 'The device''s las
 comment on column bi.billing_month_devices.month_end_day is 'The snapshot day that stood for the month''s end.';
 comment on column bi.billing_month_devices.is_exact is 'True when month_end_day is the calendar''s last day of the month.';
 comment on column bi.billing_month_devices.is_closed is 'True when `warehouse billing close` froze the month (invoiced).';
+comment on column bi.billing_month_devices.reference is 'The client''s code in the MSP''s own books (bi.sites.reference, as it is now); null until set.';

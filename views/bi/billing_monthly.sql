@@ -19,7 +19,8 @@ select
     me.month_end_day,
     me.is_exact,
     (bm.month is not null) as is_closed,
-    r.taken_late
+    r.taken_late,
+    s.reference
 from rollup.month_end_sites as ms
 inner join rollup.month_ends as me on me.month = ms.month and me.source_instance_id = ms.source_instance_id
 inner join core.sites as s on s.site_id = ms.site_id
@@ -45,3 +46,4 @@ comment on column bi.billing_monthly.month_end_day is 'The snapshot day that sto
 comment on column bi.billing_monthly.is_exact is 'True when month_end_day is the calendar''s last day of the month.';
 comment on column bi.billing_monthly.is_closed is 'True when `warehouse billing close` froze the month (invoiced).';
 comment on column bi.billing_monthly.taken_late is 'True when the snapshot that stood for the month-end was taken after month_end_day (a past day accepted with --accept-past-date: honest only for a replay of recorded vendor data); check before invoicing. Null when that run''s record has passed run-history retention.';
+comment on column bi.billing_monthly.reference is 'The client''s code in the MSP''s own books (bi.sites.reference, as it is now), for matching an invoice; null until set.';

@@ -60,7 +60,9 @@ select
     coalesce(devices.threatlocker_devices, 0)::int as threatlocker_devices,
     coalesce(devices.pmp_devices, 0)::int as pmp_devices,
     -- timestamps
-    sites.created_at
+    sites.created_at,
+    -- attributes added later (kept last, so the view is replaced in place)
+    sites.reference
 from sites
 left join alias_totals on alias_totals.site_id = sites.site_id
 left join devices on devices.site_id = sites.site_id;
@@ -80,4 +82,5 @@ comment on column bi.sites.ninjaone_devices is 'NinjaOne devices at the site at 
 comment on column bi.sites.ninjaone_billable is 'Of those, billable (workstation or server, not spare, site not internal).';
 comment on column bi.sites.threatlocker_devices is 'ThreatLocker computers at the site at ThreatLocker''s latest snapshot.';
 comment on column bi.sites.pmp_devices is 'Patch Manager Plus systems at the site at its latest snapshot.';
+comment on column bi.sites.reference is 'The client''s code in the MSP''s own books (accounting, PSA), set with `warehouse sites reference`; null until set. Printed on every billing export.';
 comment on column bi.sites.created_at is 'When the site was created (by the site-defining source, the mapping file or the CLI).';

@@ -22,9 +22,16 @@ export const sites = core.table('sites', {
   /** The one explicit site that holds devices of unmapped aliases, so totals always add up. */
   isUnmapped: boolean().notNull().default(false),
   createdAt: createdAt(),
+  /**
+   * The client's code in the MSP's own books (accounting, PSA), set by `warehouse sites reference`, so an
+   * invoice line finds its customer. Printed on every billing sheet, so bounded (64 characters) and
+   * free of control characters; null until set.
+   */
+  reference: text(),
 }, (t) => [
   uniqueIndex('sites_name_key').on(sql`md5(${t.name})`),
   index('sites_normalized_name_key').on(sql`md5(${t.normalizedName})`),
+  check('sites_reference_shape', sql`${t.reference} is null or (char_length(${t.reference}) between 1 and 64 and ${t.reference} !~ '[[:cntrl:]]' and ${t.reference} = btrim(${t.reference}))`),
 ]);
 
 export const siteAliases = core.table('site_aliases', {

@@ -1,0 +1,2 @@
+ALTER TABLE "core"."sites" ADD COLUMN "reference" text;--> statement-breakpoint
+ALTER TABLE "core"."sites" ADD CONSTRAINT "sites_reference_shape" CHECK ("core"."sites"."reference" is null or (char_length("core"."sites"."reference") between 1 and 64 and "core"."sites"."reference" !~ '[[:cntrl:]]' and "core"."sites"."reference" = btrim("core"."sites"."reference")));
