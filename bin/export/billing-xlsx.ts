@@ -110,8 +110,25 @@ function forPrint(sheet: ExcelJS.Worksheet, headerRow: number, widths: number[])
   sheet.headerFooter = { oddFooter: '&L&A&RPage &P of &N', evenFooter: '&L&A&RPage &P of &N' };
 }
 
-function wrap(row: ExcelJS.Row, columns: number[]): void {
-  for (const c of columns) row.getCell(c).alignment = WRAP;
+/** Points per line of the default 11-point font, and Excel's tallest row. */
+const LINE_POINTS = 15;
+const MAX_ROW_POINTS = 409;
+
+/**
+ * Wrap the long columns and make the row tall enough for its longest wrapped value: neither Excel
+ * nor LibreOffice grows a row written by exceljs, so a wrapped GUID would print over the next row.
+ */
+function wrap(row: ExcelJS.Row, columns: number[], widths: number[]): void {
+  let lines = 1;
+  // Every cell of a tall row starts at its top, beside the first line of the wrapped ones.
+  row.eachCell({ includeEmpty: true }, (cell) => { cell.alignment = { vertical: 'top' }; });
+  for (const c of columns) {
+    const cell = row.getCell(c);
+    cell.alignment = WRAP;
+    const text = cell.value === null || cell.value === undefined ? '' : String(cell.value);
+    lines = Math.max(lines, Math.ceil(text.length / Math.max(1, (widths[c - 1] ?? 10) - 1)));
+  }
+  if (lines > 1) row.height = Math.min(MAX_ROW_POINTS, lines * LINE_POINTS);
 }
 
 function status(data: BillingExport): string {
@@ -137,7 +154,7 @@ function summarySheet(workbook: ExcelJS.Workbook, data: BillingExport): void {
   const head = header(sheet, SUMMARY_HEADER).number;
   const first = sheet.rowCount + 1;
   for (const s of data.summary) {
-    wrap(sheet.addRow([s.site, s.reference, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact ? 'yes' : 'no']), WRAPPED_SUMMARY);
+    wrap(sheet.addRow([s.site, s.reference, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact ? 'yes' : 'no']), WRAPPED_SUMMARY, SUMMARY_WIDTHS);
   }
   const last = sheet.rowCount;
   sheet.autoFilter = { from: { row: head, column: 1 }, to: { row: last, column: SUMMARY_HEADER.length } };
@@ -160,7 +177,7 @@ function clientSheet(workbook: ExcelJS.Workbook, name: string, month: string, li
   const deviceHeader = header(sheet, DEVICE_HEADER).number;
   for (const d of devices) {
     wrap(sheet.addRow([d.hostname, d.displayName, d.source, d.instance, d.vendorId, d.deviceClass, d.billingStatus, d.reason, d.spareRule, d.monthEndDay,
-      d.isStale ? `stale: last contact ${d.lastContactAt?.slice(0, 10) ?? 'unknown'}` : '']), WRAPPED_DEVICE);
+      d.isStale ? `stale: last contact ${d.lastContactAt?.slice(0, 10) ?? 'unknown'}` : '']), WRAPPED_DEVICE, CLIENT_WIDTHS);
   }
   sheet.autoFilter = { from: { row: deviceHeader, column: 1 }, to: { row: Math.max(sheet.rowCount, deviceHeader), column: DEVICE_HEADER.length } };
   const count = (status: string) => devices.filter((d) => d.billingStatus === status).length;
