@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const vendorFolders = ['ninjaone', 'threatlocker', 'pmp'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'scratch/**', 'warehouse/migrations/**', '.warehouse/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'dist.building-*/**', 'scratch/**', 'warehouse/migrations/**', '.warehouse/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

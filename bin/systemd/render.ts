@@ -5,12 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SOURCES } from '../../collectors/registry.js';
 import { UsageError } from '../../warehouse/errors.js';
+import { checkoutDir } from '../checkout.js';
 
-/** The repository root: bin/systemd/ is two levels down. */
-export const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository root (its systemd/ templates and bin/warehouse.js), from sources or from dist/ alike. */
+export const CHECKOUT = checkoutDir();
 
 export const UNIT_DIR = 'etc/systemd/system';
 export const DEFAULT_CONFIG = '/etc/warehouse/warehouse.env';

@@ -120,7 +120,8 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
       await sql`update ops.sync_runs set duration_ms = ${result.durationMs} where run_id = ${runId}`
         .catch((error: unknown) => { if (!deadline.signal.aborted) throw error; });
       if (config.metricsFile) await writeMetrics(sql, config.metricsFile).catch((err: unknown) => runLog.warn({ err }, 'metrics file not written'));
-      const { error, ...summary } = result;
+      // runId and snapshotDay are bindings of runLog already: repeated here they would be duplicate JSON keys.
+      const { error, runId: _runId, snapshotDay: _snapshotDay, ...summary } = result;
       runLog[result.exitCode === EXIT.ok ? 'info' : result.exitCode === EXIT.partial ? 'warn' : 'error'](
         { ...summary, error: error ? { code: error.code, message: error.message } : undefined }, `run ${result.status}`);
       return result;

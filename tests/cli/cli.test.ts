@@ -1,6 +1,6 @@
 /** The CLI contract from the outside: exit codes and one-line hints that name the key and the fix. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,5 +76,42 @@ describe('warehouse CLI', () => {
     const { code, err } = cli(['collect', 'ninjaone', '--date', '2026-02-30'], { NINJAONE_CLIENT_ID: 'a', NINJAONE_CLIENT_SECRET: 'secret-b', NINJAONE_BASE_URL: 'http://127.0.0.1:1' });
     expect(code).toBe(2);
     expect(err).toMatch(/--date 2026-02-30/u);
+  });
+});
+
+describe('warehouse CLI: version, help and typos', () => {
+  it('--version prints the package version', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(cli(['--version'])).toMatchObject({ code: 0, out: `${version}\n` });
+  });
+
+  it('help <verb> prints what <verb> --help prints', () => {
+    const viaHelp = cli(['help', 'export']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.out).toBe(cli(['export', '--help']).out);
+  });
+
+  it.each([['staus', 'status'], ['colect', 'collect'], ['exc', 'exceptions']])('an unknown verb "%s" suggests %s', (typed, meant) => {
+    const { code, err } = cli([typed]);
+    expect(code).toBe(2);
+    expect(err).toContain(`Did you mean \`warehouse ${meant}\`?`);
+  });
+
+  it('help for an unknown verb exits 2 with the suggestion', () => {
+    const { code, err } = cli(['help', 'rolup']);
+    expect(code).toBe(2);
+    expect(err).toContain('`warehouse rollup`');
+  });
+
+  it('an unknown option names itself and the option meant, before any configuration is read', () => {
+    const { code, err } = cli(['collect', 'ninjaone', '--dat', '2026-01-01']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/collect: unknown option --dat\n→ Did you mean --date\?/u);
+    expect(err.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('every verb of the listing loads, with the summary the listing shows', async () => {
+    const { VERBS } = await import('../../bin/verbs.js');
+    for (const entry of Object.values(VERBS)) expect((await entry.load()).summary).toBe(entry.summary);
   });
 });
