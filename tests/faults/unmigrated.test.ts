@@ -48,7 +48,7 @@ describe('a verb against a database never migrated', () => {
   let url: string;
   let results: CliResult[];
   const verbs = [['status'], ['rollup', '--date', '2020-01-15'], ['sites', 'list'], ['exceptions', 'list'], ['retention', '--dry-run'],
-    ['collect', 'ninjaone', '--date', '2020-01-15']];
+    ['collect', 'ninjaone', '--date', '2020-01-15', '--accept-past-date']];
 
   beforeAll(async () => {
     const name = `empty_${randomBytes(4).toString('hex')}`;

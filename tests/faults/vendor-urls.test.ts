@@ -91,7 +91,7 @@ describe('a vendor URL that cannot be right exits 2 at once', () => {
   });
 
   it('from the CLI: one line naming the key and the URL, one saying what to do', async () => {
-    const r = await cli(['collect', 'ninjaone', '--date', DAY], { WAREHOUSE_HOME: scratchHome(), DATABASE_URL: db.url, ...ninja.config, NINJAONE_BASE_URL: closedPort });
+    const r = await cli(['collect', 'ninjaone', '--date', DAY, '--accept-past-date'], { WAREHOUSE_HOME: scratchHome(), DATABASE_URL: db.url, ...ninja.config, NINJAONE_BASE_URL: closedPort });
     expect(r.code).toBe(2);
     const lines = r.err.trim().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^warehouse: ninjaone: NINJAONE_BASE_URL ${closedPort} \\(.*\\) refuses connections`, 'u'));
