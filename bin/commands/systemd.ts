@@ -119,12 +119,20 @@ Next:
 `;
 }
 
+/** The paths the units run from that their sandboxing hides: ProtectHome=yes and PrivateTmp=yes. */
+export function hiddenPathWarnings(paths: Array<readonly [what: string, file: string]>): string[] {
+  const out: string[] = [];
+  for (const [what, file] of paths) {
+    if (/^\/(home|root|run\/user)(\/|$)/u.test(file)) out.push(`${what} is at ${file}, which ProtectHome=yes hides from the services; install under /opt or /srv (or add a drop-in with ProtectHome=read-only).`);
+    if (/^\/(tmp|var\/tmp)(\/|$)/u.test(file)) out.push(`${what} is at ${file}, which PrivateTmp=yes hides from the services (each gets its own empty /tmp); install under /opt or /srv.`);
+  }
+  return out;
+}
+
 /** Paths the sandbox hides, and the embedded database under timers. */
 function warnings(configOnDisk: string): string[] {
   const out: string[] = [];
-  for (const [what, file] of [['the checkout', CHECKOUT], ['node', process.execPath]] as const) {
-    if (/^\/(home|root|run\/user)(\/|$)/u.test(file)) out.push(`${what} is at ${file}, which ProtectHome=yes hides from the services; install under /opt or /srv (or add a drop-in with ProtectHome=read-only).`);
-  }
+  out.push(...hiddenPathWarnings([['the checkout', CHECKOUT], ['node', process.execPath]]));
   const text = readable(configOnDisk);
   if (text !== undefined && parseConfigFile(text, configOnDisk).DATABASE_URL === undefined) {
     out.push(`no DATABASE_URL in ${configOnDisk}: the units would use the embedded database, which is for trials (collectors running at the same time can stop it under each other). Set DATABASE_URL for production.`);
