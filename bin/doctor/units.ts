@@ -1,23 +1,12 @@
-/**
- * The installed systemd units, if any: the paths they run from must be visible inside their sandbox.
- * PrivateTmp=yes gives a service its own empty /tmp, and ProtectHome=yes hides /home, /root and
- * /run/user, so a checkout, node or WAREHOUSE_HOME under those is not there when the timer fires.
- */
+/** The installed systemd units, if any: the paths they run from must be visible inside their sandbox. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UNIT_DIR } from '../systemd/render.js';
 import { EXIT } from '../../warehouse/errors.js';
+import { hiddenBySandbox, sandboxOf } from '../systemd/sandbox.js';
 import { ok, skip, type Check } from './check.js';
 
 const UNIT = 'warehouse-collect@.service';
-
-/** Why a path is invisible to a unit with this sandboxing, or undefined when it is visible. */
-export function hiddenBySandbox(file: string, unitText: string): string | undefined {
-  const on = (key: string) => new RegExp(`^${key}=(yes|true|strict|read-only|tmpfs)$`, 'mu').test(unitText);
-  if (/^\/(tmp|var\/tmp)(\/|$)/u.test(file) && on('PrivateTmp')) return 'PrivateTmp=yes gives the service its own empty /tmp';
-  if (/^\/(home|root|run\/user)(\/|$)/u.test(file) && /^ProtectHome=(yes|true|tmpfs)$/mu.test(unitText)) return 'ProtectHome=yes hides it from the service';
-  return undefined;
-}
 
 /** Absolute paths a unit names: ExecStart's program and script, WorkingDirectory, EnvironmentFile, WAREHOUSE_HOME. */
 export function unitPaths(unitText: string): string[] {
@@ -37,8 +26,9 @@ export function checkUnits(root = '/'): Check[] {
   const file = path.join(root, UNIT_DIR, UNIT);
   if (!existsSync(file)) return [skip('systemd units', `not installed (${file})`)];
   const text = readFileSync(file, 'utf8');
+  const sandbox = sandboxOf(text);
   const problems = unitPaths(text).flatMap((p) => {
-    const why = hiddenBySandbox(p, text);
+    const why = hiddenBySandbox(p, sandbox);
     return why ? [`${p}: ${why}`] : [];
   });
   if (problems.length === 0) return [ok('systemd units', `${file}: every path it runs from is visible to the service`)];

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import type { Simulator } from '../../collectors/shared/simulator.js';
-import { checkUnits, hiddenBySandbox, unitPaths } from '../../bin/doctor/units.js';
+import { checkUnits, unitPaths } from '../../bin/doctor/units.js';
+import { hiddenBySandbox, sandboxOf } from '../../bin/systemd/sandbox.js';
 import { UNIT_DIR } from '../../bin/systemd/render.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cli, scratchHome } from '../faults/helpers/cli.js';
@@ -85,10 +86,10 @@ describe('the units under their sandbox', () => {
   it('names the paths a unit runs from, and which sandboxing hides them', () => {
     const unit = 'PrivateTmp=yes\nProtectHome=yes\nWorkingDirectory=/tmp/ci\nExecStart=/usr/bin/node /tmp/ci/bin/warehouse.js collect %i\nEnvironment=WAREHOUSE_HOME=/root/.warehouse\n';
     expect(unitPaths(unit)).toEqual(['/tmp/ci', '/usr/bin/node', '/tmp/ci/bin/warehouse.js', '/root/.warehouse']);
-    expect(hiddenBySandbox('/tmp/ci', unit)).toMatch(/PrivateTmp/u);
-    expect(hiddenBySandbox('/root/.warehouse', unit)).toMatch(/ProtectHome/u);
-    expect(hiddenBySandbox('/opt/warehouse', unit)).toBeUndefined();
-    expect(hiddenBySandbox('/tmp/ci', 'ProtectHome=yes\n')).toBeUndefined();
+    expect(hiddenBySandbox('/tmp/ci', sandboxOf(unit))).toMatch(/PrivateTmp/u);
+    expect(hiddenBySandbox('/root/.warehouse', sandboxOf(unit))).toMatch(/ProtectHome/u);
+    expect(hiddenBySandbox('/opt/warehouse', sandboxOf(unit))).toBeUndefined();
+    expect(hiddenBySandbox('/tmp/ci', sandboxOf('ProtectHome=yes\n'))).toBeUndefined();
   });
 
   it('fails an installed unit whose checkout is under /tmp with PrivateTmp=yes; skips when none is installed', () => {
