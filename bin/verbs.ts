@@ -21,5 +21,6 @@ export const VERBS: Record<string, VerbEntry> = {
   status: { summary: 'Freshness, last run and open exceptions per source; non-zero exit when stale', load: async () => (await import('./commands/status.js')).statusCommand },
   simulate: { summary: 'Run one vendor simulator as a server', load: async () => (await import('./commands/simulate.js')).simulateCommand },
   demo: { summary: 'Embedded DB + simulators + N days of history ending today, then the summary', load: async () => (await import('./commands/demo.js')).demoCommand },
+  doctor: { summary: 'Check config, database, each configured vendor and the installed units', load: async () => (await import('./commands/doctor.js')).doctorCommand },
   db: { summary: 'Control the embedded database: start | stop | url', load: async () => (await import('./commands/db.js')).dbCommand },
 };

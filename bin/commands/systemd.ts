@@ -13,6 +13,7 @@ import { parseDay, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
 import { withDatabase } from '../database.js';
 import { buildReport, runNotifyCommand } from '../systemd/notify.js';
+import { hiddenBySandbox, sandboxOf, type Sandbox } from '../systemd/sandbox.js';
 import { CHECKOUT, CREDSTORE, DEFAULT_CONFIG, UNIT_DIR, checkUnitPath, credentialNames, exampleConfig, renderUnits, type RenderedFile } from '../systemd/render.js';
 import { isSettled, parseDuration, waitForSources, type SourceState } from '../systemd/wait.js';
 import type { Verb } from '../verbs.js';
@@ -119,12 +120,18 @@ Next:
 `;
 }
 
+/** The paths the units run from that their sandboxing (systemd/sandbox.conf) hides. */
+export function hiddenPathWarnings(paths: Array<readonly [what: string, file: string]>, sandbox: Sandbox = sandboxOf(readFileSync(path.join(CHECKOUT, 'systemd', 'sandbox.conf'), 'utf8'))): string[] {
+  return paths.flatMap(([what, file]) => {
+    const why = hiddenBySandbox(file, sandbox);
+    return why ? [`${what} is at ${file}, which ${why}; install under /opt or /srv.`] : [];
+  });
+}
+
 /** Paths the sandbox hides, and the embedded database under timers. */
 function warnings(configOnDisk: string): string[] {
   const out: string[] = [];
-  for (const [what, file] of [['the checkout', CHECKOUT], ['node', process.execPath]] as const) {
-    if (/^\/(home|root|run\/user)(\/|$)/u.test(file)) out.push(`${what} is at ${file}, which ProtectHome=yes hides from the services; install under /opt or /srv (or add a drop-in with ProtectHome=read-only).`);
-  }
+  out.push(...hiddenPathWarnings([['the checkout', CHECKOUT], ['node', process.execPath]]));
   const text = readable(configOnDisk);
   if (text !== undefined && parseConfigFile(text, configOnDisk).DATABASE_URL === undefined) {
     out.push(`no DATABASE_URL in ${configOnDisk}: the units would use the embedded database, which is for trials (collectors running at the same time can stop it under each other). Set DATABASE_URL for production.`);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { hasSystemdAnalyze, parseUnit, specifiers, value, values, type Unit } from './units.js';
+import { hiddenPathWarnings } from '../../bin/commands/systemd.js';
 
 const INSTANCE = 'ninjaone';
 
@@ -40,7 +41,8 @@ describe('warehouse systemd install', () => {
   beforeAll(() => {
     prefix = mkdtempSync(path.join(tmpdir(), 'sd-units-'));
     const { code, out, err } = install(['--prefix', prefix]);
-    expect(err).toBe('');
+    // Where this checkout happens to live (a CI clone under /tmp) is warned about, and nothing else.
+    expect(err.split('\n').filter((l) => l !== '' && !/^warning: (the checkout|node) is at /u.test(l))).toEqual([]);
     expect(code).toBe(0);
     firstOutput = out;
     expect(out).toMatch(/systemctl daemon-reload/u);
@@ -175,5 +177,14 @@ describe('warehouse systemd install', () => {
       expect(readFileSync(path.join(prefix, 'etc/warehouse/warehouse.env'), 'utf8')).toContain(name);
     }
     expect(existsSync(path.join(prefix, 'etc/credstore'))).toBe(true);
+  });
+});
+
+describe('systemd install warns about paths the sandbox hides', () => {
+  it('names a checkout under /tmp (PrivateTmp=yes) and under /home or /root (ProtectHome=yes)', () => {
+    const warnings = hiddenPathWarnings([['the checkout', '/tmp/ci'], ['node', '/root/.nvm/node'], ['WAREHOUSE_HOME', '/srv/warehouse']]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/the checkout is at \/tmp\/ci, which PrivateTmp=yes hides/u);
+    expect(warnings[1]).toMatch(/node is at \/root\/.nvm\/node, which ProtectHome=yes hides/u);
   });
 });
