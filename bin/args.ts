@@ -1,7 +1,7 @@
 /** Flag parsing for the verbs: node:util parseArgs, with usage errors that say what to type instead. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../warehouse/errors.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../warehouse/suggest.js';
 
 export type Flags = NonNullable<ParseArgsConfig['options']>;
 

@@ -5,7 +5,7 @@
  */
 import { EXIT } from '../warehouse/errors.js';
 import { packageVersion } from './checkout.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../warehouse/suggest.js';
 import { VERBS } from './verbs.js';
 
 const USAGE = `warehouse: the MSP inventory and compliance warehouse

@@ -1,8 +1,14 @@
-/** Plain text tables for terminals: left-aligned text, right-aligned numbers. */
-export function renderTable(rows: Array<Record<string, unknown>>, columns?: string[]): string {
+import { wallClock } from '../warehouse/time.js';
+
+/**
+ * Plain text tables for terminals: left-aligned text, right-aligned numbers. Instants are shown on
+ * the wall clock of `timeZone` (the MSP's WAREHOUSE_TIMEZONE; UTC when not given).
+ */
+export function renderTable(rows: Array<Record<string, unknown>>, options: { timeZone?: string } = {}): string {
   if (rows.length === 0) return '  (none)\n';
-  const keys = columns ?? Object.keys(rows[0] as object);
-  const cell = (value: unknown): string => (value === null || value === undefined ? '' : value instanceof Date ? value.toISOString().slice(0, 16).replace('T', ' ') : String(value));
+  const keys = Object.keys(rows[0] as object);
+  const timeZone = options.timeZone ?? 'UTC';
+  const cell = (value: unknown): string => (value === null || value === undefined ? '' : value instanceof Date ? wallClock(value, timeZone) : String(value));
   const widths = keys.map((key) => Math.max(key.length, ...rows.map((row) => cell(row[key]).length)));
   const numeric = keys.map((key) => rows.every((row) => typeof row[key] === 'number' || row[key] === null));
   const line = (values: string[]) => `  ${values.map((v, i) => (numeric[i] ? v.padStart(widths[i] as number) : v.padEnd(widths[i] as number))).join('  ')}`.trimEnd();

@@ -28,7 +28,7 @@ export const SECRET_KEYS = [
 /**
  * Every key the warehouse itself reads (the sources declare theirs in collectors/<source>, see
  * collectors/registry.ts knownConfigKeys()). A key with a warehouse prefix that is in neither list is
- * a typo the operator is warned about; tests/unit/config-keys.test.ts holds the code to this list.
+ * a typo the operator is warned about; tests/faults/config-keys.test.ts holds the code to this list.
  */
 export const WAREHOUSE_KEYS = [
   'DATABASE_URL', 'WAREHOUSE_CONFIG', 'WAREHOUSE_HOME', 'WAREHOUSE_TIMEZONE', 'WAREHOUSE_STALE_HOURS', 'WAREHOUSE_METRICS_FILE',
@@ -40,6 +40,8 @@ export const WAREHOUSE_KEYS = [
   'WAREHOUSE_NOTIFY_COMMAND', 'WAREHOUSE_NOTIFY_UNIT', 'WAREHOUSE_NOTIFY_SUBJECT', 'WAREHOUSE_NOTIFY_MESSAGE',
   // The test suite's own switch (tests/setup/postgres.ts): set in a developer's shell, not a typo.
   'WAREHOUSE_TEST_NO_CONTAINERS',
+  // bin/warehouse.js: run the TypeScript sources even when a fresh dist/ exists.
+  'WAREHOUSE_FROM_SOURCES',
 ] as const;
 
 /** Prefixes of the warehouse's keys; only keys with one of these can be typos of ours. */

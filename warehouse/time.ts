@@ -73,3 +73,8 @@ export function lastDayOfMonth(month: string): string {
   const ym = Temporal.PlainYearMonth.from(month);
   return ym.toPlainDate({ day: ym.daysInMonth }).toString();
 }
+
+/** An instant as the MSP reads it: "YYYY-MM-DD HH:MM" on the wall clock of `timeZone`. */
+export function wallClock(at: Date, timeZone: string): string {
+  return Temporal.Instant.fromEpochMilliseconds(at.getTime()).toZonedDateTimeISO(timeZone).toPlainDateTime().toString().slice(0, 16).replace('T', ' ');
+}

@@ -12,7 +12,7 @@ import { withDatabase, withSql } from '../database.js';
 import { renderTable } from '../table.js';
 import type { Verb } from '../verbs.js';
 
-const USAGE = 'usage: warehouse sites list | unmapped | map <source>[/<instance>] <external-id> <site> [--create] | reference <site> <code> | reference <site> --clear';
+const USAGE = 'usage: warehouse sites list [--json] | unmapped [--json] | map <source>[/<instance>] <external-id> <site> [--create] | reference <site> <code> | reference <site> --clear';
 
 export const sitesCommand: Verb = {
   summary: 'Canonical sites and vendor aliases',
@@ -27,12 +27,14 @@ export const sitesCommand: Verb = {
              characters), shown in bi.sites, the billing views and every billing export; the site
              by name (case-insensitive) or id. --clear removes it.
 
+list and unmapped take --json: one JSON array, a row of bi.sites or bi.unmapped_aliases each.
+
 Organisations are mapped automatically only when their normalised name names exactly one site.
 For mappings kept under version control, list them in the file named by WAREHOUSE_SITE_MAP, one
 per line: source[/instance],external id,site name. It is read at every run; its mappings win, and
 \`sites map\` refuses to contradict it. A bad line is an error naming the line (exit 2).`,
   async run(argv) {
-    const { values, positionals } = parse('sites', argv, { create: { type: 'boolean' }, clear: { type: 'boolean' } });
+    const { values, positionals } = parse('sites', argv, { create: { type: 'boolean' }, clear: { type: 'boolean' }, json: { type: 'boolean' } });
     const [action, ...args] = positionals;
     const config = loadWarehouseConfig(process.env);
     // Read (and so validate) the mapping file first: a bad line fails before the database starts.
@@ -54,9 +56,11 @@ per line: source[/instance],external id,site name. It is read at every run; its 
       }));
     }
     if (action !== 'map' && (args.length > 0 || values.create || values.clear)) throw new UsageError(`sites ${action} takes no arguments`, USAGE);
+    const json = values.json === true;
+    if (json && action === 'map') throw new UsageError('--json is for sites list and sites unmapped', USAGE);
     return withDatabase(config, (url) => withSql(url, 'warehouse:sites', async (sql) => {
-      if (action === 'list') return listSites(sql);
-      if (action === 'unmapped') return listUnmapped(sql);
+      if (action === 'list') return listSites(sql, json);
+      if (action === 'unmapped') return listUnmapped(sql, json);
       const [source, externalId, site] = args as [string, string, string];
       const result = await mapAliasManually(sql, { source, externalId, site, create: values.create === true, siteMap });
       const moved = result.reattribution;
@@ -80,11 +84,18 @@ per line: source[/instance],external id,site name. It is read at every run; its 
   },
 };
 
-async function listSites(sql: Sql): Promise<number> {
+/** Rows for --json: the view's own column names, so a script reads what the documented view says. */
+const printJson = (rows: unknown[]) => process.stdout.write(`${JSON.stringify(rows)}\n`);
+
+async function listSites(sql: Sql, json: boolean): Promise<number> {
   const rows = await sql<Array<Record<string, unknown>>>`
-    select site_id, site, reference, is_internal, ninjaone_aliases, threatlocker_aliases, pmp_aliases, manual_aliases,
+    select site_id, site, reference, is_internal, is_unmapped, ninjaone_aliases, threatlocker_aliases, pmp_aliases, manual_aliases,
            ninjaone_devices, ninjaone_billable, threatlocker_devices, pmp_devices
     from bi.sites order by is_unmapped, site`;
+  if (json) {
+    printJson(rows);
+    return EXIT.ok;
+  }
   process.stdout.write(renderTable(rows.map((r) => ({
     id: r.site_id, site: r.site, reference: r.reference ?? '', internal: r.is_internal ? 'yes' : '',
     'ninja orgs': r.ninjaone_aliases, 'tl orgs': r.threatlocker_aliases, 'pmp orgs': r.pmp_aliases, manual: r.manual_aliases,
@@ -93,10 +104,14 @@ async function listSites(sql: Sql): Promise<number> {
   return EXIT.ok;
 }
 
-async function listUnmapped(sql: Sql): Promise<number> {
+async function listUnmapped(sql: Sql, json: boolean): Promise<number> {
   const rows = await sql<Array<Record<string, unknown>>>`
     select source, instance, external_id, name, devices, is_current, reason, last_seen_on::text as last_seen_on
     from bi.unmapped_aliases order by is_current desc, devices desc, source, name`;
+  if (json) {
+    printJson(rows);
+    return EXIT.ok;
+  }
   process.stdout.write(renderTable(rows.map((r) => ({
     source: r.instance === 'default' ? r.source : `${String(r.source)}/${String(r.instance)}`,
     'external id': r.external_id, name: String(r.name).trim(), devices: r.devices,

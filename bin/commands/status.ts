@@ -12,7 +12,7 @@ import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { writeMetrics } from '../../warehouse/metrics.js';
 import { parse } from '../args.js';
 import { withDatabase } from '../database.js';
-import { renderTable } from '../table.js';
+import { renderTable, shorten } from '../table.js';
 import type { Verb } from '../verbs.js';
 
 export interface HealthRow {
@@ -42,32 +42,50 @@ export function isStale(row: Pick<HealthRow, 'age_hours'>, staleAfterHours: numb
   return row.age_hours === null || row.age_hours > staleAfterHours;
 }
 
-export function renderStatus(rows: HealthRow[], staleAfterHours: number): string {
+const label = (r: Pick<HealthRow, 'source' | 'instance'>) => (r.instance === 'default' ? r.source : `${r.source}/${r.instance}`);
+
+export function renderStatus(rows: HealthRow[], staleAfterHours: number, timeZone = 'UTC'): string {
   return renderTable(rows.map((r) => ({
-    source: r.instance === 'default' ? r.source : `${r.source}/${r.instance}`,
+    source: label(r),
     state: isStale(r, staleAfterHours) ? 'STALE' : 'ok',
-    'last success (UTC)': r.last_success_at,
+    [`last success (${timeZone})`]: r.last_success_at,
     'age (h)': r.age_hours === null ? null : Math.round(r.age_hours * 10) / 10,
     rows: r.rows,
     'last run': r.last_run_status,
     failures: r.consecutive_failures,
     'open exceptions': r.open_exceptions,
-    'last error': r.last_error,
-  })));
+    'last error': r.last_error === null ? null : shorten(r.last_error.split('\n')[0] ?? '', 80),
+  })), { timeZone });
+}
+
+/** The same facts for monitoring scripts: one JSON document, instants in ISO 8601 UTC. */
+export function statusJson(rows: HealthRow[], staleAfterHours: number, openTotal: number | null): string {
+  const sources = rows.map((r) => ({
+    source: r.source, instance: r.instance, stale: isStale(r, staleAfterHours),
+    lastSuccessAt: r.last_success_at?.toISOString() ?? null,
+    ageHours: r.age_hours === null ? null : Math.round(r.age_hours * 100) / 100,
+    rows: r.rows, lastRunStatus: r.last_run_status, consecutiveFailures: r.consecutive_failures,
+    openExceptions: r.open_exceptions, lastError: r.last_error,
+  }));
+  const ok = rows.length > 0 && sources.every((s) => !s.stale);
+  return `${JSON.stringify({ ok, staleAfterHours, sources, openExceptions: openTotal })}\n`;
 }
 
 export const statusCommand: Verb = {
   summary: 'Freshness, last run and open exceptions per source; non-zero exit when stale',
-  help: `usage: warehouse status
+  help: `usage: warehouse status [--json]
 
-One line per source instance: fresh or STALE, last success (UTC), its age in hours, devices published
+One line per source instance: fresh or STALE, last success (in WAREHOUSE_TIMEZONE), its age in hours, devices published
 by it, the last run's outcome, consecutive failures since the last success, open cross-vendor
 exceptions about the source, and the last error.
 Exit codes, for monitoring: 0 every source succeeded within WAREHOUSE_STALE_HOURS (default 36);
 7 a source is older than that or never succeeded, or nothing was ever collected; 8 the database is
-unreachable. With WAREHOUSE_METRICS_FILE set, also rewrites the Prometheus text file.`,
+unreachable. With WAREHOUSE_METRICS_FILE set, also rewrites the Prometheus text file.
+--json prints one document instead: {"ok", "staleAfterHours", "sources": [{source, instance, stale,
+lastSuccessAt (ISO 8601 UTC), ageHours, rows, lastRunStatus, consecutiveFailures, openExceptions,
+lastError}], "openExceptions"}, with the same exit code.`,
   async run(argv) {
-    parse('status', argv, {});
+    const { values } = parse('status', argv, { json: { type: 'boolean' } });
     const config = loadWarehouseConfig(process.env);
     const { rows, openTotal } = await withDatabase(config, async (url) => {
       const { sql, close } = openDatabase(url, { applicationName: 'warehouse:status', max: 2 });
@@ -75,7 +93,7 @@ unreachable. With WAREHOUSE_METRICS_FILE set, also rewrites the Prometheus text 
         await sweepAbandonedRuns(sql);
         const health = await sql<Omit<HealthRow, 'open_exceptions'>[]>`
           select source, instance, last_success_at, (extract(epoch from age) / 3600.0)::float8 as age_hours, rows, last_run_status,
-                 left(last_error, 80) as last_error, consecutive_failures::int as consecutive_failures
+                 last_error, consecutive_failures::int as consecutive_failures
           from bi.collection_health order by source, instance`;
         const open = await openExceptions(sql);
         if (config.metricsFile) {
@@ -93,16 +111,19 @@ unreachable. With WAREHOUSE_METRICS_FILE set, also rewrites the Prometheus text 
         await close();
       }
     });
-    process.stdout.write(renderStatus(rows, config.staleAfterHours));
-    if (openTotal !== null && openTotal > 0) process.stdout.write(`  ${openTotal} open exception(s): warehouse exceptions list\n`);
+    const json = values.json === true;
+    // The verdict below goes to stderr either way, so --json keeps stdout one JSON document.
+    if (json) process.stdout.write(statusJson(rows, config.staleAfterHours, openTotal));
+    else process.stdout.write(renderStatus(rows, config.staleAfterHours, config.timeZone));
+    if (!json && openTotal !== null && openTotal > 0) process.stdout.write(`  ${openTotal} open exception(s): warehouse exceptions list\n`);
     if (rows.length === 0) throw new WarehouseError('ERR_STALE', EXIT.vendorUnavailable, 'no source has ever been collected', 'Run `warehouse nightly` (or install the timers: `warehouse systemd install`).');
     const stale = rows.filter((r) => isStale(r, config.staleAfterHours));
     if (stale.length > 0) {
       throw new WarehouseError('ERR_STALE', EXIT.vendorUnavailable,
-        `stale: ${stale.map((r) => (r.instance === 'default' ? r.source : `${r.source}/${r.instance}`)).join(', ')} (last success older than ${config.staleAfterHours} h or never)`,
+        `stale: ${stale.map(label).join(', ')} (last success older than ${config.staleAfterHours} h or never)`,
         'Check the last error above and `journalctl -u warehouse-collect@<source>`; re-run `warehouse collect <source>`.');
     }
-    process.stdout.write(`  every source succeeded within ${config.staleAfterHours} h\n`);
+    if (!json) process.stdout.write(`  every source succeeded within ${config.staleAfterHours} h\n`);
     return EXIT.ok;
   },
 };

@@ -7,6 +7,7 @@
 import type { Sql } from '../../warehouse/db.js';
 import { UsageError } from '../../warehouse/errors.js';
 import { lastDayOfMonth } from '../../warehouse/time.js';
+import { suggestSite } from '../../warehouse/sites/suggest.js';
 
 export interface SummaryLine {
   siteId: number; site: string; reference: string | null; source: string; instance: string;
@@ -47,10 +48,8 @@ async function resolveSite(sql: Sql, wanted: string): Promise<{ id: number; name
     where lower(site) = lower(${wanted}) or site_id::text = ${wanted}
     order by (lower(site) = lower(${wanted})) desc limit 1`;
   if (rows[0]) return rows[0];
-  const near = await sql<{ name: string }[]>`
-    select site as name from bi.sites where site ilike ${`%${wanted.replace(/[\\%_]/gu, (c) => `\\${c}`)}%`} order by site limit 5`;
-  throw new UsageError(`--site ${wanted}: no such site`,
-    near.length > 0 ? `Did you mean: ${near.map((n) => `"${n.name}"`).join(', ')}?` : 'List sites with `warehouse sites list` (a site id works too).');
+  const names = (await sql<{ name: string }[]>`select site as name from bi.sites order by site`).map((r) => r.name);
+  throw new UsageError(`--site ${wanted}: no such site`, suggestSite(wanted, names));
 }
 
 export async function loadBillingExport(sql: Sql, month: string, siteFilter?: string): Promise<BillingExport> {

@@ -158,9 +158,10 @@ describe('unknown keys warn with the closest known key', () => {
   it('every key the code reads is known (one list: warehouse/config.ts plus each source\'s keys)', () => {
     const known = new Set(knownConfigKeys());
     const files = ['bin', 'warehouse', 'collectors', 'rollups', 'views'].flatMap((dir) =>
-      readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)));
-    // Keys are read as single-quoted literals (the lint rule); constant names and comments are not keys.
-    const literal = /'((?:WAREHOUSE|NINJAONE|THREATLOCKER|PMP)_[A-Z0-9_]*[A-Z0-9])'/gu;
+      readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') || f.endsWith('.js')).map((f) => path.join(dir, f)));
+    // Keys are read as single-quoted literals (the lint rule), or as process.env.KEY in the plain
+    // JavaScript launcher (bin/warehouse.js); constant names and comments are not keys.
+    const literal = /(?:'|process\.env\.)((?:WAREHOUSE|NINJAONE|THREATLOCKER|PMP)_[A-Z0-9_]*[A-Z0-9])\b/gu;
     const read = new Set(files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(literal)].map((m) => m[1] as string)));
     expect(read.size).toBeGreaterThan(30);
     expect([...read].filter((key) => !known.has(key)).sort()).toEqual([]);

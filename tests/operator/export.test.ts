@@ -231,7 +231,7 @@ describe('warehouse export billing', () => {
     expect(data.devices).toHaveLength(2);
     const unknown = await cli(['export', 'billing', '--month', '2026-10', '--site', 'Acm'], { env: { DATABASE_URL: db.url } });
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/--site Acm: no such site\n→ Did you mean: "Acme Pty Ltd"\?/u);
+    expect(unknown.err).toMatch(/--site Acm: no such site\n→ Did you mean "Acme Pty Ltd"\?/u);
     const none = await cli(['export', 'billing', '--month', '2026-08', '--format', 'csv'], { env: { DATABASE_URL: db.url } });
     expect(none.code).toBe(2);
     expect(none.err).toMatch(/no month-end for 2026-08\n→ .*warehouse rollup --from 2026-08-01 --to 2026-08-31/u);

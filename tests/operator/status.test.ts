@@ -103,6 +103,34 @@ describe('warehouse status', () => {
     expect(readdirSync(dir)).toEqual(['warehouse.prom']);
   });
 
+  it('shows the last success on the wall clock of WAREHOUSE_TIMEZONE', async () => {
+    const id = await instance('ninjaone');
+    await db.sql`
+      insert into ops.sync_runs (source_instance_id, snapshot_day, started_at, finished_at, status, exit_code, rows_devices, duration_ms)
+      values (${id}, '2026-12-02', '2026-12-02T13:25:00Z', '2026-12-02T13:30:00Z', 'succeeded', 0, 5, 300000)`;
+    // A fixed instant (not now) so the expected wall clock is known: 13:30 UTC is 00:30 next day in Sydney.
+    const sydney = await status({ WAREHOUSE_TIMEZONE: 'Australia/Sydney', WAREHOUSE_STALE_HOURS: '1000000' });
+    expect(sydney.out).toMatch(/last success \(Australia\/Sydney\)/u);
+    expect(sydney.out).toMatch(/ninjaone\s+ok\s+2026-12-03 00:30\s/u);
+    expect((await status({ WAREHOUSE_STALE_HOURS: '1000000' })).out).toMatch(/ninjaone\s+ok\s+2026-12-02 13:30\s/u);
+  });
+
+  it('--json prints one document with the same verdict and exit code, the reason on stderr', async () => {
+    await run(await instance('ninjaone'), 'succeeded', 1);
+    await run(await instance('threatlocker'), 'succeeded', 40);
+    const result = await cli(['status', '--json'], { env: { DATABASE_URL: db.url } });
+    expect(result.code).toBe(7);
+    const doc = JSON.parse(result.out) as { ok: boolean; staleAfterHours: number; sources: Array<Record<string, unknown>>; openExceptions: number };
+    expect(doc.ok).toBe(false);
+    expect(doc.staleAfterHours).toBe(36);
+    expect(doc.sources.map((s) => [s.source, s.stale, s.rows, s.lastRunStatus])).toEqual([['ninjaone', false, 120, 'succeeded'], ['threatlocker', true, 120, 'succeeded']]);
+    expect(new Date(String(doc.sources[0]?.lastSuccessAt)).toISOString()).toBe(doc.sources[0]?.lastSuccessAt);
+    expect(doc.openExceptions).toBe(0);
+    expect(result.err).toMatch(/stale: threatlocker/u);
+    const fresh = await cli(['status', '--json'], { env: { DATABASE_URL: db.url, WAREHOUSE_STALE_HOURS: '48' } });
+    expect([fresh.code, (JSON.parse(fresh.out) as { ok: boolean }).ok, fresh.err]).toEqual([0, true, '']);
+  });
+
   it('exits 8 when the database is unreachable', async () => {
     const result = await cli(['status'], { env: { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db' } });
     expect(result.code).toBe(8);

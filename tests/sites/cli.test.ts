@@ -1,9 +1,10 @@
 /** `warehouse sites` and `warehouse exceptions` from the outside: output, exit codes, one-line hints. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KINDS } from '../../bin/commands/exceptions.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { device, fixtureSource, org, publishDay } from './helpers.js';
@@ -70,6 +71,10 @@ inOrder('warehouse sites', () => {
     const list = cli(['sites', 'list']);
     expect(list.code).toBe(EXIT.ok);
     expect(list.out).toMatch(/Smith & Jones\s+1\s+1\s+0\s+1\s+1\s+1\s+1\s+0/u);
+    const json = cli(['sites', 'list', '--json']);
+    const sites = JSON.parse(json.out) as Array<Record<string, unknown>>;
+    expect(sites.find((r) => r.site === 'Smith & Jones')).toMatchObject({ ninjaone_aliases: 1, threatlocker_aliases: 1, manual_aliases: 1, ninjaone_devices: 1, is_unmapped: false });
+    expect(JSON.parse(cli(['sites', 'unmapped', '--json']).out)).toEqual(expect.any(Array));
   });
 });
 
@@ -88,5 +93,24 @@ describe('warehouse exceptions', () => {
     expect(acked.code).toBe(EXIT.ok);
     expect(acked.out).toBe(`exception ${id} (not_in_rmm, GHOST-PC at Harbour Dental Pty Ltd) acknowledged\n`);
     expect(cli(['exceptions', 'list', '--status', 'acknowledged', '--kind', 'not_in_rmm']).out).toMatch(/acknowledged .*lab machine, never in the RMM/u);
+  });
+
+  it('--json lists the findings in full; a mistyped --site or --kind is a usage error with the near ones', () => {
+    cli(['exceptions', 'refresh']);
+    const listed = cli(['exceptions', 'list', '--json', '--site', 'harbour dental pty ltd']);
+    expect(listed.code).toBe(EXIT.ok);
+    const rows = JSON.parse(listed.out) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r.site, r.kind, r.source, r.device, r.firstSeenOn])).toEqual([['Harbour Dental Pty Ltd', 'not_in_rmm', 'threatlocker', 'GHOST-PC', '2025-12-01']]);
+    expect(String(rows[0]?.detail)).not.toMatch(/…$/u);
+    const typo = cli(['exceptions', 'list', '--site', 'Harbor Dental']);
+    expect([typo.code, typo.err]).toEqual([EXIT.usage, expect.stringMatching(/--site Harbor Dental: no such site\n→ Did you mean "Harbour Dental Pty Ltd"\?/u)]);
+    const kind = cli(['exceptions', 'list', '--kind', 'no_threatlocke']);
+    expect([kind.code, kind.err]).toEqual([EXIT.usage, expect.stringMatching(/--kind no_threatlocke is not a kind of finding\n→ Did you mean "no_threatlocker"\?/u)]);
+  });
+
+  it('a kind the CLI accepts is one bi.exceptions describes, and the other way round', () => {
+    const view = readFileSync(new URL('../../views/bi/exceptions.sql', import.meta.url), 'utf8');
+    const described = [...view.matchAll(/when '([a-z_]+)' then/gu)].map((m) => m[1]);
+    expect([...described].sort()).toEqual([...KINDS].sort());
   });
 });

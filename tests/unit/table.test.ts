@@ -27,3 +27,13 @@ describe('renderTable', () => {
     expect(renderTable([{ name: 'a', n: 1 }, { name: 'bbb', n: 100 }])).toBe('  name    n\n  ----  ---\n  a       1\n  bbb   100\n');
   });
 });
+
+describe('instants in a table', () => {
+  it('are shown on the wall clock of the time zone given, UTC otherwise (daylight saving included)', () => {
+    const at = new Date('2026-12-02T13:30:00Z');
+    expect(renderTable([{ at }])).toContain('2026-12-02 13:30');
+    expect(renderTable([{ at }], { timeZone: 'Australia/Sydney' })).toContain('2026-12-03 00:30');
+    expect(renderTable([{ at: new Date('2026-07-02T13:30:00Z') }], { timeZone: 'Australia/Sydney' })).toContain('2026-07-02 23:30');
+    expect(renderTable([{ at }], { timeZone: 'America/New_York' })).toContain('2026-12-02 08:30');
+  });
+});

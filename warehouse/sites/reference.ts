@@ -6,8 +6,8 @@
  * refused, never cut (a cut code would silently name another client).
  */
 import { UsageError } from '../errors.js';
+import { suggestSite } from './suggest.js';
 import { siteByName, type Tx } from './mapping.js';
-import { normalizeOrgName } from './normalize.js';
 
 /** Also the database's check (core.sites sites_reference_shape). */
 export const REFERENCE_MAX = 64;
@@ -38,12 +38,6 @@ export async function setSiteReference(tx: Tx, site: string, reference: string |
 }
 
 async function hint(tx: Tx, name: string): Promise<string> {
-  const wanted = normalizeOrgName(name);
-  const close = await tx<{ name: string }[]>`
-    select name from core.sites
-    where not is_unmapped and (md5(normalized_name) = md5(${wanted}) and normalized_name = ${wanted}
-      or name ilike ${`%${name.trim().replace(/[\\%_]/gu, (c) => `\\${c}`)}%`})
-    order by name limit 3`;
-  if (close.length > 0) return `Did you mean ${close.map((c) => `"${c.name}"`).join(' or ')}?`;
-  return 'See `warehouse sites list` for the sites and their ids (a site id works too).';
+  const names = (await tx<{ name: string }[]>`select name from core.sites where not is_unmapped order by name`).map((r) => r.name);
+  return suggestSite(name, names);
 }

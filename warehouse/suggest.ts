@@ -39,3 +39,4 @@ export function didYouMean(word: string, choices: readonly string[], quote = (c:
   const near = closest(word, choices);
   return near.length === 0 ? '' : `Did you mean ${near.map(quote).join(' or ')}?`;
 }
+
