@@ -17,12 +17,17 @@ export interface RollupOptions {
   force?: boolean;
   /** More months (YYYY-MM) whose month-ends to refresh, if ended: those of rollup requests, whose dailies may be gone. */
   months?: string[];
+  /** Told before each step: 'daily counts' per day, 'month-ends' per month, then 'findings' (for a terminal's progress line). */
+  onProgress?: (step: RollupStep, done: number, total: number) => void;
 }
+
+export type RollupStep = 'daily counts' | 'month-ends' | 'findings';
 
 export async function rollupDays(sql: Sql, days: string[], options: RollupOptions): Promise<RollupResult> {
   let rows = 0;
   const missing: MissingSourceDay[] = [];
-  for (const day of days) {
+  for (const [index, day] of days.entries()) {
+    options.onProgress?.('daily counts', index, days.length);
     const result = await rollupDailyCounts(sql, day);
     rows += result.rows;
     missing.push(...result.missing);
@@ -33,7 +38,10 @@ export async function rollupDays(sql: Sql, days: string[], options: RollupOption
     for (const month of await endedMonthsIn(sql, sorted[0] as string, sorted[sorted.length - 1] as string, options.today)) wanted.add(month);
   }
   const months: MonthEndResult[] = [];
-  for (const month of [...wanted].sort()) months.push(await materialiseMonthEnd(sql, month, options.force ? { force: true } : {}));
+  for (const [index, month] of [...wanted].sort().entries()) {
+    options.onProgress?.('month-ends', index, wanted.size);
+    months.push(await materialiseMonthEnd(sql, month, options.force ? { force: true } : {}));
+  }
   return { days: days.length, rows, missing, months };
 }
 
@@ -46,6 +54,7 @@ export async function rollupDays(sql: Sql, days: string[], options: RollupOption
 export async function nightlyRollup(sql: Sql, days: string[], options: RollupOptions): Promise<RollupResult & { findings: RefreshResult }> {
   await analyzeDays(sql, days);
   const rolled = await rollupDays(sql, days, options);
+  options.onProgress?.('findings', 0, 1);
   return { ...rolled, findings: await refreshExceptions(sql) };
 }
 

@@ -4,7 +4,7 @@ import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger, type Logger } from '../../warehouse/log.js';
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
-import { nightlyPending } from '../../rollups/run.js';
+import { nightlyPending, type RollupOptions } from '../../rollups/run.js';
 import { retentionBusyLine } from './rollup.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
@@ -126,7 +126,8 @@ failure; a source missing from the rollup makes it partial).
       // as today, or the month would end a day early.
       const today = todayIn(config.timeZone);
       say('rolling up and applying retention ...');
-      const outcome = await rollupAndRetention(databaseUrl, policy, date && date < today ? date : today, log);
+      const outcome = await rollupAndRetention(databaseUrl, policy, date && date < today ? date : today, log,
+        (step, done, total) => progress.update(`rollup ${step}`, done, total));
       progress.done(`rolled up ${outcome.days} day(s); retention dropped ${outcome.dropped} partition(s)`);
       codes.push(outcome.code);
     });
@@ -137,11 +138,11 @@ failure; a source missing from the rollup makes it partial).
 };
 
 /** After the collectors: roll up what was published (from data, not clock offsets), then retention. */
-async function rollupAndRetention(url: string, policy: RetentionPolicy, today: string, log: Logger): Promise<{ code: ExitCode; days: number; dropped: number }> {
+async function rollupAndRetention(url: string, policy: RetentionPolicy, today: string, log: Logger, onProgress: RollupOptions['onProgress']): Promise<{ code: ExitCode; days: number; dropped: number }> {
   const { sql, close } = openDatabase(url, { applicationName: 'rollup:nightly', max: 2 });
   try {
     await sweepAbandonedRuns(sql);
-    const rolled = await nightlyPending(sql, { today });
+    const rolled = await nightlyPending(sql, { today, ...(onProgress ? { onProgress } : {}) });
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
     log.info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, dropped: retained.dropped.length, busy: retained.busy, pendingDays: retained.pendingDays, heldForMonthEnd: retained.plan.heldForMonthEnd }, 'nightly rollup and retention done');
     const facts = { days: rolled.days, dropped: retained.dropped.length };

@@ -1,5 +1,6 @@
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionResult } from '../../rollups/retention.js';
-import { daysOf, nightlyPending, nightlyRollup } from '../../rollups/run.js';
+import { daysOf, nightlyPending, nightlyRollup, type RollupResult, type RollupStep } from '../../rollups/run.js';
+import type { RefreshResult } from '../../warehouse/matching/exceptions.js';
 import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
@@ -8,6 +9,7 @@ import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { recordTimeZone } from '../../warehouse/settings.js';
 import { boundedDay, todayIn } from '../../warehouse/time.js';
 import { parse, str } from '../args.js';
+import { consoleMode, seconds } from '../progress.js';
 import { withDatabase, withSql } from '../database.js';
 import type { Verb } from '../verbs.js';
 
@@ -45,16 +47,20 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     if (date && (from || to)) throw new UsageError('rollup: use --date or --from/--to, not both', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
     if (Boolean(from) !== Boolean(to)) throw new UsageError('rollup: --from and --to go together', 'e.g. `warehouse rollup --from 2026-10-01 --to 2026-10-31`.');
     const bounds = dayBounds(loadWarehouseConfig(process.env));
-    const log = createLogger();
+    const { progress, logLevel } = consoleMode();
+    const log = createLogger({ level: logLevel });
+    const started = Date.now();
+    const onProgress = (step: RollupStep, done: number, total: number) => progress.update(`rollup ${step}`, done, total);
     // Days are checked before a database (perhaps a first embedded initdb) is started.
     const days = date ? [boundedDay(date, bounds)] : from ? daysOf(boundedDay(from, bounds, '--from'), boundedDay(to as string, bounds, '--to')) : undefined;
     if (days?.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
     const result = await withJob('rollup:daily', async (sql, today) => {
-      if (!days) return nightlyPending(sql, { today, force: values.force === true });
-      return nightlyRollup(sql, days, { today, force: values.force === true });
+      if (!days) return nightlyPending(sql, { today, force: values.force === true, onProgress });
+      return nightlyRollup(sql, days, { today, force: values.force === true, onProgress });
     }, str(values.today));
     const { findings } = result;
     log.info({ days: result.days, rows: result.rows, months: result.months, missing: result.missing, findings }, 'rollup done');
+    progress.done(rollupLine(result, started));
     const closed = result.months.filter((m) => m.skippedClosed).map((m) => m.month);
     if (closed.length > 0) process.stderr.write(`warehouse: month-end of closed month(s) ${closed.join(', ')} left as invoiced (use --force to rewrite; it is recorded)\n`);
     if (result.missing.length > 0) {
@@ -65,6 +71,15 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     return EXIT.ok;
   },
 };
+
+/** The closing line a person at a terminal reads (the JSON log line says the same to a pipe). */
+export function rollupLine(result: RollupResult & { findings: RefreshResult }, started: number): string {
+  const months = result.months.filter((m) => !m.skippedClosed).map((m) => m.month);
+  const f = result.findings;
+  const findings = f.asOf === null ? 'no findings yet' : `findings as of ${f.asOf}: ${f.opened} opened, ${f.resolved} resolved, ${f.open} open`;
+  return `rollup: ${result.days} day(s), ${result.rows} count row(s)${months.length > 0 ? `, month-end of ${months.join(', ')}` : ''}; ${findings}; ${seconds(started)}`
+    + `${result.missing.length > 0 ? ` (${result.missing.length} source-day(s) missing)` : ''}`;
+}
 
 /** One line for a retention that left work for the next night: whole days pending, or other partitions busy. */
 export function retentionBusyLine(outcome: RetentionResult): string {

@@ -29,7 +29,7 @@ export const ninjaone = defineSource<NinjaOneConfig>({
     const fleet = await collectDevices(client, ctx, locations);
     await collectPatches(client, ctx, fleet);
     ctx.log.info({
-      source: 'ninjaone', devices: fleet.all.size, requests: ctx.budget.used(), retries: ctx.budget.retries(),
+      devices: fleet.all.size, requests: ctx.budget.used(), retries: ctx.budget.retries(),
       tokens: client.tokens.fetched(), durationMs: Date.now() - started,
     }, 'ninjaone collection finished');
   },
