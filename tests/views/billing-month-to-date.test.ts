@@ -4,11 +4,13 @@
  * lists exactly the devices whose billable seat changed since that month-end, and per site and source
  * billable_last_month_end + Σ seat_delta = billable_today (bi.billing_today_vs_last_month_end). Once
  * November's month-end is rolled up the view compares with it; re-mapping follows an open month-end
- * and leaves a closed one as invoiced; warehouse_reader reads the view.
+ * and leaves a closed one as invoiced; warehouse_reader reads the view. A source no longer collected,
+ * its last snapshot gone with retention, still adds up (its month-end seats are listed removed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sql } from 'postgres';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
+import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { rollupDays, rollupPending } from '../../rollups/run.js';
 import { mapAliasManually } from '../../warehouse/sites/manage.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
@@ -69,9 +71,9 @@ let db: TestDatabase;
 beforeAll(async () => { db = await testDatabase(); });
 afterAll(async () => { await db?.close(); });
 
-async function publish(day: string, fleets: { ninja: Snapshot; tl: Snapshot }): Promise<void> {
-  await publishDay(db, ninja, day, fleets.ninja);
-  await publishDay(db, tl, day, fleets.tl);
+async function publish(day: string, fleets: { ninja: Snapshot; tl: Snapshot }, on: TestDatabase = db): Promise<void> {
+  await publishDay(on, ninja, day, fleets.ninja);
+  await publishDay(on, tl, day, fleets.tl);
 }
 
 interface Row {
@@ -96,8 +98,8 @@ const brief = (rows: Row[]): string[] => rows.map((r) => `${r.source} ${r.vendor
  * Site × source pairs where billable_last_month_end + Σ seat_delta ≠ billable_today, a pair with
  * changes but no row in bi.billing_today_vs_last_month_end included.
  */
-async function seatRuleViolations(): Promise<readonly unknown[]> {
-  return db.sql`
+async function seatRuleViolations(on: TestDatabase = db): Promise<readonly unknown[]> {
+  return on.sql`
     with deltas as (
       select site_id, source, instance, sum(seat_delta)::int as delta from bi.billing_changes_month_to_date group by 1, 2, 3
     )
@@ -109,8 +111,8 @@ async function seatRuleViolations(): Promise<readonly unknown[]> {
 }
 
 /** The seat rule is not vacuous: the pairs it checked, with their counts. */
-async function todayVsMonthEnd(): Promise<string[]> {
-  const rows = await db.sql<{ site: string; source: string; billable_last_month_end: number; billable_today: number; last_month_end_day: string }[]>`
+async function todayVsMonthEnd(on: TestDatabase = db): Promise<string[]> {
+  const rows = await on.sql<{ site: string; source: string; billable_last_month_end: number; billable_today: number; last_month_end_day: string }[]>`
     select site, source, billable_last_month_end, billable_today, last_month_end_day::text from bi.billing_today_vs_last_month_end`;
   return rows.map((r) => `${r.source} @${r.site} ${r.last_month_end_day}: ${r.billable_last_month_end} -> ${r.billable_today}`).sort();
 }
@@ -232,4 +234,28 @@ inOrder('bi.billing_changes_month_to_date over real publishes and rollups', () =
       expect(await monthToDate(login.sql)).toEqual(owner);
     });
   });
+});
+
+const RETAIN_20_DAYS: RetentionPolicy = { dailyDays: 20, rawDays: 7, monthEndMonths: 24, runMonths: 24, lockTimeoutMs: 2000 };
+
+describe('a source no longer collected, its last snapshot gone with retention', () => {
+  it('lists its month-end seats as removed, so the seat rule still holds for it', async () => {
+    const own = await testDatabase();
+    try {
+      // ThreatLocker is collected for the last time on 2026-10-31; NinjaOne goes on into December.
+      await publish('2026-10-31', OCTOBER, own);
+      await publishDay(own, ninja, '2026-11-30', NOVEMBER.ninja);
+      await publishDay(own, ninja, '2026-12-21', DECEMBER.ninja);
+      await rollupDays(own.sql, ['2026-10-31', '2026-11-30', '2026-12-21'], { today: '2026-12-22' });
+      await applyRetention(own.sql, await planRetention(own.sql, '2026-12-22', RETAIN_20_DAYS), RETAIN_20_DAYS);
+      expect(await own.sql`select distinct si.source from ops.source_days join ops.source_instances si using (source_instance_id)`).toEqual([{ source: 'ninjaone' }]);
+
+      const rows = (await monthToDate(own.sql)).filter((r) => r.source === 'threatlocker');
+      expect(rows).toMatchObject([{ vendor_id: 'tl-keep', change: 'removed', seat_delta: -1, site: 'Harbour Dental', last_month_end_day: '2026-10-31', snapshot_day: null, month: null, detail: 'the source has no published snapshot left (not collected within the daily retention)' }]);
+      expect(await todayVsMonthEnd(own)).toContain('threatlocker @Harbour Dental 2026-10-31: 1 -> 0');
+      expect(await seatRuleViolations(own)).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
 });
