@@ -120,7 +120,7 @@ describe('warehouse export billing', () => {
     }
     const acme = table(workbook.getWorksheet('Acme Pty Ltd') as ExcelJS.Worksheet, DEVICE_HEADER);
     expect(acme.find((d) => d['Host name'] === 'ACME-SPARE-07')).toMatchObject({
-      'Billing status': 'spare', Reason: 'spare: name_contains_spare', 'Spare rule': 'The display name contains "spare" (case-insensitive)', 'Month-end day': '2026-10-31',
+      'Billing status': 'spare', Reason: 'spare: name_contains_spare', 'Spare rule': 'The display name (or, without one, the host name) contains "spare" (case-insensitive)', 'Month-end day': '2026-10-31',
     });
     // By host name across sources (case-insensitive), so a printed list is looked up like an index.
     expect(acme.map((d) => [d['Host name'], d.Source])).toEqual([
@@ -155,7 +155,7 @@ describe('warehouse export billing', () => {
     ]);
     const devices = readFileSync(path.join(dir, 'billing-2026-10-acme-pty-ltd.csv'), 'utf8').split('\r\n');
     expect(devices).toHaveLength(1 + 9 + 1);
-    expect(devices).toContain('2026-10,Acme Pty Ltd,ninjaone,default,n5,ACME-SPARE-07,ACME-SPARE-07 (display),workstation,spare,spare: name_contains_spare,"The display name contains ""spare"" (case-insensitive)",2026-10-31,false,,C-1042');
+    expect(devices).toContain('2026-10,Acme Pty Ltd,ninjaone,default,n5,ACME-SPARE-07,ACME-SPARE-07 (display),workstation,spare,spare: name_contains_spare,"The display name (or, without one, the host name) contains ""spare"" (case-insensitive)",2026-10-31,false,,C-1042');
     // A vendor-supplied name that a spreadsheet would run as a formula is neutralised.
     expect(devices.find((l) => l.includes(',n3,'))).toMatch(/,"'=HYPERLINK\(""http:\/\/x""\)","'=HYPERLINK/u);
   });
@@ -190,7 +190,7 @@ describe('warehouse export billing', () => {
     const text: string[] = [];
     summary.eachRow((r) => { text.push(String(r.getCell(1).value)); });
     expect(text).toContain('Billed classes: workstation, server. A device of any other class is listed as not_billed; devices at an internal site are never billed.');
-    expect(text.find((t) => t.startsWith('A device of a billed class is a spare'))).toMatch(/1\. The display name contains "spare" \(case-insensitive\); 2\. The location/u);
+    expect(text.find((t) => t.startsWith('A device of a billed class is a spare'))).toMatch(/1\. The display name \(or, without one, the host name\) contains "spare" \(case-insensitive\); 2\. The location/u);
     const acme = workbook.getWorksheet('Acme Pty Ltd') as ExcelJS.Worksheet;
     expect(acme.getRow(1).getCell(1).value).toBe('Acme Pty Ltd (reference C-1042), October 2026');
     expect(table(acme, CLIENT_HEADER).find((r) => r.Source === TOTAL_LABEL)).toMatchObject({ 'Previous month': 2, Change: 4 });
