@@ -155,8 +155,9 @@ function status(data: BillingExport): string {
 
 function policyNotes(data: BillingExport): string[] {
   const words = policyInWords(data.policy);
-  // A closed month keeps the decisions made when it was closed; the settings may have moved on since.
-  if (data.closed) words.push('This is the billing policy as it stands now; the month was judged by the policy in force when it was closed, as each device\'s status and reason show.');
+  if (data.policyOfClose) words.push('This is the billing policy the month was judged by, recorded when it was closed (or last rewritten with --force).');
+  // Closed before the policy was recorded on the close: the settings may have moved on since.
+  else if (data.closed) words.push('This is the billing policy as it stands now; the month was judged by the policy in force when it was closed, as each device\'s status and reason show.');
   return words;
 }
 
