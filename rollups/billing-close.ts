@@ -5,7 +5,7 @@
  */
 import type { Sql } from 'postgres';
 import { UsageError } from '../warehouse/errors.js';
-import { isMonthClosed, lockMonth } from '../warehouse/billing/months.js';
+import { isMonthClosed, lockMonth, recordPolicyOfClosedMonth } from '../warehouse/billing/months.js';
 import { lockChain, sealMonth, type Seal } from '../warehouse/billing/seal.js';
 import { freezeChanges, materialiseLocked } from './month-end.js';
 
@@ -35,6 +35,7 @@ export async function closeBillingMonth(sql: Sql, month: string, options: { toda
     // clock_timestamp, taken under the chain's lock: close order is chain order.
     await tx`insert into ops.billing_months (month, closed_at, closed_by, note)
       values (${`${month}-01`}::date, clock_timestamp(), ${options.closedBy}, ${options.note ?? null})`;
+    await recordPolicyOfClosedMonth(tx, `${month}-01`);
     await freezeChanges(tx, `${month}-01`);
     const seal = await sealMonth(tx, `${month}-01`);
     return { alreadyClosed: false, monthEndDays: result.materialised, kept: result.kept, seal };

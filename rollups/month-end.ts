@@ -10,7 +10,7 @@
  * (both re-judged from the stored rows), so every open month reads the same way.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { isMonthClosed, lockMonth } from '../warehouse/billing/months.js';
+import { isMonthClosed, lockMonth, recordPolicyOfClosedMonth } from '../warehouse/billing/months.js';
 import { resealFrom } from '../warehouse/billing/seal.js';
 import { addDays, lastDayOfMonth } from '../warehouse/time.js';
 
@@ -40,6 +40,7 @@ export async function materialiseMonthEnd(sql: Sql, month: string, options: { fo
     if (closed && !options.force) return { month, materialised: [], kept: 0, skippedClosed: true };
     const result = await materialiseLocked(tx, month);
     if (closed) {
+      await recordPolicyOfClosedMonth(tx, `${month}-01`);
       await freezeChanges(tx, `${month}-01`);
       const seals = (await resealFrom(tx, `${month}-01`)).filter((s) => s.before !== s.after);
       const resealed = seals.map((s) => `${s.month} ${s.before ?? 'unsealed'} -> ${s.after}`);

@@ -25,12 +25,16 @@ export interface DeviceLine {
 /** The seal of a closed month (bi.billing_closes): printed on the export so an invoice can be checked later. */
 export interface SealLine { digest: string; previousDigest: string | null; closedAt: string; devices: number }
 
-/** The billing policy (bi.billing_policy), stated on the export so a reader knows what a seat is. */
+/** The billing policy, stated on the export so a reader knows what a seat is. */
 export interface PolicyLine { billedClasses: string[]; staleAfterDays: number; spareRules: string[] }
 
 export interface BillingExport {
   month: string; site: { id: number; name: string } | undefined; closed: boolean; seal: SealLine | null;
-  policy: PolicyLine; summary: SummaryLine[]; devices: DeviceLine[];
+  /**
+   * Of a closed month, the policy recorded when it was closed (bi.billing_closes); of an open one, or
+   * one closed before the policy was recorded, today's (bi.billing_policy): `policyOfClose` says which.
+   */
+  policy: PolicyLine; policyOfClose: boolean; summary: SummaryLine[]; devices: DeviceLine[];
 }
 
 export function parseMonth(value: string | undefined): string {
@@ -83,11 +87,17 @@ export async function loadBillingExport(sql: Sql, month: string, siteFilter?: st
     select digest, previous_digest as "previousDigest", to_char(closed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "closedAt",
            sealed_devices as devices
     from bi.billing_closes where month = ${month} and digest is not null`;
-  const [policy] = await sql<PolicyLine[]>`
+  const closed = summary.every((s) => s.isClosed);
+  // A closed month was judged by the policy of its close; the settings may have moved on since.
+  const [ofClose] = closed ? await sql<PolicyLine[]>`
+    select policy_billed_classes as "billedClasses", policy_stale_after_days as "staleAfterDays", policy_spare_rules as "spareRules"
+    from bi.billing_closes where month = ${month} and policy_billed_classes is not null` : [];
+  const [current] = ofClose ? [] : await sql<PolicyLine[]>`
     select billed_classes as "billedClasses", stale_after_days as "staleAfterDays", spare_rules as "spareRules" from bi.billing_policy`;
   return {
-    month, site, closed: summary.every((s) => s.isClosed), seal: seal ?? null,
-    policy: policy ?? { billedClasses: ['workstation', 'server'], staleAfterDays: 30, spareRules: [] }, summary, devices,
+    month, site, closed, seal: seal ?? null,
+    policy: ofClose ?? current ?? { billedClasses: ['workstation', 'server'], staleAfterDays: 30, spareRules: [] },
+    policyOfClose: ofClose !== undefined, summary, devices,
   };
 }
 

@@ -23,10 +23,17 @@ export const TOTAL_LABEL = 'TOTAL';
 
 /** Column widths (characters); the sum decides how far fit-to-width shrinks the print. */
 const SUMMARY_WIDTHS = [30, 12, 12, 10, 13, 9, 10, 8, 10, 10, 8, 12, 10];
-const CLIENT_WIDTHS = [20, 22, 12, 10, 19, 12, 12, 26, 28, 12, 18];
+// Column 3 is Source in the device table and Workstations in the seats table above it: 13 keeps that
+// header on one line (at 12 LibreOffice printed "Workstation" over a lone "s").
+const CLIENT_WIDTHS = [20, 22, 13, 10, 19, 12, 12, 26, 28, 12, 18];
 /** Columns whose values can be long and are wrapped (1-based): names, the vendor id, reason, spare rule, stale. */
 const WRAPPED_SUMMARY = [1, 2];
 const WRAPPED_DEVICE = [1, 2, 5, 8, 9, 11];
+/** Numeric columns (1-based) of the seats tables: their headers are right-aligned over the right-aligned numbers. */
+const NUMERIC_SUMMARY = [5, 6, 7, 8, 9, 10, 11];
+const NUMERIC_CLIENT = [3, 4, 5, 6, 7, 8, 9];
+/** The Summary's day columns, centred: left-aligned, a date ran into the right-aligned Change beside it. */
+const CENTRED_SUMMARY = [12, 13];
 
 export function monthTitle(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number];
@@ -44,15 +51,21 @@ export function sheetName(name: string, taken: Set<string>): string {
 
 const WRAP: Partial<ExcelJS.Alignment> = { wrapText: true, vertical: 'top' };
 
-function header(sheet: ExcelJS.Worksheet, values: string[]): ExcelJS.Row {
+function header(sheet: ExcelJS.Worksheet, values: string[], numeric: number[] = [], centred: number[] = []): ExcelJS.Row {
   const row = sheet.addRow(values);
   row.font = { bold: true };
-  row.eachCell((cell) => {
+  row.eachCell((cell, column) => {
     cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF4' } };
     cell.border = { bottom: { style: 'thin' } };
-    cell.alignment = { wrapText: true, vertical: 'bottom' };
+    // Over a wide column, a left-aligned header sits far from its right-aligned number.
+    const horizontal = numeric.includes(column) ? 'right' : centred.includes(column) ? 'center' : 'left';
+    cell.alignment = { wrapText: true, vertical: 'bottom', horizontal };
   });
   return row;
+}
+
+function centre(row: ExcelJS.Row, columns: number[]): void {
+  for (const c of columns) row.getCell(c).alignment = { ...row.getCell(c).alignment, horizontal: 'center' };
 }
 
 /**
@@ -142,8 +155,9 @@ function status(data: BillingExport): string {
 
 function policyNotes(data: BillingExport): string[] {
   const words = policyInWords(data.policy);
-  // A closed month keeps the decisions made when it was closed; the settings may have moved on since.
-  if (data.closed) words.push('This is the billing policy as it stands now; the month was judged by the policy in force when it was closed, as each device\'s status and reason show.');
+  if (data.policyOfClose) words.push('This is the billing policy the month was judged by, recorded when it was closed (or last rewritten with --force).');
+  // Closed before the policy was recorded on the close: the settings may have moved on since.
+  else if (data.closed) words.push('This is the billing policy as it stands now; the month was judged by the policy in force when it was closed, as each device\'s status and reason show.');
   return words;
 }
 
@@ -151,10 +165,12 @@ function summarySheet(workbook: ExcelJS.Workbook, data: BillingExport): void {
   const sheet = workbook.addWorksheet(SUMMARY_SHEET);
   SUMMARY_WIDTHS.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
   title(sheet, `Billable seats, ${monthTitle(data.month)}${data.site ? `, ${data.site.name}` : ''}`, [status(data), ...policyNotes(data)], SUMMARY_HEADER.length);
-  const head = header(sheet, SUMMARY_HEADER).number;
+  const head = header(sheet, SUMMARY_HEADER, NUMERIC_SUMMARY, CENTRED_SUMMARY).number;
   const first = sheet.rowCount + 1;
   for (const s of data.summary) {
-    wrap(sheet.addRow([s.site, s.reference, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact ? 'yes' : 'no']), WRAPPED_SUMMARY, SUMMARY_WIDTHS);
+    const row = sheet.addRow([s.site, s.reference, s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change, s.monthEndDay, s.isExact ? 'yes' : 'no']);
+    wrap(row, WRAPPED_SUMMARY, SUMMARY_WIDTHS);
+    centre(row, CENTRED_SUMMARY);
   }
   const last = sheet.rowCount;
   sheet.autoFilter = { from: { row: head, column: 1 }, to: { row: last, column: SUMMARY_HEADER.length } };
@@ -169,7 +185,7 @@ function clientSheet(workbook: ExcelJS.Workbook, name: string, month: string, li
   CLIENT_WIDTHS.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
   title(sheet, `${client}${reference ? ` (reference ${reference})` : ''}, ${monthTitle(month)}`,
     ['Billable seats per source at the month-end, then every device in that snapshot, by host name, and why it was or was not billed.'], DEVICE_HEADER.length);
-  header(sheet, CLIENT_HEADER);
+  header(sheet, CLIENT_HEADER, NUMERIC_CLIENT);
   const first = sheet.rowCount + 1;
   for (const s of lines) sheet.addRow([s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change]);
   totals(sheet, 1, seatTotals(lines, 3), first, sheet.rowCount);

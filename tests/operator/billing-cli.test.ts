@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
 import { loadBillingExport } from '../../bin/export/billing-data.js';
+import { SUMMARY_SHEET } from '../../bin/export/billing-xlsx.js';
+import { writeBillingExport } from '../../bin/commands/export.js';
+import { materialiseMonthEnd } from '../../rollups/month-end.js';
 import { runCollect } from '../../collectors/shared/runner.js';
 import { nightlyPending } from '../../rollups/run.js';
 import { inOrder } from '../helpers/in-order.js';
@@ -92,5 +96,32 @@ inOrder('billing close, verify and policy from the CLI', () => {
     expect(servers?.n).toBe(0);
     const recorded = await db.sql`select setting, new_value from ops.setting_changes where setting <> 'time_zone' order by change_id`;
     expect(recorded).toEqual([{ setting: 'billed_classes', new_value: 'workstation' }, { setting: 'stale_after_days', new_value: '400' }]);
+  }, 60_000);
+
+  it('the closed month\'s export states the policy it was closed under, not the one changed since', async () => {
+    const [now] = await db.sql`select billed_classes, stale_after_days, spare_rules from bi.billing_policy`;
+    expect(now).toMatchObject({ billed_classes: ['workstation'], stale_after_days: 400 });
+    const data = await loadBillingExport(db.sql, '2026-10');
+    expect(data).toMatchObject({ closed: true, policyOfClose: true, policy: { billedClasses: ['workstation', 'server'], staleAfterDays: 30, spareRules: now?.spare_rules } });
+    expect(data.devices.some((d) => d.deviceClass === 'server' && d.billingStatus === 'billable')).toBe(true);
+    const [file] = await writeBillingExport(data, 'xlsx', tempDir('billing-policy-'));
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file as string);
+    const text: string[] = [];
+    workbook.getWorksheet(SUMMARY_SHEET)?.eachRow((r) => { text.push(String(r.getCell(1).value)); });
+    expect(text).toContain('Billed classes: workstation, server. A device of any other class is listed as not_billed; devices at an internal site are never billed.');
+    expect(text.find((t) => t.startsWith('A billed device silent'))).toContain('more than 30 days');
+    expect(text).toContain('This is the billing policy the month was judged by, recorded when it was closed (or last rewritten with --force).');
+  }, 60_000);
+
+  it('a forced rewrite of the closed month judges it by today\'s policy, and records that one', async () => {
+    await materialiseMonthEnd(db.sql, '2026-10', { force: true, reason: 'policy test' });
+    const data = await loadBillingExport(db.sql, '2026-10');
+    expect(data).toMatchObject({ policyOfClose: true, policy: { billedClasses: ['workstation'], staleAfterDays: 400 } });
+    // No server is billed now (one stays a spare: a spare rule decides before the class does).
+    expect(data.devices.filter((d) => d.deviceClass === 'server').map((d) => d.billingStatus)).toContain('not_billed');
+    expect(data.devices.some((d) => d.deviceClass === 'server' && d.billingStatus === 'billable')).toBe(false);
+    const [close] = await db.sql`select policy_billed_classes, policy_stale_after_days from bi.billing_closes where month = '2026-10'`;
+    expect(close).toEqual({ policy_billed_classes: ['workstation'], policy_stale_after_days: 400 });
   }, 60_000);
 });

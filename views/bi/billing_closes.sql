@@ -14,7 +14,10 @@ select
     bm.digest,
     bm.sealed_at,
     row_number() over (order by bm.closed_at, bm.month) as chain_position,
-    exists (select 1 from rollup.month_ends as me where me.month = bm.month) as rows_kept
+    exists (select 1 from rollup.month_ends as me where me.month = bm.month) as rows_kept,
+    bm.policy_billed_classes,
+    bm.policy_stale_after_days,
+    bm.policy_spare_rules
 from ops.billing_months as bm;
 
 comment on view bi.billing_closes is 'One row per month closed by `warehouse billing close`: when, by whom, on which collection runs its month-end stood, and its seal: a SHA-256 over the month''s per-device month-end rows (bi.billing_month_devices) in canonical order, chained to the digest of the month closed before it. `warehouse billing verify [YYYY-MM]` recomputes the chain and names the first month and device that no longer match.';
@@ -31,3 +34,6 @@ comment on column bi.billing_closes.digest is 'SHA-256 (hex) of previous_digest,
 comment on column bi.billing_closes.sealed_at is 'When the seal was computed (at close; again when a forced rewrite re-sealed it, recorded in ops.forced_changes).';
 comment on column bi.billing_closes.chain_position is 'Position in the chain (1 = the first month closed).';
 comment on column bi.billing_closes.rows_kept is 'False once retention dropped the month''s month-end rows (after 24 months): its link is still checked, its rows no longer.';
+comment on column bi.billing_closes.policy_billed_classes is 'The billed classes the month was judged by when it was closed (or last rewritten with --force); null for a month closed before the policy was recorded.';
+comment on column bi.billing_closes.policy_stale_after_days is 'The stale threshold (days without contact) in force then.';
+comment on column bi.billing_closes.policy_spare_rules is 'The enabled spare rules then, by description, in the order they applied.';

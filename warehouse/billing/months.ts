@@ -30,3 +30,20 @@ export async function isMonthClosed(tx: Tx, day: string): Promise<boolean> {
   const rows = await tx`select 1 from ops.billing_months where month = ${`${monthOf(day)}-01`}::date`;
   return rows.length > 0;
 }
+
+/**
+ * Record on a closed month the billing policy its month-end rows were just judged by: the settings
+ * and the enabled spare rules, in order. Called by the close and by a forced rewrite (both judge the
+ * month by the policy of that moment, and later policy changes re-judge open months only), so the
+ * export of a closed month states its own policy, not today's.
+ */
+export async function recordPolicyOfClosedMonth(tx: TransactionSql, first: string): Promise<void> {
+  await tx`
+    update ops.billing_months as bm set
+      policy_billed_classes = st.billed_classes,
+      policy_stale_after_days = st.stale_after_days,
+      policy_spare_rules = coalesce((
+        select array_agg(r.description order by r.priority, r.rule_id) from core.spare_rules as r where r.enabled), '{}')
+    from core.settings as st
+    where st.singleton and bm.month = ${first}::date`;
+}

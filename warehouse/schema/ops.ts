@@ -80,6 +80,14 @@ export const billingMonths = ops.table('billing_months', {
   /** SHA-256 (hex) of previous digest, month and rows digest: the chain. */
   digest: text(),
   sealedAt: timestamp({ withTimezone: true }),
+  /**
+   * The billing policy the month-end was judged by when the month was closed (or last rewritten with
+   * --force): core.settings then, and the enabled spare rules in order. The export states it, not
+   * today's policy. Null for a month closed before it was recorded.
+   */
+  policyBilledClasses: text().array(),
+  policyStaleAfterDays: integer(),
+  policySpareRules: text().array(),
 });
 
 /** One row per device of a sealed month: its row's digest, so `billing verify` can name the device that changed. */
