@@ -89,11 +89,15 @@ function title(sheet: ExcelJS.Worksheet, text: string, notes: string[], columns:
   sheet.addRow([]);
 }
 
-/** A totals row: SUM formulas over [first, last] in the given columns, each with its result. */
-function totals(sheet: ExcelJS.Worksheet, labelColumn: number, columns: Array<[column: number, result: number]>, first: number, last: number): void {
+/**
+ * A totals row: SUM formulas over [first, last] in the given columns, each with its result. A column
+ * with no value at all (no previous month-end yet) gets an empty total, not a 0 that reads as a figure.
+ */
+function totals(sheet: ExcelJS.Worksheet, labelColumn: number, columns: Array<[column: number, result: number | null]>, first: number, last: number): void {
   const row = sheet.addRow([]);
   row.getCell(labelColumn).value = TOTAL_LABEL;
   for (const [column, result] of columns) {
+    if (result === null) continue;
     const letter = sheet.getColumn(column).letter;
     row.getCell(column).value = { formula: `SUM(${letter}${first}:${letter}${last})`, result };
   }
@@ -102,9 +106,9 @@ function totals(sheet: ExcelJS.Worksheet, labelColumn: number, columns: Array<[c
 }
 
 /** The numeric columns of a seats table and their totals, starting at `from` (Workstations). */
-function seatTotals(lines: SummaryLine[], from: number): Array<[number, number]> {
+function seatTotals(lines: SummaryLine[], from: number): Array<[number, number | null]> {
   const fields = ['workstations', 'servers', 'billable', 'spares', 'total', 'previousBillable', 'change'] as const;
-  return fields.map((field, i) => [from + i, total(lines, field)]);
+  return fields.map((field, i) => [from + i, lines.every((line) => line[field] === null) ? null : total(lines, field)]);
 }
 
 /**

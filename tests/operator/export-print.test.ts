@@ -136,6 +136,9 @@ describe.skipIf(missing.length > 0)(`the billing workbook printed by LibreOffice
     expect(sum('billable')).toBe(CLIENTS.length * 17);
     const totals = [sum('workstations'), sum('servers'), sum('billable'), sum('spares'), sum('total')];
     expect(summary).toMatch(new RegExp(`^TOTAL\\s+${totals.join('\\s+')}\\s`, 'mu'));
+    // A first month has no previous month-end: its total is left empty (not a 0), the change is the seats.
+    expect(data.summary.every((s) => s.previousBillable === null)).toBe(true);
+    expect(summary).toMatch(new RegExp(`^TOTAL\\s+${totals.join('\\s+')}\\s+${sum('billable')}\\s*$`, 'mu'));
   });
 
   it('every ThreatLocker GUID prints whole (wrapped at a hyphen at most, never clipped)', () => {
