@@ -1,5 +1,6 @@
 -- one row per month × device (× side, for moves) whose billable seat changed since the previous month-end:
 -- open months live from the month-end rows, closed months as they stood at close (what the invoice listed)
+-- grain: month, source, instance, vendor_id, change
 -- depends: staging.billing_change_rows
 create view bi.billing_changes as
 with changes as (

@@ -1,4 +1,5 @@
 -- one row per site × source: billable seats at the latest snapshot against the last month-end
+-- grain: site_id, source, instance
 -- depends: staging.source_days_latest
 -- depends: staging.device_days_billing
 -- depends: staging.month_end_site_counts
