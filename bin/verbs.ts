@@ -22,5 +22,6 @@ export const VERBS: Record<string, VerbEntry> = {
   simulate: { summary: 'Run one vendor simulator as a server', load: async () => (await import('./commands/simulate.js')).simulateCommand },
   demo: { summary: 'Embedded DB + simulators + N days of history ending today, then the summary', load: async () => (await import('./commands/demo.js')).demoCommand },
   doctor: { summary: 'Check config, database, each configured vendor and the installed units', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  'citus-plan': { summary: 'Print the Citus statements that distribute this warehouse by site_id', load: async () => (await import('./commands/citus-plan.js')).citusPlanCommand },
   db: { summary: 'Control the embedded database: start | stop | url', load: async () => (await import('./commands/db.js')).dbCommand },
 };

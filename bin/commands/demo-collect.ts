@@ -33,6 +33,8 @@ export interface HistoryOptions {
   env: Record<string, string>;
   log: Logger;
   progress: Progress;
+  /** The day each run takes as today (default the clock's, in WAREHOUSE_TIMEZONE): a test chooses its own. */
+  today?: string;
 }
 
 export interface HistoryResult { runs: number; failures: string[]; devices: Record<string, number> }
@@ -60,7 +62,7 @@ export async function collectHistory(options: HistoryOptions): Promise<HistoryRe
       const day = addDays(first, index);
       if (index > 0) simulator.setDay(day);
       // A past day is honest here: the simulator serves that day's fleet, not today's.
-      const result = await runCollect({ source: SOURCES[name], env: { ...options.env, ...simulator.config }, databaseUrl: url, date: day, acceptPastDate: true, log });
+      const result = await runCollect({ source: SOURCES[name], env: { ...options.env, ...simulator.config }, databaseUrl: url, date: day, acceptPastDate: true, log, ...(options.today ? { today: options.today } : {}) });
       runs += 1;
       devices[name] = result.rows.devices;
       if (result.exitCode !== EXIT.ok) failures.push(`${day} ${name}: ${result.status}${result.error ? ` (${result.error.message})` : ''}`);

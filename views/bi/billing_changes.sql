@@ -1,15 +1,50 @@
 -- one row per month × device (× side, for moves) whose billable seat changed since the previous month-end:
 -- open months live from the month-end rows, closed months as they stood at close (what the invoice listed)
+-- grain: month, source, instance, vendor_id, change
 -- depends: staging.billing_change_rows
 create view bi.billing_changes as
 with changes as (
-    select r.* from staging.billing_change_rows as r
+    select
+        r.month,
+        r.source_instance_id,
+        r.device_id,
+        r.site_id,
+        r.change,
+        r.vendor_id,
+        r.hostname,
+        r.display_name,
+        r.seat_delta,
+        r.detail,
+        r.previous_site_id,
+        r.previous_class,
+        r.previous_status,
+        r.current_site_id,
+        r.current_class,
+        r.current_status,
+        r.is_stale,
+        r.last_contact_at
+    from staging.billing_change_rows as r
     where not exists (select 1 from ops.billing_months as bm where bm.month = r.month)
     union all
     select
-        f.month, f.source_instance_id, f.device_id, f.site_id, f.change, f.vendor_id, f.hostname, f.display_name, f.seat_delta,
-        f.detail, f.previous_site_id, f.previous_class, f.previous_status, f.current_site_id, f.current_class, f.current_status,
-        f.is_stale, f.last_contact_at
+        f.month,
+        f.source_instance_id,
+        f.device_id,
+        f.site_id,
+        f.change,
+        f.vendor_id,
+        f.hostname,
+        f.display_name,
+        f.seat_delta,
+        f.detail,
+        f.previous_site_id,
+        f.previous_class,
+        f.previous_status,
+        f.current_site_id,
+        f.current_class,
+        f.current_status,
+        f.is_stale,
+        f.last_contact_at
     from rollup.closed_month_changes as f
 )
 select

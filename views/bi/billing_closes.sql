@@ -1,5 +1,6 @@
 -- one row per closed (invoiced) month: when and by whom it was closed, the runs its month-end stood
 -- on, and its seal (SHA-256 over its per-device month-end rows, chained to the month closed before it)
+-- grain: month
 create view bi.billing_closes as
 select
     to_char(bm.month, 'YYYY-MM') as month,

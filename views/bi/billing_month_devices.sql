@@ -1,5 +1,6 @@
 -- one row per month × source instance × device at the month-end snapshot: the device list behind
 -- bi.billing_monthly, with why each device was or was not billed (frozen with the month at `billing close`)
+-- grain: month, source, instance, vendor_id
 create view bi.billing_month_devices as
 select
     -- ids

@@ -1,4 +1,5 @@
 -- one row per month × site × source: billable seats at the month-end, against the previous month-end
+-- grain: month, site_id, source, instance
 -- Reads rollup.month_end_sites (derived with each month-end, a site that lost all its devices included
 -- as zeros) through plain joins, so a filter on month or site reaches that table's indexes.
 create view bi.billing_monthly as

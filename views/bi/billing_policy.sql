@@ -1,4 +1,5 @@
 -- one row: the billing policy the open months are judged by (core.settings) and the enabled spare rules in the order they apply
+-- grain: (one row)
 create view bi.billing_policy as
 select
     st.billed_classes,

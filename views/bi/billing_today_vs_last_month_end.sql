@@ -1,10 +1,14 @@
 -- one row per site × source: billable seats at the latest snapshot against the last month-end
+-- grain: site_id, source, instance
 -- depends: staging.source_days_latest
 -- depends: staging.device_days_billing
 -- depends: staging.month_end_site_counts
 create view bi.billing_today_vs_last_month_end as
 with today as (
-    select b.site_id, b.source_instance_id, b.snapshot_day,
+    select
+        b.site_id,
+        b.source_instance_id,
+        b.snapshot_day,
         count(*) filter (where b.billing_status = 'billable') as billable,
         count(*) filter (where b.billing_status = 'spare') as spares,
         count(*) as total
@@ -13,19 +17,34 @@ with today as (
     group by b.site_id, b.source_instance_id, b.snapshot_day
 ),
 last_month_end as (
-    select distinct on (me.source_instance_id) me.source_instance_id, me.month, me.month_end_day
+    select distinct on (me.source_instance_id)
+        me.source_instance_id,
+        me.month,
+        me.month_end_day
     from rollup.month_ends as me
     order by me.source_instance_id, me.month desc
 ),
 month_end as (
-    select c.site_id, c.source_instance_id, lme.month, lme.month_end_day, c.billable, c.spares
+    select
+        c.site_id,
+        c.source_instance_id,
+        lme.month,
+        lme.month_end_day,
+        c.billable,
+        c.spares
     from staging.month_end_site_counts as c
     inner join last_month_end as lme on lme.source_instance_id = c.source_instance_id and lme.month = c.month
 ),
 pairs as (
-    select site_id, source_instance_id from today
+    select
+        today.site_id,
+        today.source_instance_id
+    from today
     union
-    select site_id, source_instance_id from month_end
+    select
+        month_end.site_id,
+        month_end.source_instance_id
+    from month_end
 )
 select
     p.site_id,

@@ -1,4 +1,5 @@
 -- one row per source instance: last run, last success, age, consecutive failures, rows
+-- grain: source, instance
 create view bi.collection_health as
 with runs as (
     select

@@ -1,4 +1,5 @@
 -- one row per enabled rule × scope (each site, and the whole estate) × patch source × day: value, threshold, passed (null with a reason when not evaluable)
+-- grain: rule_id, scope, site_id, source, snapshot_day
 -- depends: staging.compliance_metrics
 --
 -- Every scope has a row for every metric (and core.compliance_rules.metric may only name one of them),

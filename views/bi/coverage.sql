@@ -1,4 +1,5 @@
 -- one row per canonical site: devices per vendor, how many the RMM matches, and each kind of gap, as of the last exceptions refresh
+-- grain: site_id
 -- depends: staging.site_sources
 -- The picture is the one the last refresh of the findings judged (core.device_matches,
 -- ops.exception_refreshes), so the gap columns equal the current rows of bi.exceptions; they are

@@ -1,4 +1,5 @@
 -- one row per day × site × source × device class × billing status
+-- grain: day, site_id, source, instance, device_class, billing_status
 create view bi.daily_counts as
 select
     dc.snapshot_day as day,

@@ -1,4 +1,5 @@
 -- one row per device per source instance, at the latest published snapshot of that source instance
+-- grain: source, instance, vendor_id
 -- depends: staging.source_days_latest
 -- depends: staging.device_days_billing
 create view bi.devices_current as

@@ -1,4 +1,5 @@
 -- one row per cross-vendor finding (open, acknowledged or resolved), kept across runs with its operator note
+-- grain: exception_id
 create view bi.exceptions as
 with exceptions as (
     select * from core.exceptions

@@ -1,4 +1,5 @@
 -- one row per device per source instance (of the patch sources), at the latest published snapshot of that source instance
+-- grain: source, instance, vendor_id
 -- depends: staging.source_days_latest
 -- depends: staging.patch_device_days
 -- depends: staging.patch_exposure

@@ -1,4 +1,5 @@
 -- one row per site × patch source × day: explicit denominators, missing patches and scan, health and exposure facts of the in-scope devices
+-- grain: site_id, source, snapshot_day
 -- depends: staging.patch_scope_days
 -- depends: staging.patch_device_days
 -- depends: staging.patch_exposure

@@ -1,4 +1,5 @@
 -- one row per PMP summary snapshot (source instance × day) × metric, with its 7, 30 and 90-day changes and their direction
+-- grain: source, instance, snapshot_day, metric
 create view bi.pmp_summary_trend as
 with summaries as (
     select

@@ -1,4 +1,5 @@
 -- one row per canonical site (client), with the vendor organisations mapped to it and its devices per vendor at each vendor's latest snapshot
+-- grain: site_id
 -- depends: staging.device_match_keys
 create view bi.sites as
 with sites as (

@@ -1,4 +1,5 @@
 -- one row per vendor organisation (top-level alias) not mapped to a site, with the reason and its devices at its source's latest snapshot
+-- grain: source, instance, kind, external_id
 -- depends: staging.source_days_latest
 create view bi.unmapped_aliases as
 with unmapped as (

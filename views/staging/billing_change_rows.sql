@@ -3,8 +3,24 @@
 -- month's rows were frozen from it at close, in rollup.closed_month_changes)
 -- depends: staging.month_end_transitions
 create view staging.billing_change_rows as
+-- Each branch names the transition's columns (no t.*): a union matches columns by position.
 with changes as (
-    select t.*, 'added'::text as change, t.current_site_id as site_id, 1 as seat_delta,
+    select
+        t.month,
+        t.source_instance_id,
+        t.device_id,
+        t.vendor_id,
+        t.hostname,
+        t.display_name,
+        t.previous_site_id,
+        t.previous_class,
+        t.previous_status,
+        t.current_site_id,
+        t.current_class,
+        t.current_status,
+        t.is_stale,
+        t.last_contact_at,
+        'added'::text as change, t.current_site_id as site_id, 1 as seat_delta,
         case
             when not t.has_previous then 'no previous month-end (first month, or the month before has none): counted from zero'
             when t.previous_status is null then 'new device'
@@ -12,17 +28,77 @@ with changes as (
         end as detail
     from staging.month_end_transitions as t where t.is_billable and not t.was_billable
     union all
-    select t.*, 'removed', t.previous_site_id, -1,
+    select
+        t.month,
+        t.source_instance_id,
+        t.device_id,
+        t.vendor_id,
+        t.hostname,
+        t.display_name,
+        t.previous_site_id,
+        t.previous_class,
+        t.previous_status,
+        t.current_site_id,
+        t.current_class,
+        t.current_status,
+        t.is_stale,
+        t.last_contact_at,
+        'removed', t.previous_site_id, -1,
         case when t.current_status is null then 'no longer listed by the vendor' else 'no longer billable: ' || t.current_reason end
     from staging.month_end_transitions as t where t.was_billable and not t.is_billable
     union all
-    select t.*, 'moved_out', t.previous_site_id, -1, 'moved to another site'
+    select
+        t.month,
+        t.source_instance_id,
+        t.device_id,
+        t.vendor_id,
+        t.hostname,
+        t.display_name,
+        t.previous_site_id,
+        t.previous_class,
+        t.previous_status,
+        t.current_site_id,
+        t.current_class,
+        t.current_status,
+        t.is_stale,
+        t.last_contact_at,
+        'moved_out', t.previous_site_id, -1, 'moved to another site'
     from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
     union all
-    select t.*, 'moved_in', t.current_site_id, 1, 'moved from another site'
+    select
+        t.month,
+        t.source_instance_id,
+        t.device_id,
+        t.vendor_id,
+        t.hostname,
+        t.display_name,
+        t.previous_site_id,
+        t.previous_class,
+        t.previous_status,
+        t.current_site_id,
+        t.current_class,
+        t.current_status,
+        t.is_stale,
+        t.last_contact_at,
+        'moved_in', t.current_site_id, 1, 'moved from another site'
     from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
     union all
-    select t.*, 'reclassified', t.current_site_id, 0, t.previous_class || ' -> ' || t.current_class
+    select
+        t.month,
+        t.source_instance_id,
+        t.device_id,
+        t.vendor_id,
+        t.hostname,
+        t.display_name,
+        t.previous_site_id,
+        t.previous_class,
+        t.previous_status,
+        t.current_site_id,
+        t.current_class,
+        t.current_status,
+        t.is_stale,
+        t.last_contact_at,
+        'reclassified', t.current_site_id, 0, t.previous_class || ' -> ' || t.current_class
     from staging.month_end_transitions as t
     where t.was_billable and t.is_billable and t.previous_site_id = t.current_site_id and t.previous_class <> t.current_class
 )

@@ -133,15 +133,55 @@ duplicates as (
 ),
 
 findings as (
-    select * from not_in_rmm
+    select
+        not_in_rmm.site_id,
+        not_in_rmm.kind,
+        not_in_rmm.subject_key,
+        not_in_rmm.source_instance_id,
+        not_in_rmm.device_id,
+        not_in_rmm.subject_name,
+        not_in_rmm.detail
+    from not_in_rmm
     union all
-    select * from missing_agents
+    select
+        missing_agents.site_id,
+        missing_agents.kind,
+        missing_agents.subject_key,
+        missing_agents.source_instance_id,
+        missing_agents.device_id,
+        missing_agents.subject_name,
+        missing_agents.detail
+    from missing_agents
     union all
-    select * from site_mismatches
+    select
+        site_mismatches.site_id,
+        site_mismatches.kind,
+        site_mismatches.subject_key,
+        site_mismatches.source_instance_id,
+        site_mismatches.device_id,
+        site_mismatches.subject_name,
+        site_mismatches.detail
+    from site_mismatches
     union all
-    select * from spare_agents
+    select
+        spare_agents.site_id,
+        spare_agents.kind,
+        spare_agents.subject_key,
+        spare_agents.source_instance_id,
+        spare_agents.device_id,
+        spare_agents.subject_name,
+        spare_agents.detail
+    from spare_agents
     union all
-    select * from duplicates
+    select
+        duplicates.site_id,
+        duplicates.kind,
+        duplicates.subject_key,
+        duplicates.source_instance_id,
+        duplicates.device_id,
+        duplicates.subject_name,
+        duplicates.detail
+    from duplicates
 )
 
 select
