@@ -5,13 +5,9 @@
  * with a publish into the month, and a publish re-checks the month under the lock.
  */
 import type { Sql, TransactionSql } from 'postgres';
+import { monthOf } from '../time.js';
 
 type Tx = Sql | TransactionSql;
-
-/** YYYY-MM of a day or month-start. */
-export function monthOf(day: string): string {
-  return day.slice(0, 7);
-}
 
 /** Hold the month's lock until the transaction ends: 'shared' for publishes, 'exclusive' for month-ends and closes. */
 export async function lockMonth(tx: TransactionSql, month: string, mode: 'shared' | 'exclusive'): Promise<void> {

@@ -3,7 +3,8 @@
  * rows, before anything published is touched; a refusal names each reason.
  */
 import type { Sql } from 'postgres';
-import { isMonthClosed, monthOf } from '../billing/months.js';
+import { isMonthClosed } from '../billing/months.js';
+import { monthOf } from '../time.js';
 import { GateRefusedError } from '../errors.js';
 import type { StagingTables } from './staging.js';
 
