@@ -10,7 +10,7 @@
  * (both re-judged from the stored rows), so every open month reads the same way.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { isMonthClosed, lockMonth, recordPolicyOfClosedMonth } from '../warehouse/billing/months.js';
+import { closedMonth, isMonthClosed, lockMonth, recordPolicyOfClosedMonth } from '../warehouse/billing/months.js';
 import { resealFrom } from '../warehouse/billing/seal.js';
 import { addDays, lastDayOfMonth } from '../warehouse/time.js';
 
@@ -104,7 +104,7 @@ export async function materialiseLocked(tx: TransactionSql, month: string): Prom
   // them in step, unless that month is closed (invoiced as it stood).
   const next = await tx`
     select 1 from rollup.month_ends where month = (${first}::date + interval '1 month')::date
-      and not exists (select 1 from ops.billing_months where month = (${first}::date + interval '1 month')::date)`;
+      and not ${closedMonth(tx, tx`(${first}::date + interval '1 month')`)}`;
   if (next.length > 0) await deriveMonthEndSites(tx, addDays(last, 1));
   return { month, materialised: rebuilt.map((e) => e.month_end_day), kept: kept.length, skippedClosed: false };
 }

@@ -17,6 +17,7 @@
  */
 import type { Sql } from 'postgres';
 import { integerKey, type ConfigReader } from '../warehouse/config.js';
+import { dayPartition, dayPartitionSql } from '../warehouse/partitions.js';
 import { addDays, monthOf } from '../warehouse/time.js';
 import { materialiseMonthEnd } from './month-end.js';
 
@@ -233,7 +234,7 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
   // already (a day without partitions, or one an earlier version left half-dropped), never a day
   // still held or pending.
   await sql`delete from ops.source_days as sd where sd.snapshot_day < ${plan.sourceDaysBefore}::date
-    and ${sql.unsafe(DAILY_PARENTS.map((parent) => `to_regclass('${parent}_' || to_char(sd.snapshot_day, 'YYYYMMDD')) is null`).join(' and '))}`;
+    and ${sql.unsafe(DAILY_PARENTS.map((parent) => `to_regclass(${dayPartitionSql(parent, 'sd.snapshot_day')}) is null`).join(' and '))}`;
   await sql`delete from ops.exception_refreshes where refreshed_at < ${plan.runsBefore}::date`;
   await sql`delete from ops.sync_runs r where r.started_at < ${plan.runsBefore}::date
     and not exists (select 1 from ops.source_days sd where sd.run_id = r.run_id)`;
@@ -257,7 +258,7 @@ type DayTable = { parent: string; name: string; state: 'attached' | 'detach pend
 
 /** The day's tables of every daily parent that still exist, and whether each is still a partition. */
 async function tablesOfDay(sql: Sql, day: string): Promise<DayTable[]> {
-  const tables = DAILY_PARENTS.map((parent) => ({ parent, name: `${parent}_${day.replaceAll('-', '')}` }));
+  const tables = DAILY_PARENTS.map((parent) => ({ parent, name: dayPartition(parent, day) }));
   const rows = await sql<{ name: string; pending: boolean | null }[]>`
     select t.name, i.inhdetachpending as pending
     from unnest(${tables.map((t) => t.name)}::text[]) with ordinality as t(name, n)

@@ -2,6 +2,7 @@
 import type { Sql } from 'postgres';
 import { refreshExceptions, type RefreshResult } from '../warehouse/matching/exceptions.js';
 import { requestedWork, requestsDone } from '../warehouse/billing/rollup-requests.js';
+import { dayPartition } from '../warehouse/partitions.js';
 import { addDays, daysBetween } from '../warehouse/time.js';
 import { rollupDailyCounts, type MissingSourceDay } from './daily.js';
 import { endedMonthsIn, materialiseMonthEnd, type MonthEndResult } from './month-end.js';
@@ -66,7 +67,7 @@ const PLANNED_COLUMNS = {
 
 /** ANALYZE the device-day and patch-status partitions of the given days (those the collectors just wrote). */
 export async function analyzeDays(sql: Sql, days: string[]): Promise<void> {
-  const names = days.flatMap((day) => Object.keys(PLANNED_COLUMNS).map((table) => `${table}_${day.replaceAll('-', '')}`));
+  const names = days.flatMap((day) => Object.keys(PLANNED_COLUMNS).map((table) => dayPartition(table, day)));
   const existing = await sql<{ name: string; table: keyof typeof PLANNED_COLUMNS }[]>`
     select c.relname as name, p.relname as table from pg_class c
     join pg_namespace n on n.oid = c.relnamespace

@@ -4,11 +4,10 @@
  * Instants are Date, calendar days are 'YYYY-MM-DD' strings, absent values are null (never "--", 0 or "").
  */
 
-export type DeviceClass = 'workstation' | 'server' | 'vm_host' | 'vm_guest' | 'mobile' | 'network' | 'other';
+/** Every device class, in the order listings show them: the gate, validation and `billing policy` read this list. */
+export const DEVICE_CLASSES = ['workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other'] as const;
 
-export const DEVICE_CLASSES: readonly DeviceClass[] = [
-  'workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other',
-];
+export type DeviceClass = (typeof DEVICE_CLASSES)[number];
 
 /** A vendor's notion of a client (or a part of one) that maps to a canonical site. */
 export interface AliasRow {

@@ -65,6 +65,7 @@ export function daysBetween(from: string, to: string): number {
   return Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to), { largestUnit: 'days' }).days;
 }
 
+/** YYYY-MM of a day or month-start. */
 export function monthOf(day: string): string {
   return day.slice(0, 7);
 }

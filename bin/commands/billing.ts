@@ -4,6 +4,7 @@ import { rollupPending } from '../../rollups/run.js';
 import { requestRollup } from '../../warehouse/billing/rollup-requests.js';
 import { verifySeals, type VerifyProblem } from '../../warehouse/billing/seal.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
+import { DEVICE_CLASSES } from '../../warehouse/rows.js';
 import { billingPolicy, operatorName, setBillingPolicy } from '../../warehouse/settings.js';
 import { parse, str } from '../args.js';
 import { withJob } from './rollup.js';
@@ -13,7 +14,7 @@ const USAGE = `usage: warehouse billing close <YYYY-MM> [--note TEXT]
        warehouse billing verify [YYYY-MM]
        warehouse billing policy [--classes C,C,...] [--stale-days N]`;
 
-const CLASSES = ['workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other'];
+const CLASSES: readonly string[] = DEVICE_CLASSES;
 
 export const billingCommand: Verb = {
   summary: 'billing close <YYYY-MM> | verify [YYYY-MM] | policy: freeze and seal a month, check the seals, the billing policy',

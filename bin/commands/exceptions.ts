@@ -26,7 +26,8 @@ export const exceptionsCommand: Verb = {
             (threatlocker_on_spare) and host names several devices share (duplicate_hostname)
   ack       acknowledge a finding with a note; it stays acknowledged across re-runs until its
             condition clears (then it is resolved with that day, and reopens if it returns)
-  refresh   re-evaluate the findings now (every collect does this after publishing)
+  refresh   re-evaluate the findings now (\`warehouse rollup\` and the nightly do this once every
+            source has published; a collect alone does not)
 
 list --json prints one JSON array of the findings, each with its full detail (the table cuts it).
 

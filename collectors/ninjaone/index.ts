@@ -6,7 +6,6 @@
 import { defineSource } from '../shared/source.js';
 import { createNinjaOneClient } from './client.js';
 import { KEYS, loadNinjaOneConfig, type NinjaOneConfig } from './config.js';
-import { startNinjaOneSimulator } from './simulator/index.js';
 import { collectDevices } from './streams/devices.js';
 import { collectPatches } from './streams/patches.js';
 import { collectSites } from './streams/sites.js';
@@ -33,7 +32,8 @@ export const ninjaone = defineSource<NinjaOneConfig>({
       tokens: client.tokens.fetched(), durationMs: Date.now() - started,
     }, 'ninjaone collection finished');
   },
-  simulator: (options) => startNinjaOneSimulator(options),
+  // Loaded on demand: a collect never reads (or, from the sources, transpiles) the simulator's code.
+  simulator: async (options) => (await import('./simulator/index.js')).startNinjaOneSimulator(options),
 });
 
 export default ninjaone;

@@ -2,7 +2,6 @@
 import { defineSource } from '../shared/source.js';
 import { collectPmp } from './collect.js';
 import { KEYS, loadPmpConfig, secretsOf, type PmpConfig } from './config.js';
-import { startPmpSimulator } from './simulator/index.js';
 
 export const pmp = defineSource<PmpConfig>({
   name: 'pmp',
@@ -10,7 +9,8 @@ export const pmp = defineSource<PmpConfig>({
   loadConfig: loadPmpConfig,
   secretsOf,
   collect: collectPmp,
-  simulator: (options) => startPmpSimulator(options),
+  // Loaded on demand: a collect never reads (or, from the sources, transpiles) the simulator's code.
+  simulator: async (options) => (await import('./simulator/index.js')).startPmpSimulator(options),
 });
 
 export type { PmpConfig } from './config.js';

@@ -5,7 +5,6 @@
 import { defineSource } from '../shared/source.js';
 import { createThreatLockerClient } from './client.js';
 import { KEYS, loadThreatLockerConfig, type ThreatLockerConfig } from './config.js';
-import { startThreatLockerSimulator } from './simulator/index.js';
 import { collectComputers } from './streams/computers.js';
 import { aliasesForUnlisted, collectOrganizations } from './streams/organizations.js';
 
@@ -26,7 +25,8 @@ export const threatlocker = defineSource<ThreatLockerConfig>({
       await ctx.sink.aliases(extra);
     }
   },
-  simulator: (options) => startThreatLockerSimulator(options),
+  // Loaded on demand: a collect never reads (or, from the sources, transpiles) the simulator's code.
+  simulator: async (options) => (await import('./simulator/index.js')).startThreatLockerSimulator(options),
 });
 
 export default threatlocker;

@@ -75,10 +75,9 @@ const CASES: Case[] = [
 ];
 
 /**
- * Keys the code does not validate yet (defects reported to the lead; each test below fails while the
- * defect is there, and passes, turning `it` red, once it is fixed):
- *   WAREHOUSE_HOME that cannot be a directory: exit 1 "internal error" with a stack trace.
- *   WAREHOUSE_SITE_SOURCE and WAREHOUSE_RAW_PAGES: any value is accepted silently.
+ * Keys once accepted without a check, each refused now with its name and the fix:
+ *   WAREHOUSE_HOME that cannot be a directory (was exit 1 "internal error" with a stack trace).
+ *   WAREHOUSE_SITE_SOURCE and WAREHOUSE_RAW_PAGES (any value was accepted silently).
  */
 const UNVALIDATED: Case[] = [
   { key: 'WAREHOUSE_HOME', args: ['migrate'], env: { WAREHOUSE_HOME: path.join(aFile, 'warehouse'), DATABASE_URL: '' } },
@@ -119,12 +118,11 @@ describe('every configuration key made wrong exits 2 naming it', () => {
 
 });
 
-describe('keys not validated yet (defects: see the comment on UNVALIDATED)', () => {
+describe('keys once accepted unchecked (see the comment on UNVALIDATED)', () => {
   it.each(UNVALIDATED.map((c) => [`${c.key}=${c.env[c.key]}`, c] as const))('%s', (_, c) => expectNamed(c));
 
-  // Defect: WAREHOUSE_QUARANTINE_MAX_PERCENT is parsed in collectors/shared/runner.ts after insertRun(),
-  // so its ConfigError leaves the run 'running' until the next command sweeps it as ERR_ABANDONED.
-  // Fix: parse it next to WAREHOUSE_RUN_TIMEOUT_MINUTES, before openDatabase().
+  // Every key a collect reads (WAREHOUSE_QUARANTINE_MAX_PERCENT among them) is parsed before the run
+  // is inserted: a configuration error never leaves a run 'running' for the next command to sweep.
   it('a configuration error leaves no run marked running', async () => {
     const stuck = await db.sql`select run_id, status from ops.sync_runs where status = 'running'`;
     expect(stuck).toEqual([]);

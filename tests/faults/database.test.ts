@@ -102,10 +102,8 @@ describe('a connection through a TCP proxy', () => {
     before = await fingerprint(db.url);
   });
 
-  // Defect (collectors/shared/runner.ts): the deadline ends the connections but not the staging COPY
-  // streams, so a stall after the last page leaves sink.finish() (COPY end) waiting forever and the run
-  // never returns. Fix: in executeRun, once the sink exists, abort it when the run's signal fires:
-  //   input.signal?.addEventListener('abort', () => sink?.abort(input.signal?.reason as Error), { once: true });
+  // The deadline aborts the staging COPY streams as well as the connections: a stall after the last
+  // page cannot leave sink.finish() (COPY end) waiting forever.
   it('stalled once every page is staged: the run deadline still ends the run with exit 8', async () => {
     const source = checkpointSource(async (page) => { if (page === 4) proxy.stall(); });
     const run = outcome(runCollect({ source, env: { DATABASE_URL: proxy.url, ...TINY }, date: DAY, today: DAY, timeoutMs: 1000 }));

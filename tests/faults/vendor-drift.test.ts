@@ -120,19 +120,16 @@ describe('schema drift', () => {
     expect(held.every((r) => /1970-01-\d\d.* is implausible/u.test(r.reason))).toBe(true);
   });
 
-  // Defect (collectors/ninjaone/map.ts deviceClassOf): a nodeClass that arrives as a number throws a
-  // TypeError (nodeClass.startsWith), so one odd record fails the whole run with exit 1 (ERR_INTERNAL)
-  // instead of being quarantined. Fix: map non-strings to 'other' (or throw MappingError), and have
-  // streams/devices.ts hand rows whose mapping fails to ctx.sink.quarantine() instead of mapped()'s
-  // PayloadError.
+  // A record whose mapping fails (deviceClassOf refuses a non-string nodeClass) is quarantined with
+  // its reason; one odd record never fails the whole run.
   it('a changed type (NinjaOne nodeClass as a number) is quarantined with a reason; the rest publishes', async () => {
     const result = await run('ninjaone', '2026-03-04', ninjaDevices((devices, page) => { if (page === 1) (devices[0] as Row).nodeClass = 7; }));
     expect(result.exitCode).toBe(EXIT.ok);
     expect(await quarantined(result.runId)).toHaveLength(1);
   });
 
-  // Defect: a record without its id fails the whole NinjaOne run (collectors/ninjaone/client.ts
-  // orderProblem: "an item without an integer id", PayloadError, exit 7) instead of being quarantined.
+  // A record without its id is quarantined by the mapper; the client's page-order check reads the
+  // integer ids around it, so the run goes on.
   it('a NinjaOne device without its id is quarantined with a reason; the rest publishes', async () => {
     const result = await run('ninjaone', '2026-03-05', ninjaDevices((devices, page) => {
       if (page === 2) delete (devices[3] as Row).id;
@@ -141,10 +138,8 @@ describe('schema drift', () => {
     expect(await quarantined(result.runId)).toEqual([{ vendor_id: null, reason: 'device id is missing' }]);
   });
 
-  // Defect (collectors/pmp/map.ts toDevice and toPatchStatus: vendorId: String(row.resource_id)): a
-  // system without resource_id becomes the device "undefined", which passes validation and is
-  // published. Fix: return null for a missing id (e.g. `text(row.resource_id) ?? ''`), so
-  // warehouse/load/validate.ts quarantines it as "device id is missing".
+  // A missing resource_id maps to no id (never the text "undefined"), so warehouse/load/validate.ts
+  // quarantines the system as "device id is missing".
   it('a PMP system without resource_id is quarantined, never published as "undefined"', async () => {
     const result = await run('pmp', '2026-03-05', pmpScandetails((rows, page) => { if (page === 1) delete (rows[0] as Row).resource_id; }));
     const [ghost] = await db.sql`select count(*)::int as n from core.device_days where vendor_id = 'undefined'`;

@@ -4,13 +4,18 @@
  * side; month-end refreshes and `billing close` take it alone. A close therefore never interleaves
  * with a publish into the month, and a publish re-checks the month under the lock.
  */
-import type { Sql, TransactionSql } from 'postgres';
+import type { PendingQuery, Row, Sql, TransactionSql } from 'postgres';
+import { monthOf } from '../time.js';
 
 type Tx = Sql | TransactionSql;
 
-/** YYYY-MM of a day or month-start. */
-export function monthOf(day: string): string {
-  return day.slice(0, 7);
+/**
+ * The one test of "this month is closed" (a row in ops.billing_months), as a SQL condition on the
+ * month of a date expression, for queries that must leave invoiced months alone:
+ * `and not ${closedMonth(tx, tx`dd.snapshot_day`)}`. isMonthClosed asks the same of one month.
+ */
+export function closedMonth(tx: Tx, day: PendingQuery<Row[]>): PendingQuery<Row[]> {
+  return tx`exists (select 1 from ops.billing_months as bm where bm.month = date_trunc('month', ${day})::date)`;
 }
 
 /** Hold the month's lock until the transaction ends: 'shared' for publishes, 'exclusive' for month-ends and closes. */
@@ -27,7 +32,7 @@ export async function lockMonthsShared(tx: Tx, from: string, to: string): Promis
 
 /** Whether the month of `day` (a day or YYYY-MM) was closed by `billing close`. */
 export async function isMonthClosed(tx: Tx, day: string): Promise<boolean> {
-  const rows = await tx`select 1 from ops.billing_months where month = ${`${monthOf(day)}-01`}::date`;
+  const rows = await tx`select 1 where ${closedMonth(tx, tx`${`${monthOf(day)}-01`}::date`)}`;
   return rows.length > 0;
 }
 

@@ -6,6 +6,7 @@
  * still kept, refreshes the open month-ends in range, and then deletes what it has done.
  */
 import type { Sql, TransactionSql } from 'postgres';
+import { closedMonth } from './months.js';
 
 type Tx = Sql | TransactionSql;
 
@@ -30,14 +31,14 @@ export async function requestedWork(sql: Sql): Promise<Requested> {
     select distinct sd.snapshot_day::text as day from ops.source_days as sd
     where exists (select 1 from ops.rollup_requests as r where r.request_id <= ${through} and sd.snapshot_day between r.first_day and r.last_day)
       -- closed months keep their counts as invoiced
-      and not exists (select 1 from ops.billing_months as bm where bm.month = date_trunc('month', sd.snapshot_day)::date)
+      and not ${closedMonth(sql, sql`sd.snapshot_day`)}
     order by 1`;
   const months = await sql<{ month: string }[]>`
     select distinct to_char(m, 'YYYY-MM') as month
     from ops.rollup_requests as r, generate_series(date_trunc('month', r.first_day), date_trunc('month', r.last_day), interval '1 month') as m
     where r.request_id <= ${through}
       and exists (select 1 from rollup.month_ends as me where me.month = m::date)
-      and not exists (select 1 from ops.billing_months as bm where bm.month = m::date)
+      and not ${closedMonth(sql, sql`m`)}
     order by 1`;
   return { days: days.map((d) => d.day), months: months.map((m) => m.month), through };
 }

@@ -3,7 +3,9 @@
  * rows, before anything published is touched; a refusal names each reason.
  */
 import type { Sql } from 'postgres';
-import { isMonthClosed, monthOf } from '../billing/months.js';
+import { isMonthClosed } from '../billing/months.js';
+import { monthOf } from '../time.js';
+import { DEVICE_CLASSES } from '../rows.js';
 import { GateRefusedError } from '../errors.js';
 import type { StagingTables } from './staging.js';
 
@@ -38,7 +40,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     from (
       select vendor_id, count(*) as n,
         count(*) filter (where vendor_id is null or vendor_id = '' or org_external_id is null
-          or device_class not in ('workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other')) as bad,
+          or device_class not in (${DEVICE_CLASSES.map((c) => `'${c}'`).join(', ')})) as bad,
         count(*) filter (where org_external_id is not null
           and org_external_id not in (select jsonb_array_elements_text($1::jsonb))) as orphans
       from ${staging.devices} group by vendor_id

@@ -3,7 +3,8 @@
  * replaces the slice and rewrites no row that did not change (ON CONFLICT ... WHERE IS DISTINCT FROM).
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { isMonthClosed, lockMonth, monthOf } from '../billing/months.js';
+import { isMonthClosed, lockMonth } from '../billing/months.js';
+import { monthOf } from '../time.js';
 import { GateRefusedError } from '../errors.js';
 import type { AliasRow, PatchSummaryRow } from '../rows.js';
 import { publishAliases } from './aliases.js';

@@ -1,4 +1,4 @@
-/** Month-end bookkeeping (the per-device month-end rows and the daily counts are partitioned: see partitioned.ts). */
+/** Month-end bookkeeping (the per-device month-end rows and the daily counts are partitioned: created by hand-written migrations, see index.ts). */
 import { bigint, boolean, date, index, integer, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { sourceInstances } from './ops.js';
 

@@ -4,7 +4,7 @@
  * invoiced. Shared by the publish path (mapping file, automatic matches) and `warehouse sites map`.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import { lockMonthsShared } from '../billing/months.js';
+import { closedMonth, lockMonthsShared } from '../billing/months.js';
 import { requestRollup } from '../billing/rollup-requests.js';
 import { UNMAPPED_SITE_NAME, type SiteMapEntry } from './site-map.js';
 import { normalizeOrgName } from './normalize.js';
@@ -80,9 +80,7 @@ export async function reattributeAlias(tx: Tx, aliasId: number): Promise<Reattri
       update core.device_days as dd set site_id = ${alias.site_id}
       where dd.snapshot_day between ${alias.first}::date and ${alias.last}::date
         and dd.alias_id = ${aliasId} and dd.site_id <> ${alias.site_id}
-        and not exists (
-          select 1 from ops.billing_months as bm where bm.month = date_trunc('month', dd.snapshot_day)::date
-        )
+        and not ${closedMonth(tx, tx`dd.snapshot_day`)}
       returning dd.snapshot_day
     )
     select count(*)::int as n, min(snapshot_day)::text as first, max(snapshot_day)::text as last from moved`;
@@ -98,9 +96,9 @@ export async function reattributeAlias(tx: Tx, aliasId: number): Promise<Reattri
   const kept = await tx<{ month: string }[]>`
     select distinct to_char(dd.snapshot_day, 'YYYY-MM') as month
     from core.device_days as dd
-    inner join ops.billing_months as bm on bm.month = date_trunc('month', dd.snapshot_day)::date
     where dd.snapshot_day between ${alias.first}::date and ${alias.last}::date
       and dd.alias_id = ${aliasId} and dd.site_id <> ${alias.site_id}
+      and ${closedMonth(tx, tx`dd.snapshot_day`)}
     order by 1`;
   // The rollup owes these days and their months a recount: daily counts, and month-ends even where
   // the dailies have expired (kept rows follow the alias). `warehouse rollup` and the nightly pay it.
