@@ -83,11 +83,11 @@ export function buildFleet(source: SourceName, devices: number): SyntheticFleet 
 }
 
 /** A Source over a prebuilt fleet. Configured by any non-empty BENCH_FLEET key (runCollect wants a config). */
-export function fleetSource(name: SourceName, fleet: SyntheticFleet): Source<true> {
-  return defineSource<true>({
+export function fleetSource(name: SourceName, fleet: SyntheticFleet): Source {
+  return defineSource({
     name,
-    keys: { required: ['BENCH_FLEET'], optional: [], secrets: [] },
-    loadConfig: (reader) => (reader.get('BENCH_FLEET') ? true : null),
+    keys: { required: ['BENCH_FLEET'], optional: [], secrets: [], declared: [] },
+    loadConfig: (reader) => (reader.get('BENCH_FLEET') ? { requestBudget: 20_000 } : null),
     secretsOf: () => [],
     async collect(ctx) {
       await ctx.sink.aliases(fleet.aliases);

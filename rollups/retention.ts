@@ -16,7 +16,9 @@
  * and month-end partitions stand alone and are detached CONCURRENTLY under the lock timeout.
  */
 import type { Sql } from 'postgres';
-import { integerKey, type ConfigReader } from '../warehouse/config.js';
+import type { ConfigReader } from '../warehouse/config.js';
+import { readKey } from '../warehouse/config-keys.js';
+import { WAREHOUSE_KEY_TABLE as KEY } from '../warehouse/config-table.js';
 import { dayPartition, dayPartitionSql } from '../warehouse/partitions.js';
 import { addDays, monthOf } from '../warehouse/time.js';
 import { materialiseMonthEnd } from './month-end.js';
@@ -27,11 +29,11 @@ export function loadRetentionPolicy(reader: ConfigReader): RetentionPolicy {
   return {
     // A short window is allowed: planRetention keeps the month in progress regardless, which is all
     // billing needs of the dailies (its month-end, and the comparison with the last month-end).
-    dailyDays: integerKey(reader, 'WAREHOUSE_RETENTION_DAILY_DAYS', 65, 1, 100_000),
-    rawDays: integerKey(reader, 'WAREHOUSE_RETENTION_RAW_DAYS', 7, 1, 100_000),
-    monthEndMonths: integerKey(reader, 'WAREHOUSE_RETENTION_MONTH_END_MONTHS', 24, 1, 10_000),
-    runMonths: integerKey(reader, 'WAREHOUSE_RETENTION_RUN_MONTHS', 24, 1, 10_000),
-    lockTimeoutMs: integerKey(reader, 'WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS', 5000, 10, 600_000),
+    dailyDays: readKey(reader, KEY.retentionDailyDays),
+    rawDays: readKey(reader, KEY.retentionRawDays),
+    monthEndMonths: readKey(reader, KEY.retentionMonthEndMonths),
+    runMonths: readKey(reader, KEY.retentionRunMonths),
+    lockTimeoutMs: readKey(reader, KEY.retentionLockTimeout),
   };
 }
 

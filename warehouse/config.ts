@@ -8,41 +8,28 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readKey, timeZone, type KeyReader } from './config-keys.js';
+import { WAREHOUSE_KEY_TABLE as KEY } from './config-table.js';
 import { ConfigError } from './errors.js';
 import { registerSecret } from './redact.js';
-import { parseDay, todayIn, type DayBounds } from './time.js';
+import { todayIn, type DayBounds } from './time.js';
 
 export type Env = Record<string, string | undefined>;
 
-/** Where configuration values come from; sources read their keys through it. */
-export interface ConfigReader {
-  /** The value of a fixed key (credentials file, environment, config file), or undefined. */
-  get(key: string): string | undefined;
-}
-
-/** Keys whose values are secrets: they may come from $CREDENTIALS_DIRECTORY and are never logged. */
-export const SECRET_KEYS = [
-  'NINJAONE_CLIENT_SECRET', 'THREATLOCKER_API_TOKEN', 'PMP_PASSWORD', 'PMP_CLIENT_SECRET', 'PMP_REFRESH_TOKEN',
-] as const;
+/**
+ * Where configuration values come from; sources read their keys through it (by declaration, see
+ * readKey in warehouse/config-keys.ts). `secret`: the key is a secret, which may also come from
+ * $CREDENTIALS_DIRECTORY and is registered for redaction.
+ */
+export type ConfigReader = KeyReader;
 
 /**
- * Every key the warehouse itself reads (the sources declare theirs in collectors/<source>, see
- * collectors/registry.ts knownConfigKeys()). A key with a warehouse prefix that is in neither list is
- * a typo the operator is warned about; tests/faults/config-keys.test.ts holds the code to this list.
+ * Every key the warehouse itself reads, from its declarations (warehouse/config-table.ts; the sources
+ * declare theirs in collectors/<source>/config.ts, see collectors/registry.ts knownConfigKeys()). A key
+ * with a warehouse prefix that is in neither list is a typo the operator is warned about;
+ * tests/faults/config-keys.test.ts holds the code to these lists.
  */
-export const WAREHOUSE_KEYS = [
-  'DATABASE_URL', 'WAREHOUSE_CONFIG', 'WAREHOUSE_HOME', 'WAREHOUSE_TIMEZONE', 'WAREHOUSE_STALE_HOURS', 'WAREHOUSE_METRICS_FILE',
-  'WAREHOUSE_SITE_SOURCE', 'WAREHOUSE_SITE_MAP', 'WAREHOUSE_RAW_PAGES', 'WAREHOUSE_QUARANTINE_MAX_PERCENT',
-  'WAREHOUSE_RUN_TIMEOUT_MINUTES', 'WAREHOUSE_EARLIEST_DAY',
-  'WAREHOUSE_RETENTION_DAILY_DAYS', 'WAREHOUSE_RETENTION_RAW_DAYS', 'WAREHOUSE_RETENTION_MONTH_END_MONTHS',
-  'WAREHOUSE_RETENTION_RUN_MONTHS', 'WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS',
-  // `systemd notify`: the command it runs, and what it hands that command.
-  'WAREHOUSE_NOTIFY_COMMAND', 'WAREHOUSE_NOTIFY_UNIT', 'WAREHOUSE_NOTIFY_SUBJECT', 'WAREHOUSE_NOTIFY_MESSAGE',
-  // The test suite's own switch (tests/setup/postgres.ts): set in a developer's shell, not a typo.
-  'WAREHOUSE_TEST_NO_CONTAINERS',
-  // bin/warehouse.js: run the TypeScript sources even when a fresh dist/ exists.
-  'WAREHOUSE_FROM_SOURCES',
-] as const;
+export const WAREHOUSE_KEYS: readonly string[] = Object.values(KEY).map((key) => key.name);
 
 /** Prefixes of the warehouse's keys; only keys with one of these can be typos of ours. */
 export const KEY_PREFIXES = ['WAREHOUSE_', 'NINJAONE_', 'THREATLOCKER_', 'PMP_'] as const;
@@ -68,9 +55,8 @@ export function presentKeys(env: Env): PresentKey[] {
   return out;
 }
 
-/** Source names (fixed: CLI, configuration and data use them). */
-export const SOURCE_NAMES = ['ninjaone', 'threatlocker', 'pmp'] as const;
-export type SourceName = (typeof SOURCE_NAMES)[number];
+export { SOURCE_NAMES, type SourceName } from './config-table.js';
+import type { SourceName } from './config-table.js';
 
 export interface WarehouseConfig {
   /** Set: use this PostgreSQL. Unset: the embedded default database in `home`. */
@@ -122,17 +108,17 @@ export function createReader(env: Env): ConfigReader {
     fileValues = parseConfigFile(readFileSync(configFile, 'utf8'), configFile);
   }
   const credentialsDir = env.CREDENTIALS_DIRECTORY;
-  const secretKeys = new Set<string>(SECRET_KEYS);
   return {
-    get(key: string): string | undefined {
+    get(key: string, options?: { secret?: boolean }): string | undefined {
+      const secret = options?.secret === true;
       let value: string | undefined;
-      if (credentialsDir && secretKeys.has(key)) {
+      if (credentialsDir && secret) {
         const file = path.join(credentialsDir, key.toLowerCase());
         if (existsSync(file)) value = readFileSync(file, 'utf8').trim();
       }
       value ??= env[key] ?? fileValues[key];
       if (value !== undefined && value.trim() === '') value = undefined;
-      if (value !== undefined && secretKeys.has(key)) registerSecret(value);
+      if (value !== undefined && secret) registerSecret(value);
       return value;
     },
   };
@@ -156,50 +142,7 @@ export function validateDatabaseUrl(value: string): string {
 }
 
 export function validateTimeZone(value: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return value;
-  } catch {
-    throw new ConfigError('WAREHOUSE_TIMEZONE', `"${value}" is not an IANA time zone`, 'Use a name such as Australia/Sydney, Europe/London or UTC.');
-  }
-}
-
-function positiveNumber(reader: ConfigReader, key: string, fallback: number): number {
-  const raw = reader.get(key);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(key, `"${raw}" is not a positive number`, `Set ${key} to a positive number or unset it (default ${fallback}).`);
-  }
-  return value;
-}
-
-/** Parse an integer key within bounds; shared by the sources' page sizes and budgets. */
-export function integerKey(reader: ConfigReader, key: string, fallback: number, min: number, max: number): number {
-  const raw = reader.get(key);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(key, `"${raw}" is not a whole number from ${min} to ${max}`, `Set ${key} within that range or unset it (default ${fallback}).`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(reader: ConfigReader, key: string, allowed: readonly T[], fallback: T): T {
-  const raw = reader.get(key);
-  if (raw === undefined) return fallback;
-  if ((allowed as readonly string[]).includes(raw)) return raw as T;
-  throw new ConfigError(key, `"${raw}" is not one of ${allowed.join(', ')}`, `Set ${key} to one of ${allowed.join(', ')}, or unset it (default ${fallback}).`);
-}
-
-function dayKey(reader: ConfigReader, key: string, fallback: string): string {
-  const raw = reader.get(key);
-  if (raw === undefined) return fallback;
-  try {
-    return parseDay(raw, key);
-  } catch {
-    throw new ConfigError(key, `"${raw}" is not a date`, `Set ${key} to a day in YYYY-MM-DD form, or unset it (default ${fallback}).`);
-  }
+  return timeZone(KEY.timeZone.name, value);
 }
 
 /** The days a snapshot may name, today being today in the MSP's time zone. */
@@ -222,19 +165,18 @@ export function checkHomeUsable(home: string): void {
 
 export function loadWarehouseConfig(env: Env, cwd = process.cwd()): WarehouseConfig {
   const reader = createReader(env);
-  const databaseUrl = reader.get('DATABASE_URL');
-  const timeZone = reader.get('WAREHOUSE_TIMEZONE') ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const databaseUrl = readKey(reader, KEY.databaseUrl);
   return Object.freeze({
     databaseUrl: databaseUrl === undefined ? undefined : validateDatabaseUrl(databaseUrl),
-    home: path.resolve(cwd, reader.get('WAREHOUSE_HOME') ?? '.warehouse'),
-    timeZone: validateTimeZone(timeZone),
-    staleAfterHours: positiveNumber(reader, 'WAREHOUSE_STALE_HOURS', 36),
-    metricsFile: reader.get('WAREHOUSE_METRICS_FILE'),
-    siteSource: oneOf(reader, 'WAREHOUSE_SITE_SOURCE', SOURCE_NAMES, 'ninjaone'),
-    rawPages: reader.get('WAREHOUSE_RAW_PAGES') === undefined ? undefined : oneOf(reader, 'WAREHOUSE_RAW_PAGES', ['on', 'off'] as const, 'on'),
-    quarantineMaxShare: integerKey(reader, 'WAREHOUSE_QUARANTINE_MAX_PERCENT', 2, 0, 100) / 100,
-    runTimeoutMs: integerKey(reader, 'WAREHOUSE_RUN_TIMEOUT_MINUTES', 120, 1, 10_000) * 60_000,
-    earliestDay: dayKey(reader, 'WAREHOUSE_EARLIEST_DAY', '2000-01-01'),
+    home: path.resolve(cwd, readKey(reader, KEY.home)),
+    timeZone: readKey(reader, KEY.timeZone) ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    staleAfterHours: readKey(reader, KEY.staleHours),
+    metricsFile: readKey(reader, KEY.metricsFile),
+    siteSource: readKey(reader, KEY.siteSource),
+    rawPages: readKey(reader, KEY.rawPages),
+    quarantineMaxShare: readKey(reader, KEY.quarantineMaxPercent) / 100,
+    runTimeoutMs: readKey(reader, KEY.runTimeout),
+    earliestDay: readKey(reader, KEY.earliestDay),
     reader,
   });
 }

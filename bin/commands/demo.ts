@@ -52,7 +52,7 @@ WAREHOUSE_RAW_PAGES=on is set (the demo skips them by default, to stay quick).`,
     const started = Date.now();
     const say = (message: string) => (tty ? process.stderr.write(`${message}\n`) : log.info(message));
     say(`demo: ${days} days (${first} to ${today}), ${devices} devices per vendor, data in ${config.home}`);
-    const rawPages = config.reader.get('WAREHOUSE_RAW_PAGES') === 'on' ? 'on' : 'off';
+    const rawPages = config.rawPages === 'on' ? 'on' : 'off';
     phase('starting the embedded database');
     const { history, facts } = await withDatabase(config, async (url) => {
       phase('migrating the embedded database');

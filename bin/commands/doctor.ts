@@ -46,7 +46,7 @@ fix}]}. Exit 0 when no check failed (warnings allowed), else the exit code of th
         checks.push(failed('database', asDatabaseError(error)));
       }
       const today = todayIn(config.timeZone);
-      for (const vendor of vendors) checks.push(await checkVendor(vendor.source, vendor.config, config.reader, today));
+      for (const vendor of vendors) checks.push(await checkVendor(vendor.source, vendor.config, today));
     }
     checks.push(...checkUnits());
     const code = exitOf(checks);

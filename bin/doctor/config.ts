@@ -1,11 +1,11 @@
 /** The configuration checks: the warehouse's own keys, misspelled keys, and each vendor's keys. */
 import { SOURCES } from '../../collectors/registry.js';
-import type { Source } from '../../collectors/shared/source.js';
+import type { Source, SourceConfig } from '../../collectors/shared/source.js';
 import { createReader, loadWarehouseConfig, type Env, type WarehouseConfig } from '../../warehouse/config.js';
 import { configWarnings } from '../config-warnings.js';
 import { failed, ok, skip, warn, type Check } from './check.js';
 
-export interface ConfigChecks { checks: Check[]; config?: WarehouseConfig; vendors: Array<{ source: Source<unknown>; config: unknown }> }
+export interface ConfigChecks { checks: Check[]; config?: WarehouseConfig; vendors: Array<{ source: Source; config: SourceConfig }> }
 
 export function checkConfig(env: Env): ConfigChecks {
   const checks: Check[] = [];
@@ -19,7 +19,7 @@ export function checkConfig(env: Env): ConfigChecks {
   for (const warning of configWarnings(env)) checks.push(warn('config', warning, 'Fix the key\'s name: an unknown key is ignored.'));
   const reader = config?.reader ?? createReader(env);
   const vendors: ConfigChecks['vendors'] = [];
-  for (const source of Object.values(SOURCES) as Array<Source<unknown>>) {
+  for (const source of Object.values(SOURCES) as Source[]) {
     try {
       const loaded = source.loadConfig(reader);
       if (loaded === null) checks.push(skip(`${source.name} config`, 'not configured'));

@@ -6,8 +6,7 @@
  */
 import pino from 'pino';
 import { createBudget } from '../../collectors/shared/http.js';
-import type { RunSink, Source } from '../../collectors/shared/source.js';
-import { integerKey, type ConfigReader } from '../../warehouse/config.js';
+import type { RunSink, Source, SourceConfig } from '../../collectors/shared/source.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { failed, ok, type Check } from './check.js';
 
@@ -31,9 +30,10 @@ function probeSink(reached: { stream?: string }): RunSink {
   } as RunSink;
 }
 
-export async function checkVendor(source: Source<unknown>, config: unknown, reader: ConfigReader, snapshotDay: string): Promise<Check> {
+export async function checkVendor(source: Source, config: SourceConfig, snapshotDay: string): Promise<Check> {
   const name = `${source.name} api`;
-  const limit = integerKey(reader, `${source.name.toUpperCase()}_REQUEST_BUDGET`, 20_000, 1, 10_000_000);
+  // The budget the vendor's configuration parsed, as a collect would spend it.
+  const limit = config.requestBudget;
   const budget = createBudget(limit);
   const controller = new AbortController();
   const reached: { stream?: string } = {};
@@ -42,7 +42,7 @@ export async function checkVendor(source: Source<unknown>, config: unknown, read
     await source.collect({
       config, snapshotDay, log: pino({ level: 'silent' }), budget, signal: controller.signal,
       progress: () => {}, sink: probeSink(reached),
-    } as Parameters<Source<unknown>['collect']>[0]);
+    } as Parameters<Source['collect']>[0]);
     return ok(name, `read to the end in ${budget.used()} requests (an empty estate?); budget ${limit} per run`);
   } catch (error) {
     if (reached.stream !== undefined) return ok(name, `credentials accepted, first page of ${reached.stream} read in ${budget.used()} request(s); budget ${limit} per run`);

@@ -3,6 +3,7 @@
  * value, then `$CREDENTIALS_DIRECTORY/ninjaone_client_secret`, then the environment); this file only
  * decides what is valid and says which key to fix.
  */
+import { anyKeySet, keyLists, readKey, readRaw, type KeyDeclaration } from '../../warehouse/config-keys.js';
 import { ConfigError } from '../../warehouse/errors.js';
 import { registerSecret } from '../shared/redact.js';
 import type { ConfigReader } from '../shared/source.js';
@@ -18,14 +19,29 @@ export interface NinjaOneConfig {
   readonly requestBudget: number;
 }
 
-export const KEYS = {
-  baseUrl: 'NINJAONE_BASE_URL',
-  region: 'NINJAONE_REGION',
-  clientId: 'NINJAONE_CLIENT_ID',
-  clientSecret: 'NINJAONE_CLIENT_SECRET',
-  pageSize: 'NINJAONE_PAGE_SIZE',
-  requestBudget: 'NINJAONE_REQUEST_BUDGET',
-} as const;
+/** 1000 is the page size every live client in the reference uses; the maximum is undocumented. */
+export const DEFAULT_PAGE_SIZE = 1000;
+export const DEFAULT_REQUEST_BUDGET = 20_000;
+
+/** The NINJAONE_* keys, declared once (warehouse/config-keys.ts); the README's NinjaOne table is generated from them. */
+export const KEY_TABLE = {
+  baseUrl: { name: 'NINJAONE_BASE_URL', type: 'url', doc: 'the instance, e.g. `https://eu.ninjarmm.com` (or set `NINJAONE_REGION`)' },
+  region: { name: 'NINJAONE_REGION', type: 'enum', values: ['us', 'eu', 'oc', 'ca', 'us2', 'fed'], doc: 'the instance by its region, instead of `NINJAONE_BASE_URL`' },
+  clientId: { name: 'NINJAONE_CLIENT_ID', type: 'string', required: true, doc: 'application client id' },
+  clientSecret: {
+    name: 'NINJAONE_CLIENT_SECRET', type: 'string', required: true, secret: true,
+    doc: 'the application\'s client secret (or `$CREDENTIALS_DIRECTORY/ninjaone_client_secret`)',
+  },
+  pageSize: { name: 'NINJAONE_PAGE_SIZE', type: 'int', min: 1, max: 10_000, default: DEFAULT_PAGE_SIZE, doc: 'devices per page' },
+  requestBudget: {
+    name: 'NINJAONE_REQUEST_BUDGET', type: 'int', min: 1, max: 10_000_000, default: DEFAULT_REQUEST_BUDGET,
+    doc: 'the cap on HTTP requests (retries included) per run',
+  },
+} as const satisfies Record<string, KeyDeclaration>;
+
+/** The lists the Source contract carries (required, optional, secrets), from the table. */
+export const KEYS = keyLists(KEY_TABLE);
+const KEY = Object.fromEntries(Object.entries(KEY_TABLE).map(([field, key]) => [field, key.name])) as { [F in keyof typeof KEY_TABLE]: (typeof KEY_TABLE)[F]['name'] };
 
 /** vendor-apis.md §1.1. */
 export const REGIONS: Readonly<Record<string, string>> = {
@@ -37,33 +53,20 @@ export const REGIONS: Readonly<Record<string, string>> = {
   fed: 'https://fed.ninjarmm.com',
 };
 
-/** 1000 is the page size every live client in the reference uses; the maximum is undocumented. */
-export const DEFAULT_PAGE_SIZE = 1000;
-const MAX_PAGE_SIZE = 10_000;
-export const DEFAULT_REQUEST_BUDGET = 20_000;
-
 export function loadNinjaOneConfig(reader: ConfigReader): NinjaOneConfig | null {
-  const raw = Object.fromEntries(
-    Object.entries(KEYS).map(([name, key]) => [name, blankToUndefined(reader.get(key))]),
-  ) as Record<keyof typeof KEYS, string | undefined>;
-  if (Object.values(raw).every((value) => value === undefined)) return null;
-
-  const clientId = required(raw.clientId, KEYS.clientId, 'the Client ID of the NinjaOne "API Services (machine-to-machine)" application');
-  const clientSecret = required(raw.clientSecret, KEYS.clientSecret,
+  if (!anyKeySet(reader, KEY_TABLE)) return null;
+  // The URL keys are checked here, where the message can say how they relate; the rest by declaration.
+  const clientId = required(readKey(reader, KEY_TABLE.clientId), KEY.clientId, 'the Client ID of the NinjaOne "API Services (machine-to-machine)" application');
+  const clientSecret = required(readKey(reader, KEY_TABLE.clientSecret), KEY.clientSecret,
     'the application\'s client secret (or put it in $CREDENTIALS_DIRECTORY/ninjaone_client_secret)');
   registerSecret(clientSecret);
   return Object.freeze({
-    baseUrl: resolveBaseUrl(raw.baseUrl, raw.region),
+    baseUrl: resolveBaseUrl(readRaw(reader, KEY_TABLE.baseUrl), readRaw(reader, KEY_TABLE.region)),
     clientId,
     clientSecret,
-    pageSize: positiveInt(raw.pageSize, KEYS.pageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
-    requestBudget: positiveInt(raw.requestBudget, KEYS.requestBudget, DEFAULT_REQUEST_BUDGET, Number.MAX_SAFE_INTEGER),
+    pageSize: readKey(reader, KEY_TABLE.pageSize),
+    requestBudget: readKey(reader, KEY_TABLE.requestBudget),
   });
-}
-
-function blankToUndefined(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
 }
 
 function required(value: string | undefined, key: string, what: string): string {
@@ -77,15 +80,15 @@ function resolveBaseUrl(baseUrl: string | undefined, region: string | undefined)
   const fromRegion = region === undefined ? undefined : regionUrl(region);
   if (baseUrl === undefined) {
     if (fromRegion === undefined) {
-      throw new ConfigError(KEYS.baseUrl, `expected ${KEYS.baseUrl} or ${KEYS.region} to be set`,
-        `Set ${KEYS.region} to one of ${Object.keys(REGIONS).join(', ')}, or ${KEYS.baseUrl} to your instance URL (e.g. https://eu.ninjarmm.com).`);
+      throw new ConfigError(KEY.baseUrl, `expected ${KEY.baseUrl} or ${KEY.region} to be set`,
+        `Set ${KEY.region} to one of ${Object.keys(REGIONS).join(', ')}, or ${KEY.baseUrl} to your instance URL (e.g. https://eu.ninjarmm.com).`);
     }
     return fromRegion;
   }
   const url = parseBaseUrl(baseUrl);
   if (fromRegion !== undefined && fromRegion !== url) {
-    throw new ConfigError(KEYS.baseUrl, `${KEYS.baseUrl} (${url}) and ${KEYS.region} (${region} = ${fromRegion}) disagree`,
-      `Set only one of ${KEYS.baseUrl} and ${KEYS.region}, or make them name the same instance.`);
+    throw new ConfigError(KEY.baseUrl, `${KEY.baseUrl} (${url}) and ${KEY.region} (${region} = ${fromRegion}) disagree`,
+      `Set only one of ${KEY.baseUrl} and ${KEY.region}, or make them name the same instance.`);
   }
   return url;
 }
@@ -93,8 +96,8 @@ function resolveBaseUrl(baseUrl: string | undefined, region: string | undefined)
 function regionUrl(region: string): string {
   const url = REGIONS[region.toLowerCase()];
   if (url === undefined) {
-    throw new ConfigError(KEYS.region, `unknown region "${region}"`,
-      `Set ${KEYS.region} to one of ${Object.keys(REGIONS).join(', ')}, or set ${KEYS.baseUrl} instead.`);
+    throw new ConfigError(KEY.region, `unknown region "${region}"`,
+      `Set ${KEY.region} to one of ${Object.keys(REGIONS).join(', ')}, or set ${KEY.baseUrl} instead.`);
   }
   return url;
 }
@@ -104,30 +107,20 @@ function parseBaseUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(KEYS.baseUrl, `"${value}" is not a URL`, `Set ${KEYS.baseUrl} to your instance URL, e.g. https://app.ninjarmm.com.`);
+    throw new ConfigError(KEY.baseUrl, `"${value}" is not a URL`, `Set ${KEY.baseUrl} to your instance URL, e.g. https://app.ninjarmm.com.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(KEYS.baseUrl, `"${value}" is not an http(s) URL`, `Set ${KEYS.baseUrl} to your instance URL, e.g. https://app.ninjarmm.com.`);
+    throw new ConfigError(KEY.baseUrl, `"${value}" is not an http(s) URL`, `Set ${KEY.baseUrl} to your instance URL, e.g. https://app.ninjarmm.com.`);
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new ConfigError(KEYS.baseUrl, 'must not carry credentials, a query or a fragment',
-      `Set ${KEYS.baseUrl} to the bare instance URL and the credentials in ${KEYS.clientId} / ${KEYS.clientSecret}.`);
+    throw new ConfigError(KEY.baseUrl, 'must not carry credentials, a query or a fragment',
+      `Set ${KEY.baseUrl} to the bare instance URL and the credentials in ${KEY.clientId} / ${KEY.clientSecret}.`);
   }
   const path = url.pathname.replace(/\/+$/u, '');
   // The collector appends /v2/... itself; a base that already ends in the API prefix would double it.
   if (/\/(api\/)?v2$/iu.test(path) || /\/ws$/iu.test(path)) {
-    throw new ConfigError(KEYS.baseUrl, `"${value}" already ends in an API path`,
-      `Set ${KEYS.baseUrl} to the instance URL without /v2, /api/v2 or /ws, e.g. ${url.origin}.`);
+    throw new ConfigError(KEY.baseUrl, `"${value}" already ends in an API path`,
+      `Set ${KEY.baseUrl} to the instance URL without /v2, /api/v2 or /ws, e.g. ${url.origin}.`);
   }
   return `${url.origin}${path}`;
-}
-
-function positiveInt(value: string | undefined, key: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = /^\d+$/u.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new ConfigError(key, `"${value}" is not a whole number between 1 and ${max}`,
-      `Set ${key} to a positive whole number (default ${fallback}) or unset it.`);
-  }
-  return n;
 }

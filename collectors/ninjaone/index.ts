@@ -14,11 +14,7 @@ export type { NinjaOneConfig } from './config.js';
 
 export const ninjaone = defineSource<NinjaOneConfig>({
   name: 'ninjaone',
-  keys: {
-    required: [KEYS.clientId, KEYS.clientSecret],
-    optional: [KEYS.baseUrl, KEYS.region, KEYS.pageSize, KEYS.requestBudget],
-    secrets: [KEYS.clientSecret],
-  },
+  keys: KEYS,
   loadConfig: loadNinjaOneConfig,
   secretsOf: (config) => [config.clientSecret],
   async collect(ctx) {

@@ -9,7 +9,7 @@ import type { Source } from './source.js';
 import { createBudget, toCollectorError } from './http.js';
 import { createStagingSink, type StagingSink } from './sink.js';
 import { redact } from '../../warehouse/redact.js';
-import { dayBounds, loadWarehouseConfig, integerKey, type Env } from '../../warehouse/config.js';
+import { dayBounds, loadWarehouseConfig, type Env } from '../../warehouse/config.js';
 import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
 import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, VendorUnavailableError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
 import { silentLogger } from '../../warehouse/log.js';
@@ -82,7 +82,8 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
   const siteMap = loadSiteMap(config.reader);
   const instance = options.instance ?? 'default';
   const log = (options.log ?? silentLogger).child({ source: source.name, instance, snapshotDay });
-  const budget = createBudget(integerKey(config.reader, `${source.name.toUpperCase()}_REQUEST_BUDGET`, 20_000, 1, 10_000_000));
+  // The source parsed its <SOURCE>_REQUEST_BUDGET with the rest of its keys; the run spends it.
+  const budget = createBudget(sourceConfig.requestBudget);
   // judgeStall finds the run's sessions by this name.
   const applicationName = `collector:${source.name}`;
   const database = openDatabase(url, { applicationName, max: 6 });

@@ -13,6 +13,7 @@ import type { SourceName } from '../../warehouse/config.js';
 
 export type { ConfigReader } from '../../warehouse/config.js';
 import type { ConfigReader } from '../../warehouse/config.js';
+import type { KeyDeclaration } from '../../warehouse/config-keys.js';
 
 /** Everything a collector may use while it runs. */
 export interface CollectContext<Config> {
@@ -60,10 +61,19 @@ export interface RunSink {
   optionalStreamFailed(stream: string, error: Error): void;
 }
 
-export interface Source<Config = unknown> {
+/** What the run lifecycle reads of every source's configuration: the budget is the source's key, the run spends it. */
+export interface SourceConfig {
+  /** Cap on HTTP attempts (retries included) for one run (`<SOURCE>_REQUEST_BUDGET`). */
+  readonly requestBudget: number;
+}
+
+export interface Source<Config extends SourceConfig = SourceConfig> {
   name: SourceName;
-  /** The configuration keys this source reads (DESIGN.md §5), and which are secrets (never logged). */
-  keys: { required: readonly string[]; optional: readonly string[]; secrets: readonly string[] };
+  /**
+   * The configuration keys this source reads (DESIGN.md §5), and which are secrets (never logged):
+   * lists derived from `declared`, the source's key table (keyLists in warehouse/config-keys.ts).
+   */
+  keys: { required: readonly string[]; optional: readonly string[]; secrets: readonly string[]; declared: readonly KeyDeclaration[] };
   /**
    * Parse configuration. Returns null when none of the source's keys is set (not configured: nightly
    * skips it); throws ConfigError naming the key and the fix when half-configured or invalid.
@@ -77,6 +87,6 @@ export interface Source<Config = unknown> {
   simulator(options: { devices: number; seed: number; date: string; port?: number }): Promise<Simulator>;
 }
 
-export function defineSource<Config>(source: Source<Config>): Source<Config> {
+export function defineSource<Config extends SourceConfig>(source: Source<Config>): Source<Config> {
   return source;
 }

@@ -2,6 +2,7 @@
  * ThreatLocker configuration, parsed once (DESIGN.md §5). Precedence is the ConfigReader's:
  * environment or config file, and the token may come from `$CREDENTIALS_DIRECTORY/threatlocker_api_token`.
  */
+import { anyKeySet, keyLists, readKey, readRaw, type KeyDeclaration } from '../../warehouse/config-keys.js';
 import { ConfigError } from '../../warehouse/errors.js';
 import { registerSecret } from '../shared/redact.js';
 import type { RetryPolicy } from '../shared/retry.js';
@@ -19,16 +20,31 @@ export interface ThreatLockerConfig {
   retry?: Partial<RetryPolicy>;
 }
 
-export const KEYS = {
-  required: ['THREATLOCKER_BASE_URL', 'THREATLOCKER_API_TOKEN', 'THREATLOCKER_ORGANIZATION_ID'],
-  optional: ['THREATLOCKER_PAGE_SIZE', 'THREATLOCKER_REQUEST_BUDGET'],
-  secrets: ['THREATLOCKER_API_TOKEN'],
-} as const;
-
 /** 500 is what production collectors run (T4) and what T6 clamps to; the KB sets no maximum. */
 export const DEFAULT_PAGE_SIZE = 500;
 export const MAX_PAGE_SIZE = 10_000;
 export const DEFAULT_REQUEST_BUDGET = 20_000;
+
+/** The THREATLOCKER_* keys, declared once (warehouse/config-keys.ts); the README's ThreatLocker table is generated from them. */
+export const KEY_TABLE = {
+  baseUrl: {
+    name: 'THREATLOCKER_BASE_URL', type: 'url', required: true,
+    doc: '`https://portalapi.<instance>.threatlocker.com` (the instance letter shown in the portal)',
+  },
+  apiToken: {
+    name: 'THREATLOCKER_API_TOKEN', type: 'string', required: true, secret: true,
+    doc: 'the API token (sent raw, no `Bearer`), or `$CREDENTIALS_DIRECTORY/threatlocker_api_token`',
+  },
+  organizationId: { name: 'THREATLOCKER_ORGANIZATION_ID', type: 'string', required: true, doc: 'the parent organisation\'s GUID' },
+  pageSize: { name: 'THREATLOCKER_PAGE_SIZE', type: 'int', min: 1, max: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE, doc: 'computers per page' },
+  requestBudget: {
+    name: 'THREATLOCKER_REQUEST_BUDGET', type: 'int', min: 1, max: 10_000_000, default: DEFAULT_REQUEST_BUDGET,
+    doc: 'the cap on HTTP requests (retries included) per run',
+  },
+} as const satisfies Record<string, KeyDeclaration>;
+
+/** The lists the Source contract carries (required, optional, secrets), from the table. */
+export const KEYS = keyLists(KEY_TABLE);
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
 
@@ -37,27 +53,22 @@ export function isGuid(value: string): boolean {
 }
 
 export function loadThreatLockerConfig(reader: ConfigReader): ThreatLockerConfig | null {
-  const value = (key: string): string | undefined => {
-    const raw = reader.get(key)?.trim();
-    return raw === '' ? undefined : raw;
+  if (!anyKeySet(reader, KEY_TABLE)) return null;
+  const needed = (key: (typeof KEY_TABLE)['baseUrl' | 'apiToken' | 'organizationId']): string => {
+    const value = readRaw(reader, key);
+    if (value !== undefined) return value;
+    throw new ConfigError(key.name, 'is not set, but other THREATLOCKER_* keys are',
+      `Set ${key.name} (see the README's ThreatLocker section), or unset every THREATLOCKER_* key to skip ThreatLocker.`);
   };
-  const all = [...KEYS.required, ...KEYS.optional];
-  if (all.every((key) => value(key) === undefined)) return null;
-
-  for (const key of KEYS.required) {
-    if (value(key) === undefined) {
-      throw new ConfigError(key, 'is not set, but other THREATLOCKER_* keys are',
-        `Set ${key} (see the README's ThreatLocker section), or unset every THREATLOCKER_* key to skip ThreatLocker.`);
-    }
-  }
-  const apiToken = parseToken(value('THREATLOCKER_API_TOKEN')!);
+  const [rawBaseUrl, rawToken, rawOrganization] = [needed(KEY_TABLE.baseUrl), needed(KEY_TABLE.apiToken), needed(KEY_TABLE.organizationId)];
+  const apiToken = parseToken(rawToken);
   registerSecret(apiToken);
   return Object.freeze({
-    baseUrl: parseBaseUrl(value('THREATLOCKER_BASE_URL')!),
+    baseUrl: parseBaseUrl(rawBaseUrl),
     apiToken,
-    organizationId: parseOrganizationId(value('THREATLOCKER_ORGANIZATION_ID')!),
-    pageSize: parseInteger('THREATLOCKER_PAGE_SIZE', value('THREATLOCKER_PAGE_SIZE'), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
-    requestBudget: parseInteger('THREATLOCKER_REQUEST_BUDGET', value('THREATLOCKER_REQUEST_BUDGET'), DEFAULT_REQUEST_BUDGET, 1, 10_000_000),
+    organizationId: parseOrganizationId(rawOrganization),
+    pageSize: readKey(reader, KEY_TABLE.pageSize),
+    requestBudget: readKey(reader, KEY_TABLE.requestBudget),
   });
 }
 
@@ -104,16 +115,4 @@ function parseOrganizationId(raw: string): string {
       'Set it to the MSP parent organization id, not the zero GUID.');
   }
   return raw.toLowerCase();
-}
-
-function parseInteger(key: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/u.test(raw)) {
-    throw new ConfigError(key, `"${raw}" is not a whole number`, `Set ${key} to a whole number from ${min} to ${max}, or unset it for ${fallback}.`);
-  }
-  const n = Number(raw);
-  if (n < min || n > max) {
-    throw new ConfigError(key, `${n} is outside ${min}..${max}`, `Set ${key} to a whole number from ${min} to ${max}, or unset it for ${fallback}.`);
-  }
-  return n;
 }

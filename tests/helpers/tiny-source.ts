@@ -20,6 +20,8 @@ export interface TinyConfig {
   pauseAfterPages: number | null;
   /** Every n-th device drifts: its timestamp in the wrong unit (ms read as s), every 2n-th loses its id. */
   driftEvery: number | null;
+  /** Not a key of its own: the tiny vendor is never throttled. */
+  requestBudget: number;
 }
 
 export function tinyDevice(i: number, config: Pick<TinyConfig, 'orgs' | 'variant'>): DeviceRow {
@@ -61,7 +63,7 @@ const int = (value: string | undefined, key: string): number | null => {
 
 export const tiny: Source<TinyConfig> = defineSource<TinyConfig>({
   name: 'ninjaone',
-  keys: { required: ['TINY_DEVICES'], optional: ['TINY_ORGS', 'TINY_PAGE_SIZE', 'TINY_REPEAT_PAGE', 'TINY_VARIANT', 'TINY_FAIL_AFTER', 'TINY_PAUSE_AFTER', 'TINY_DRIFT_EVERY'], secrets: [] },
+  keys: { required: ['TINY_DEVICES'], optional: ['TINY_ORGS', 'TINY_PAGE_SIZE', 'TINY_REPEAT_PAGE', 'TINY_VARIANT', 'TINY_FAIL_AFTER', 'TINY_PAUSE_AFTER', 'TINY_DRIFT_EVERY'], secrets: [], declared: [] },
   loadConfig(reader) {
     const devices = int(reader.get('TINY_DEVICES'), 'TINY_DEVICES');
     if (devices === null) return null;
@@ -74,6 +76,7 @@ export const tiny: Source<TinyConfig> = defineSource<TinyConfig>({
       failAfterPages: int(reader.get('TINY_FAIL_AFTER'), 'TINY_FAIL_AFTER'),
       pauseAfterPages: int(reader.get('TINY_PAUSE_AFTER'), 'TINY_PAUSE_AFTER'),
       driftEvery: int(reader.get('TINY_DRIFT_EVERY'), 'TINY_DRIFT_EVERY'),
+      requestBudget: 20_000,
     };
   },
   secretsOf: () => [],

@@ -23,12 +23,12 @@ export function device(vendorId: string, orgExternalId: string, fields: Partial<
 }
 
 /** A source named like a real vendor whose whole fleet is the snapshot the test sets. */
-export function fixtureSource(name: SourceName): Source<object> & { snapshot: Snapshot } {
-  const holder: Source<object> & { snapshot: Snapshot } = {
-    ...defineSource<object>({
+export function fixtureSource(name: SourceName): Source & { snapshot: Snapshot } {
+  const holder: Source & { snapshot: Snapshot } = {
+    ...defineSource({
       name,
-      keys: { required: [], optional: [], secrets: [] },
-      loadConfig: () => ({}),
+      keys: { required: [], optional: [], secrets: [], declared: [] },
+      loadConfig: () => ({ requestBudget: 20_000 }),
       secretsOf: () => [],
       async collect(ctx) {
         await ctx.sink.aliases(holder.snapshot.aliases);
@@ -45,7 +45,7 @@ export function fixtureSource(name: SourceName): Source<object> & { snapshot: Sn
 }
 
 /** Publish one source-day of the given rows; fails the test on anything but success. */
-export async function publishDay(db: TestDatabase, source: Source<object> & { snapshot: Snapshot }, day: string, snapshot: Snapshot): Promise<RunResult> {
+export async function publishDay(db: TestDatabase, source: Source & { snapshot: Snapshot }, day: string, snapshot: Snapshot): Promise<RunResult> {
   source.snapshot = snapshot;
   const result = await runCollect({
     source, env: { DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' }, date: day, today: day, acceptShrink: true,
