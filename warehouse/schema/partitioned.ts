@@ -58,6 +58,17 @@ export const patchStatus = core.table('patch_status', {
   lastSuccessfulScanAt: timestamp({ withTimezone: true }),
   scanStatus: text(),
   healthStatus: text(),
+  /** Per kind (OS = Microsoft, third-party, driver, BIOS) installed and applicable totals, where the vendor gives them (PMP allsystems). */
+  installedOs: integer(),
+  installedThirdParty: integer(),
+  installedDriver: integer(),
+  installedBios: integer(),
+  totalOs: integer(),
+  totalThirdParty: integer(),
+  totalDriver: integer(),
+  totalBios: integer(),
+  /** When the device last had a patch installed (PMP last_patched_time). */
+  lastPatchedAt: timestamp({ withTimezone: true }),
 });
 
 export const rawPages = raw.table('pages', {
