@@ -5,6 +5,7 @@
  * at 02:00 UTC, the instant contact ages are measured from. Also the vulnerability DB's freshness
  * from core.pmp_db_updates, which wins over the summary's copy when it was read.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { PatchFixtures, pmpSummary, type PatchRow } from './patch-fixtures.js';
@@ -162,5 +163,23 @@ describe('the vulnerability DB freshness from /patch/dbupdatestatus', () => {
       select metric_group, count(*)::int as n from bi.pmp_summary_trend where snapshot_day = ${D} group by 1 order by 1`;
     expect(rows.reduce((a, r) => a + (r.metric_group === 'dbupdatestatus' ? 0 : r.n), 0)).toBe(27);
     expect(rows.find((r) => r.metric_group === 'dbupdatestatus')?.n).toBe(4);
+  });
+});
+
+describe('the README per-system queries', () => {
+  /** The SQL block of README "The per-system picture", as an operator would paste it. */
+  const readmeQueries = (): string[] => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('#### The per-system picture'));
+    const block = /```sql\n([\s\S]*?)```/u.exec(section)![1]!;
+    return block.split(/;\s*\n/u).map((q) => q.trim()).filter((q) => q.replace(/--.*$/gmu, '').trim() !== '');
+  };
+
+  it('runs every one of them unchanged', async () => {
+    const queries = readmeQueries();
+    expect(queries.length).toBe(6);
+    for (const query of queries) await expect(db.sql.unsafe(query), query).resolves.toBeDefined();
+    const [perRisk] = await db.sql.unsafe(queries[1]!);
+    expect(perRisk).toMatchObject({ site: 'Acme', risk_level: 'critical' });
   });
 });
