@@ -5,7 +5,7 @@
  * not the generator; the same (source, devices) always yields the same rows, so a re-run is identical.
  */
 import { defineSource, type Source, type SourceName } from '../collectors/shared/source.js';
-import type { AliasRow, DeviceClass, DeviceRow, PatchStatusRow } from '../warehouse/rows.js';
+import { NO_KIND_COUNTS, type AliasRow, type DeviceClass, type DeviceRow, type PatchStatusRow } from '../warehouse/rows.js';
 
 export const PAGE_SIZE = 1000;
 
@@ -65,6 +65,7 @@ function patch(i: number, vendorId: string): PatchStatusRow {
     missingOs: i % 5, missingThirdParty: null, missingDriver: i % 2, missingBios: null, installedCount: 20 + (i % 30),
     lastScanAt: new Date(Date.UTC(2026, 0, 14, 2, 0, 0) + (i % 3600) * 1000), lastSuccessfulScanAt: null,
     scanStatus: null, healthStatus: null,
+    installedByKind: { ...NO_KIND_COUNTS }, totalByKind: { ...NO_KIND_COUNTS }, lastPatchedAt: null,
   };
 }
 

@@ -69,6 +69,32 @@ export interface PatchStatusRow {
   scanStatus: string | null;
   /** The vendor's health label, e.g. PMP healthy | vulnerable | highly_vulnerable | unknown. */
   healthStatus: string | null;
+  /**
+   * Per kind (OS = Microsoft, third-party, driver, BIOS): installed and applicable (total) patches,
+   * null where the vendor does not give them (NinjaOne gives none; PMP "--" for a kind that does not
+   * apply, e.g. BIOS on a VM).
+   */
+  installedByKind: KindCounts;
+  totalByKind: KindCounts;
+  /** When a patch was last installed on the device (PMP last_patched_time). */
+  lastPatchedAt: Date | null;
+}
+
+export interface KindCounts { os: number | null; thirdParty: number | null; driver: number | null; bios: number | null }
+
+export const NO_KIND_COUNTS: Readonly<KindCounts> = Object.freeze({ os: null, thirdParty: null, driver: null, bios: null });
+
+/**
+ * PMP's `/api/1.4/patch/dbupdatestatus`: the vulnerability database's update status at the fetch, or
+ * why it could not be read (`fetchError`, with every value null).
+ */
+export interface VulnDbStatusRow {
+  fetchedAt: Date;
+  lastUpdateStatus: string | null;
+  lastUpdateAt: Date | null;
+  nextUpdateAt: Date | null;
+  autoUpdateDisabled: boolean | null;
+  fetchError: string | null;
 }
 
 /**

@@ -27,6 +27,8 @@ function probeSink(reached: { stream?: string }): RunSink {
     page: (stream) => stop(stream),
     quarantine: async () => {},
     optionalStreamFailed: (_stream, error) => { throw error; },
+    vulnDbStatus: async () => {},
+    supplementFailed: () => {},
   } as RunSink;
 }
 

@@ -2,7 +2,7 @@
  * NinjaOne payload -> vendor-neutral rows. Pure: no I/O, no clock. Every vendor field is optional
  * (the API omits null keys), so each mapper says what it does when one is missing.
  */
-import type { AliasRow, DeviceClass, DeviceRow, PatchStatusRow } from '../shared/rows.js';
+import { NO_KIND_COUNTS, type AliasRow, type DeviceClass, type DeviceRow, type PatchStatusRow } from '../shared/rows.js';
 import type { NinjaDetailedDevice, NinjaLocation, NinjaOrganization, NinjaOsPatchRow } from './types.js';
 import { FieldError, describeType, isRecord, optionalBlock, optionalBoolean, optionalNumber, optionalText, optionalTextList } from '../shared/fields.js';
 
@@ -262,5 +262,9 @@ export function patchStatusRow(deviceId: number, counts: PatchCounts, installedC
     lastSuccessfulScanAt: null,
     scanStatus: null,
     healthStatus: null,
+    // Installed and applicable patches per kind: NinjaOne's queries give neither (its installed count covers 30 days).
+    installedByKind: { ...NO_KIND_COUNTS },
+    totalByKind: { ...NO_KIND_COUNTS },
+    lastPatchedAt: null,
   };
 }

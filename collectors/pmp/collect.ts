@@ -1,6 +1,7 @@
 /**
  * One Patch Manager Plus snapshot: log in, store the summary, resolve customers or branch offices,
- * then stream devices and per-system patch status into the sink.
+ * then stream devices and per-system patch status into the sink, and last the vulnerability DB's
+ * update status (a supplementary stream whose failure does not fail the run).
  */
 import { WarehouseError } from '../../warehouse/errors.js';
 import { createHttp, toCollectorError } from '../shared/http.js';
@@ -9,6 +10,7 @@ import { createAuth } from './auth.js';
 import { PmpClient } from './client.js';
 import type { PmpConfig } from './config.js';
 import { parsePmpJson } from './html.js';
+import { collectDbUpdateStatus } from './streams/dbupdate.js';
 import { resolveSites } from './streams/sites.js';
 import { collectSummary } from './streams/summary.js';
 import { collectSystems } from './streams/systems.js';
@@ -24,6 +26,7 @@ export async function collectPmp(ctx: CollectContext<PmpConfig>): Promise<void> 
     const summaryTotal = await collectSummary(ctx, client);
     const sites = await resolveSites(ctx, client);
     await collectSystems(ctx, client, sites, summaryTotal);
+    await collectDbUpdateStatus(ctx, client);
   } catch (error) {
     throw error instanceof WarehouseError ? error : toCollectorError(error, 'pmp');
   }

@@ -160,6 +160,8 @@ function extrasOf(row: ScanDetailsRow): Record<string, unknown> {
   put('branchOfficeId', num(row.branch_office_id));
   put('customerId', num(row.customer_id));
   put('agentInstalled', num(row.installation_status) === null ? null : num(row.installation_status) === 22);
+  // When the agent was installed: the system's "date added" in the per-system picture.
+  put('agentInstalledAt', epochMs(row.agent_installed_on)?.toISOString() ?? null);
   put('healthStatus', healthStatusOf(row.resource_health_status));
   return extras;
 }
@@ -190,6 +192,15 @@ export function toPatchStatus(row: AllSystemsRow): PatchStatusRow {
     lastSuccessfulScanAt: epochMs(row.last_successful_scan),
     scanStatus: scanStatusOf(row.scan_status),
     healthStatus: healthStatusOf(row.resource_health_status),
+    installedByKind: {
+      os: num(row.installed_ms_patches), thirdParty: num(row.installed_tp_patches),
+      driver: num(row.installed_driver_patches), bios: num(row.installed_bios_patches),
+    },
+    totalByKind: {
+      os: num(row.total_ms_patches), thirdParty: num(row.total_tp_patches),
+      driver: num(row.total_driver_patches), bios: num(row.total_bios_patches),
+    },
+    lastPatchedAt: epochMs(row.last_patched_time),
   };
 }
 

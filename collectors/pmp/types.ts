@@ -128,4 +128,17 @@ export const PATHS = {
   scandetails: 'api/1.4/patch/scandetails',
   allsystems: 'api/1.4/patch/allsystems',
   customers: 'dcapi/customers',
+  dbupdatestatus: 'api/1.4/patch/dbupdatestatus',
 } as const;
+
+/**
+ * `message_response.dbupdatestatus` of `/api/1.4/patch/dbupdatestatus`, as ManageEngine's sample
+ * response shows it (Endpoint Central help, "Retrieve Patch Database Update Status"). The fields are
+ * the documented sample's; none is marked required there, so each may be missing.
+ */
+export interface DbUpdateStatus {
+  last_db_update_status?: Maybe<string>;
+  last_db_update_time?: Maybe<number>;
+  next_db_update_scheduled_time?: Maybe<number>;
+  is_auto_db_update_disabled?: boolean | 'true' | 'false' | Dash | null;
+}

@@ -211,18 +211,19 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     const publishHooks = input.hooks?.insidePublish ? { afterDeviceDays: input.hooks.insidePublish } : {};
     await publish({
       sql, runId, source: input.source.name, sourceInstanceId: input.sourceInstanceId, snapshotDay, staging,
-      aliases: finalSink.aliasRows, summary: finalSink.summary, complete: !partial, createsSites: input.createsSites,
+      aliases: finalSink.aliasRows, summary: finalSink.summary, vulnDb: finalSink.vulnDb, complete: !partial, createsSites: input.createsSites,
       force: input.force ?? false, siteMap: input.siteMap, ...publishHooks,
       finish: async (tx, published: PublishResult) => {
         result.rows.changed = published.devicesChanged + published.devicesRemoved;
         result.requests = budget.used();
         result.retries = budget.retries();
         const failures = finalSink.optionalFailures.map((f) => `${f.stream}: ${redact(f.error.message)}`);
+        const supplementFailures = finalSink.supplementFailures.map((f) => `${f.stream}: ${redact(f.error.message)}`);
         await tx`update ops.sync_runs set status = ${status}, exit_code = ${result.exitCode}, finished_at = now(),
           rows_devices = ${counted.devices}, rows_aliases = ${finalSink.aliasRows.length}, rows_patch_status = ${counted.patchStatus},
           rows_changed = ${result.rows.changed}, pages = ${result.pages}, requests = ${result.requests}, retries = ${result.retries},
           error_code = ${partial ? 'ERR_PARTIAL' : null}, error_message = ${partial ? failures.join('; ') : null},
-          details = ${tx.json({ gate, published, optionalFailures: failures, quarantined: Object.fromEntries(finalSink.quarantined) } as never)}
+          details = ${tx.json({ gate, published, optionalFailures: failures, supplementFailures, quarantined: Object.fromEntries(finalSink.quarantined) } as never)}
           where run_id = ${runId}`;
       },
     });

@@ -1,6 +1,6 @@
 /** The RunSink handed to a collector: devices and patch rows stream into staging; the rest is small and kept. */
 import type { Sql } from 'postgres';
-import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from '../../warehouse/rows.js';
+import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from '../../warehouse/rows.js';
 import type { RunSink } from './source.js';
 import { createCopyWriter, type CopyWriter } from '../../warehouse/load/copy.js';
 import { DEVICE_COLUMNS, PATCH_COLUMNS, encodeDevice, encodePatch, type StagingTables } from '../../warehouse/load/staging.js';
@@ -14,6 +14,8 @@ const QUARANTINE_STORED_MAX = 1000;
 export interface StagingSink extends RunSink {
   aliasRows: AliasRow[];
   summary: PatchSummaryRow | undefined;
+  vulnDb: VulnDbStatusRow | undefined;
+  supplementFailures: Array<{ stream: string; error: Error }>;
   totals: Map<string, number>;
   pageCount(): number;
   optionalFailures: Array<{ stream: string; error: Error }>;
@@ -60,6 +62,8 @@ export async function createStagingSink(options: {
   const sink: StagingSink = {
     aliasRows: [],
     summary: undefined,
+    vulnDb: undefined,
+    supplementFailures: [],
     totals: new Map(),
     optionalFailures: [],
     pageCount: () => pages,
@@ -80,6 +84,7 @@ export async function createStagingSink(options: {
     async patchStatus(rows) { await patches.write(await screen('patch_status', rows, (row) => patchProblem(row))); },
     async quarantine(stream, record) { await setAside(stream, record.vendorId, record.reason, record.payload); },
     async patchSummary(row) { sink.summary = row; },
+    async vulnDbStatus(row) { sink.vulnDb = row; },
     async rawPage(stream, page, payload) {
       if (!options.keepRawPages) return;
       const { json, verbatim } = jsonbSafe(payload);
@@ -89,6 +94,7 @@ export async function createStagingSink(options: {
     expectTotal(stream, total) { sink.totals.set(stream, total); },
     page() { pages += 1; },
     optionalStreamFailed(stream, error) { sink.optionalFailures.push({ stream, error }); },
+    supplementFailed(stream, error) { sink.supplementFailures.push({ stream, error }); },
     async finish() {
       const [d, p] = await Promise.all([devices.end(), patches.end()]);
       return { devices: d, patchStatus: p };

@@ -4,7 +4,7 @@
  * the completeness gate and the one-transaction publish. A collector never writes SQL.
  */
 import type { Logger } from 'pino';
-import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from './rows.js';
+import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from './rows.js';
 import type { RequestBudget } from './http.js';
 import type { Simulator } from './simulator.js';
 
@@ -39,6 +39,8 @@ export interface RunSink {
   devices(rows: DeviceRow[]): Promise<void>;
   patchStatus(rows: PatchStatusRow[]): Promise<void>;
   patchSummary(row: PatchSummaryRow): Promise<void>;
+  /** PMP's vulnerability-database update status, or why it could not be read (stored per source-day). */
+  vulnDbStatus(row: VulnDbStatusRow): Promise<void>;
   /** Keep a vendor page as received (raw payloads are kept 7 days for audits and schema drift). */
   rawPage(stream: string, page: number, payload: unknown): Promise<void>;
   /**
@@ -59,6 +61,12 @@ export interface RunSink {
    * publishes what the required streams delivered and exits 3 (partial).
    */
   optionalStreamFailed(stream: string, error: Error): void;
+  /**
+   * A supplementary stream failed (PMP dbupdatestatus): nothing the run publishes depends on it, so
+   * the run keeps its status (succeeded stays succeeded, exit 0); the failure is recorded on the run
+   * (ops.sync_runs.details.supplementFailures) and by the stream's own row.
+   */
+  supplementFailed(stream: string, error: Error): void;
 }
 
 /** What the run lifecycle reads of every source's configuration: the budget is the source's key, the run spends it. */

@@ -1,6 +1,6 @@
 /** A RunSink that keeps everything in memory, for collector tests that check mapping against a simulator's truth. */
 import pino from 'pino';
-import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow } from '../../collectors/shared/rows.js';
+import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from '../../collectors/shared/rows.js';
 import type { CollectContext, RunSink } from '../../collectors/shared/source.js';
 import { createBudget } from '../../collectors/shared/http.js';
 
@@ -9,6 +9,8 @@ export interface MemorySink extends RunSink {
   deviceRows: DeviceRow[];
   patchRows: PatchStatusRow[];
   summaries: PatchSummaryRow[];
+  vulnDbRows: VulnDbStatusRow[];
+  supplementFailures: Array<{ stream: string; error: Error }>;
   rawPages: Array<{ stream: string; page: number }>;
   totals: Map<string, number>;
   pages: Map<string, number>;
@@ -18,12 +20,14 @@ export interface MemorySink extends RunSink {
 
 export function createMemorySink(): MemorySink {
   const sink: MemorySink = {
-    aliasRows: [], deviceRows: [], patchRows: [], summaries: [], rawPages: [],
+    aliasRows: [], deviceRows: [], patchRows: [], summaries: [], vulnDbRows: [], supplementFailures: [], rawPages: [],
     totals: new Map(), pages: new Map(), optionalFailures: [], quarantined: [],
     async aliases(rows) { sink.aliasRows.push(...rows); },
     async devices(rows) { sink.deviceRows.push(...rows); },
     async patchStatus(rows) { sink.patchRows.push(...rows); },
     async patchSummary(row) { sink.summaries.push(row); },
+    async vulnDbStatus(row) { sink.vulnDbRows.push(row); },
+    supplementFailed(stream, error) { sink.supplementFailures.push({ stream, error }); },
     async rawPage(stream, page) { sink.rawPages.push({ stream, page }); },
     expectTotal(stream, total) { sink.totals.set(stream, total); },
     page(stream) { sink.pages.set(stream, (sink.pages.get(stream) ?? 0) + 1); },

@@ -4,7 +4,7 @@
  */
 import { defineSource, type Source } from '../../collectors/shared/source.js';
 import { ConfigError } from '../../warehouse/errors.js';
-import type { DeviceRow } from '../../collectors/shared/rows.js';
+import { NO_KIND_COUNTS, type DeviceRow } from '../../collectors/shared/rows.js';
 
 export interface TinyConfig {
   devices: number;
@@ -96,6 +96,7 @@ export const tiny: Source<TinyConfig> = defineSource<TinyConfig>({
         vendorId: r.vendorId, missingCritical: (start + k) % 3, missingImportant: 1, missingModerate: 0, missingLow: 0, missingUnrated: 0,
         missingOs: 1, missingThirdParty: 0, missingDriver: 0, missingBios: 0, installedCount: 10,
         lastScanAt: null, lastSuccessfulScanAt: null, scanStatus: 'success', healthStatus: null,
+        installedByKind: { ...NO_KIND_COUNTS }, totalByKind: { ...NO_KIND_COUNTS }, lastPatchedAt: null,
       })));
       if (config.failAfterPages === page) throw new Error('tiny vendor exploded');
       if (config.pauseAfterPages === page) {

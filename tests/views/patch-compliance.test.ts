@@ -249,7 +249,7 @@ describe('bi.compliance_checks', () => {
   it('gives the reason when not evaluable', async () => {
     const rows = await checks();
     expect(pick(rows, 'Empty', 'pmp', D, 'e8.critical_patches')?.reason).toBe('no devices in scope (1 spare, 0 stale or offline, 0 unknown)');
-    expect(pick(rows, est, 'pmp', D2, 'e8.vuln_db_fresh')?.reason).toBe('no PMP summary with the vulnerability DB update time for 1 of 1 PMP servers on this day');
+    expect(pick(rows, est, 'pmp', D2, 'e8.vuln_db_fresh')?.reason).toBe('no vulnerability DB update time (dbupdatestatus or PMP summary) for 1 of 1 PMP servers on this day');
     expect(pick(rows, 'Acme', 'ninjaone', D, 'e8.vuln_db_fresh')?.reason).toBe('ninjaone reports no vulnerability database');
     expect(pick(rows, 'Acme', 'pmp', D, 'cis.7_3.automated_patching')?.reason).toBe('PMP reports automated patch deployment tasks per server, not per site');
     expect(pick(rows, 'Gamma', 'pmp', D, 'e8.critical_patches')?.reason).toMatch(/^undecided: the value lies between 3 and 9 because per-device counts cannot tell/u);

@@ -1,15 +1,34 @@
 -- one row per PMP summary snapshot (source instance × day) × metric, with its 7, 30 and 90-day changes and their direction
 -- grain: source, instance, snapshot_day, metric
 create view bi.pmp_summary_trend as
-with summaries as (
+with db_metrics as (
+    -- /patch/dbupdatestatus as metrics of the same snapshot: dbupdatestatus.<field> as PMP names it,
+    -- times in epoch milliseconds like the summary's; a failed fetch is one text metric, fetch_error
     select
-        ps.source_instance_id,
-        ps.snapshot_day,
-        ps.taken_at,
-        ps.notes,
+        du.source_instance_id,
+        du.snapshot_day,
+        du.fetched_at,
+        jsonb_strip_nulls(jsonb_build_object(
+            'dbupdatestatus.last_db_update_status', du.last_db_update_status,
+            'dbupdatestatus.last_db_update_time', (extract(epoch from du.last_db_update_at) * 1000)::bigint,
+            'dbupdatestatus.next_db_update_scheduled_time', (extract(epoch from du.next_db_update_at) * 1000)::bigint,
+            'dbupdatestatus.is_auto_db_update_disabled', du.auto_update_disabled,
+            'dbupdatestatus.fetch_error', du.fetch_error
+        )) as metrics
+    from core.pmp_db_updates as du
+),
+summaries as (
+    select
+        coalesce(ps.source_instance_id, dm.source_instance_id) as source_instance_id,
+        coalesce(ps.snapshot_day, dm.snapshot_day) as snapshot_day,
+        coalesce(ps.taken_at, dm.fetched_at) as taken_at,
+        coalesce(ps.notes, '{}') as notes,
         ps.severity_sum_difference,
-        ps.metrics
+        coalesce(ps.metrics, '{}'::jsonb) || coalesce(dm.metrics, '{}'::jsonb) as metrics
     from core.pmp_summaries as ps
+    full join db_metrics as dm
+        on dm.source_instance_id = ps.source_instance_id
+        and dm.snapshot_day = ps.snapshot_day
 ),
 instances as (
     select
@@ -98,7 +117,8 @@ select
     case
         when mv.metric in (
             'patch_summary.installed_patches', 'system_summary.healthy_systems', 'patch_scan_summary.scanned_systems',
-            'patch_scan_summary.scan_success_count', 'vulnerability_db_summary.last_db_update_time', 'apd_summary.number_of_apd_tasks'
+            'patch_scan_summary.scan_success_count', 'vulnerability_db_summary.last_db_update_time', 'apd_summary.number_of_apd_tasks',
+            'dbupdatestatus.last_db_update_time'
         ) then true
         when mv.metric in (
             'patch_summary.missing_patches', 'missing_patch_severity_summary.critical_count', 'missing_patch_severity_summary.important_count',
@@ -131,13 +151,13 @@ left join pivoted as pv
     and pv.snapshot_day = mv.snapshot_day
     and pv.metric = mv.metric;
 
-comment on view bi.pmp_summary_trend is 'One row per PMP /patch/summary snapshot (source instance × snapshot day) × metric (the 27 flattened <group>.<metric> keys), with the change against the snapshot 7, 30 and 90 days earlier and its direction. The baseline is the latest snapshot between N and N+3 days before, so a few missed nights still compare; with none, the change and direction are null.';
+comment on view bi.pmp_summary_trend is 'One row per PMP snapshot (source instance × snapshot day) × metric: the 27 flattened <group>.<metric> keys of /patch/summary, and the dbupdatestatus.* fields of /patch/dbupdatestatus (the vulnerability DB''s own update status, fetched in the same run), with the change against the snapshot 7, 30 and 90 days earlier and its direction. The baseline is the latest snapshot between N and N+3 days before, so a few missed nights still compare; with none, the change and direction are null.';
 comment on column bi.pmp_summary_trend.source is 'Always pmp.';
 comment on column bi.pmp_summary_trend.instance is 'PMP source instance (server).';
 comment on column bi.pmp_summary_trend.snapshot_day is 'Snapshot day (MSP time zone) of the summary.';
-comment on column bi.pmp_summary_trend.taken_at is 'When the summary was fetched: the instant its counts describe.';
-comment on column bi.pmp_summary_trend.metric is 'Metric key, <group>.<metric> as PMP names it, e.g. missing_patch_severity_summary.critical_count; envelope.* are the response envelope''s fields.';
-comment on column bi.pmp_summary_trend.metric_group is 'The metric''s group: patch_summary, missing_patch_severity_summary, system_summary, patch_scan_summary, vulnerability_db_summary, apd_summary or envelope.';
+comment on column bi.pmp_summary_trend.taken_at is 'When the summary was fetched (the instant its counts describe); when the day has no summary, when dbupdatestatus was fetched.';
+comment on column bi.pmp_summary_trend.metric is 'Metric key, <group>.<metric> as PMP names it, e.g. missing_patch_severity_summary.critical_count; envelope.* are the response envelope''s fields; dbupdatestatus.* are /patch/dbupdatestatus fields (last_db_update_status, last_db_update_time, next_db_update_scheduled_time, is_auto_db_update_disabled), or dbupdatestatus.fetch_error (text) when that endpoint could not be read in the run.';
+comment on column bi.pmp_summary_trend.metric_group is 'The metric''s group: patch_summary, missing_patch_severity_summary, system_summary, patch_scan_summary, vulnerability_db_summary, apd_summary, envelope or dbupdatestatus.';
 comment on column bi.pmp_summary_trend.kind is 'count (a number), epoch_ms (a time in epoch milliseconds), boolean or text.';
 comment on column bi.pmp_summary_trend.higher_is_better is 'True when an increase is an improvement (e.g. healthy systems), false when it is a deterioration (e.g. critical_count), null when neutral (e.g. total_systems) or not numeric.';
 comment on column bi.pmp_summary_trend.value is 'Numeric value (counts; epoch milliseconds for epoch_ms); null for boolean and text metrics.';

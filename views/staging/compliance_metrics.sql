@@ -42,7 +42,8 @@ ranges as (
         -- value is used only when every one of those servers has the metric that day
         select
             cardinality(sc.source_instance_ids) as instances,
-            count(pmp.source_instance_id) as summaries,
+            count(*) filter (where pmp.has_summary) as summaries,
+            count(pmp.vuln_db_age_days) as vuln_db_known,
             case when count(pmp.critical_count) = cardinality(sc.source_instance_ids) then sum(pmp.critical_count) end as critical_bound,
             case when count(pmp.important_count) = cardinality(sc.source_instance_ids) then sum(pmp.important_count) end as important_bound,
             case when count(pmp.moderate_count) = cardinality(sc.source_instance_ids) then sum(pmp.moderate_count) end as moderate_bound,
@@ -177,8 +178,8 @@ ranges as (
             null,
             case
                 when sc.source <> 'pmp' then sc.source || ' reports no vulnerability database'
-                when su.vuln_db_age_days is null then 'no PMP summary with the vulnerability DB update time for '
-                    || (su.instances - su.summaries) || ' of ' || su.instances || ' PMP servers on this day'
+                when su.vuln_db_age_days is null then 'no vulnerability DB update time (dbupdatestatus or PMP summary) for '
+                    || (su.instances - su.vuln_db_known) || ' of ' || su.instances || ' PMP servers on this day'
             end
         ),
         (

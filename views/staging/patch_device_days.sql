@@ -61,6 +61,18 @@ joined as (
         ps.last_successful_scan_at,
         ps.scan_status,
         ps.health_status,
+        ps.installed_os,
+        ps.installed_third_party,
+        ps.installed_driver,
+        ps.installed_bios,
+        ps.total_os,
+        ps.total_third_party,
+        ps.total_driver,
+        ps.total_bios,
+        ps.last_patched_at,
+        dd.extras,
+        dd.agent_version,
+        dv.first_seen_on,
         greatest(dd.last_contact_at, ps.last_scan_at, ps.last_successful_scan_at) as last_seen_at,
         greatest(ps.last_scan_at, ps.last_successful_scan_at) as last_any_scan_at,
         s.stale_after_days,
@@ -71,6 +83,7 @@ joined as (
         on pd.source_instance_id = dd.source_instance_id
         and pd.snapshot_day = dd.snapshot_day
     cross join settings as s
+    inner join core.devices as dv on dv.device_id = dd.device_id
     left join core.patch_status as ps
         on ps.site_id = dd.site_id
         and ps.snapshot_day = dd.snapshot_day
@@ -154,5 +167,17 @@ select
     round((extract(epoch from c.as_of - c.last_any_scan_at) / 86400.0)::numeric, 1) as scan_age_days,
     c.scanned,
     c.scan_succeeded,
-    c.scanned_within_window
+    c.scanned_within_window,
+    c.installed_os,
+    c.installed_third_party,
+    c.installed_driver,
+    c.installed_bios,
+    c.total_os,
+    c.total_third_party,
+    c.total_driver,
+    c.total_bios,
+    c.last_patched_at,
+    c.extras,
+    c.agent_version,
+    c.first_seen_on
 from classified as c;

@@ -6,7 +6,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { isMonthClosed, lockMonth } from '../billing/months.js';
 import { monthOf } from '../time.js';
 import { GateRefusedError } from '../errors.js';
-import type { AliasRow, PatchSummaryRow } from '../rows.js';
+import type { AliasRow, PatchSummaryRow, VulnDbStatusRow } from '../rows.js';
 import { publishAliases } from './aliases.js';
 import type { SiteMapEntry } from '../sites/site-map.js';
 import { summaryOrderNotes } from './summary-order.js';
@@ -21,6 +21,8 @@ export interface PublishInput {
   staging: StagingTables;
   aliases: AliasRow[];
   summary: PatchSummaryRow | undefined;
+  /** PMP dbupdatestatus (or its failure), stored per source-day like the summary. */
+  vulnDb?: VulnDbStatusRow | undefined;
   complete: boolean;
   createsSites: boolean;
   /** The operator's mapping file: manual mappings that win over automatic ones. */
@@ -46,7 +48,8 @@ const DEVICE_COMPARED = DEVICE_DAY_COLUMNS.filter((c) => c !== 'run_id');
 const PATCH_COLUMNS = [
   'run_id', 'missing_critical', 'missing_important', 'missing_moderate', 'missing_low', 'missing_unrated',
   'missing_os', 'missing_third_party', 'missing_driver', 'missing_bios', 'installed_count', 'last_scan_at',
-  'last_successful_scan_at', 'scan_status', 'health_status',
+  'last_successful_scan_at', 'scan_status', 'health_status', 'installed_os', 'installed_third_party',
+  'installed_driver', 'installed_bios', 'total_os', 'total_third_party', 'total_driver', 'total_bios', 'last_patched_at',
 ];
 const PATCH_COMPARED = PATCH_COLUMNS.filter((c) => c !== 'run_id');
 
@@ -110,6 +113,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         ${PATCH_COMPARED.map((c) => `ps.${c}`).join(', ')}
       from ${staging.patch} ps join run_devices rd on rd.vendor_id = ps.vendor_id`);
     if (input.summary) await publishSummary(tx, p, input.summary);
+    if (input.vulnDb) await publishVulnDb(tx, p, input.vulnDb);
     await tx`
       insert into ops.source_days (source_instance_id, snapshot_day, run_id, device_count, patch_status_count, is_complete)
       values (${p.inst}, ${p.day}, ${p.run}, ${devices.rows}, ${patch.rows}, ${input.complete})
@@ -208,4 +212,16 @@ async function publishSummary(tx: TransactionSql, p: { inst: number; day: string
     on conflict (source_instance_id, snapshot_day) do update set
       run_id = excluded.run_id, taken_at = excluded.taken_at, metrics = excluded.metrics,
       severity_sum_difference = excluded.severity_sum_difference, notes = excluded.notes`;
+}
+
+async function publishVulnDb(tx: TransactionSql, p: { inst: number; day: string; run: number }, row: VulnDbStatusRow): Promise<void> {
+  await tx`
+    insert into core.pmp_db_updates (source_instance_id, snapshot_day, run_id, fetched_at, last_db_update_status,
+      last_db_update_at, next_db_update_at, auto_update_disabled, fetch_error)
+    values (${p.inst}, ${p.day}, ${p.run}, ${row.fetchedAt}, ${row.lastUpdateStatus}, ${row.lastUpdateAt}, ${row.nextUpdateAt},
+      ${row.autoUpdateDisabled}, ${row.fetchError})
+    on conflict (source_instance_id, snapshot_day) do update set
+      run_id = excluded.run_id, fetched_at = excluded.fetched_at, last_db_update_status = excluded.last_db_update_status,
+      last_db_update_at = excluded.last_db_update_at, next_db_update_at = excluded.next_db_update_at,
+      auto_update_disabled = excluded.auto_update_disabled, fetch_error = excluded.fetch_error`;
 }

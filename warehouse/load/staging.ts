@@ -17,7 +17,8 @@ export const DEVICE_COLUMNS = [
 export const PATCH_COLUMNS = [
   'vendor_id', 'missing_critical', 'missing_important', 'missing_moderate', 'missing_low', 'missing_unrated',
   'missing_os', 'missing_third_party', 'missing_driver', 'missing_bios', 'installed_count', 'last_scan_at',
-  'last_successful_scan_at', 'scan_status', 'health_status',
+  'last_successful_scan_at', 'scan_status', 'health_status', 'installed_os', 'installed_third_party',
+  'installed_driver', 'installed_bios', 'total_os', 'total_third_party', 'total_driver', 'total_bios', 'last_patched_at',
 ] as const;
 
 export function encodeDevice(row: DeviceRow): CopyValue[] {
@@ -33,6 +34,8 @@ export function encodePatch(row: PatchStatusRow): CopyValue[] {
     row.vendorId, row.missingCritical, row.missingImportant, row.missingModerate, row.missingLow, row.missingUnrated,
     row.missingOs, row.missingThirdParty, row.missingDriver, row.missingBios, row.installedCount, row.lastScanAt,
     row.lastSuccessfulScanAt, row.scanStatus, row.healthStatus,
+    row.installedByKind.os, row.installedByKind.thirdParty, row.installedByKind.driver, row.installedByKind.bios,
+    row.totalByKind.os, row.totalByKind.thirdParty, row.totalByKind.driver, row.totalByKind.bios, row.lastPatchedAt,
   ];
 }
 
@@ -54,7 +57,9 @@ export async function createStaging(sql: Sql, runId: number): Promise<StagingTab
       vendor_id text, missing_critical integer, missing_important integer, missing_moderate integer,
       missing_low integer, missing_unrated integer, missing_os integer, missing_third_party integer,
       missing_driver integer, missing_bios integer, installed_count integer, last_scan_at timestamptz,
-      last_successful_scan_at timestamptz, scan_status text, health_status text
+      last_successful_scan_at timestamptz, scan_status text, health_status text,
+      installed_os integer, installed_third_party integer, installed_driver integer, installed_bios integer,
+      total_os integer, total_third_party integer, total_driver integer, total_bios integer, last_patched_at timestamptz
     ) with (autovacuum_enabled = false);`);
   return names;
 }

@@ -45,11 +45,16 @@ export function patchProblem(row: PatchStatusRow, now = Date.now()): string | un
     [row.missingLow, 'missing low'], [row.missingUnrated, 'missing unrated'], [row.missingOs, 'missing OS'],
     [row.missingThirdParty, 'missing third-party'], [row.missingDriver, 'missing driver'], [row.missingBios, 'missing BIOS'],
     [row.installedCount, 'installed'],
+    [row.installedByKind.os, 'installed OS'], [row.installedByKind.thirdParty, 'installed third-party'],
+    [row.installedByKind.driver, 'installed driver'], [row.installedByKind.bios, 'installed BIOS'],
+    [row.totalByKind.os, 'total OS'], [row.totalByKind.thirdParty, 'total third-party'],
+    [row.totalByKind.driver, 'total driver'], [row.totalByKind.bios, 'total BIOS'],
   ];
   return badId(row.vendorId, 'device id')
     ?? counts.map(([value, what]) => badCount(value, what)).find(Boolean)
     ?? badInstant(row.lastScanAt, 'last scan', now)
-    ?? badInstant(row.lastSuccessfulScanAt, 'last successful scan', now);
+    ?? badInstant(row.lastSuccessfulScanAt, 'last successful scan', now)
+    ?? badInstant(row.lastPatchedAt, 'last patched', now);
 }
 
 /**

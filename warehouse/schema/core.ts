@@ -158,3 +158,24 @@ export const pmpSummaries = core.table('pmp_summaries', {
   severitySumDifference: integer(),
   notes: text().array().notNull().default([]),
 }, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);
+
+/**
+ * PMP's `/api/1.4/patch/dbupdatestatus` (the vulnerability database's own update status), one row per
+ * source-day like the summary: the last run of the day wins. The endpoint is optional: a server that
+ * does not serve it (PMP Cloud's docs say "not applicable"), a 403 or an error body is recorded here
+ * with `fetchError` and null values, and the run still succeeds.
+ */
+export const pmpDbUpdates = core.table('pmp_db_updates', {
+  sourceInstanceId: integer().notNull().references(() => sourceInstances.sourceInstanceId),
+  snapshotDay: date().notNull(),
+  runId: bigint({ mode: 'number' }).notNull(),
+  /** When the answer (or the failure) arrived. */
+  fetchedAt: timestamp({ withTimezone: true }).notNull(),
+  /** "Success" or "Failed" as PMP words it. */
+  lastDbUpdateStatus: text(),
+  lastDbUpdateAt: timestamp({ withTimezone: true }),
+  nextDbUpdateAt: timestamp({ withTimezone: true }),
+  autoUpdateDisabled: boolean(),
+  /** Why there are no values: the endpoint's failure, redacted; null when fetched. */
+  fetchError: text(),
+}, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);

@@ -22,6 +22,8 @@ export interface PmpSimulatorOptions {
   edition?: Edition;
   /** Fixed credentials to insist on; any non-empty ones are accepted otherwise. */
   credentials?: SimCredentials;
+  /** `unsupported`: /patch/dbupdatestatus answers error 10022, as a PMP Cloud tenant may (default `served`). */
+  dbUpdateStatus?: 'served' | 'unsupported';
 }
 
 export interface PmpSimulator extends Simulator {
@@ -48,7 +50,7 @@ export async function startPmpSimulator(options: PmpSimulatorOptions): Promise<P
   };
   const spec: SimulatorSpec = {
     name: 'pmp',
-    handle: (req) => handle({ view: () => view, auth, faults: () => faults }, req),
+    handle: (req) => handle({ view: () => view, auth, faults: () => faults, dbStatus: () => options.dbUpdateStatus ?? 'served' }, req),
     truth: () => ({ day: view.date, edition, summary: view.summaryFor(null), customers: view.customers, systems: view.records.map((r) => r.scan) }),
     setDay(date) {
       view = new DayView(estate, date, edition);

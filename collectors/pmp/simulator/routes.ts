@@ -14,6 +14,8 @@ export interface RouteState {
   view(): DayView;
   auth: SimAuth;
   faults(): PmpFaults;
+  /** Whether this server serves /patch/dbupdatestatus (cloud servers may not). */
+  dbStatus(): 'served' | 'unsupported';
 }
 
 const DEFAULT_PAGE_LIMIT = 25;
@@ -32,6 +34,12 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/api/1.4/patch/scandetails': { params: [...LIST_PARAMS, 'agentinstallationstatusfilter'], handle: (s, r) => systems(s, r, 'scandetails') },
   '/api/1.4/desktop/serverproperties': { params: ['customerid'], handle: serverProperties },
   '/dcapi/customers': { params: [], handle: customers },
+  // The documented query parameters (search, sort, paging, customerid) are accepted and ignored: the
+  // answer is one object, not a list [U: the docs list them without saying what they do here].
+  '/api/1.4/patch/dbupdatestatus': {
+    params: ['customerid', 'page', 'pagelimit', 'searchtype', 'searchcolumn', 'searchvalue', 'orderby', 'sortorder'],
+    handle: dbUpdateStatus,
+  },
 };
 
 export function handle(state: RouteState, req: SimRequest): SimResponse {
@@ -92,6 +100,29 @@ function customerIdOf(req: SimRequest): number | null {
 
 function summary(state: RouteState, req: SimRequest): SimResponse {
   return envelope('summary', { summary: state.view().summaryFor(customerIdOf(req)) });
+}
+
+/**
+ * The vulnerability DB's update status [C: the field names and envelope are ManageEngine's sample
+ * response]. The values come from the same daily sync the summary's vulnerability_db_summary reports,
+ * so the two agree [U: PMP's docs do not say they share a source]; the next sync is scheduled a day
+ * after the last [U]. A server started with `dbUpdateStatus: 'unsupported'` answers 10022 "not
+ * supported" with HTTP 200, as a PMP Cloud tenant may [U: the PMP API page says "Not Applicable for
+ * Cloud version" while the Endpoint Central cloud page documents the endpoint; what a real cloud
+ * tenant answers is unknown; 10022 is what PMP answers for an endpoint it does not serve, seen live].
+ */
+function dbUpdateStatus(state: RouteState): SimResponse {
+  const view = state.view();
+  if (state.dbStatus() === 'unsupported') return errorBody(200, ERROR_CODES.notSupported, 'API Endpoint is not supported by current server.', 'dbupdatestatus');
+  const db = view.summaryFor(null).vulnerability_db_summary;
+  return envelope('dbupdatestatus', {
+    dbupdatestatus: {
+      last_db_update_status: db.last_db_update_status,
+      next_db_update_scheduled_time: db.last_db_update_time + 86_400_000,
+      is_auto_db_update_disabled: db.is_auto_db_update_disabled,
+      last_db_update_time: db.last_db_update_time,
+    },
+  });
 }
 
 function intParam(req: SimRequest, name: string, fallback: number): number {

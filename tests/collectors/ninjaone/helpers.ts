@@ -5,7 +5,7 @@
  */
 import { ninjaone, type NinjaOneConfig } from '../../../collectors/ninjaone/index.js';
 import { startNinjaOneSimulator, type NinjaOneSimulator, type NinjaOneTruth } from '../../../collectors/ninjaone/simulator/index.js';
-import type { AliasRow, DeviceClass, PatchStatusRow } from '../../../collectors/shared/rows.js';
+import { NO_KIND_COUNTS, type AliasRow, type DeviceClass, type PatchStatusRow } from '../../../collectors/shared/rows.js';
 import type { NinjaAgentDevice, NinjaVmGuest, NinjaVmHost } from '../../../collectors/ninjaone/types.js';
 import { memoryContext } from '../../helpers/memory-sink.js';
 
@@ -93,6 +93,7 @@ export function expectedPatchRows(truth: NinjaOneTruth, snapshotDay: string): Pa
         missingDriver: counts.driver, missingBios: null,
         installedCount: installs.filter((r) => r.status === 'INSTALLED' && r.installedAt! * 1000 >= windowStartMs).length,
         lastScanAt: last === null ? null : new Date(last), lastSuccessfulScanAt: null, scanStatus: null, healthStatus: null,
+        installedByKind: { ...NO_KIND_COUNTS }, totalByKind: { ...NO_KIND_COUNTS }, lastPatchedAt: null,
       };
     });
 }

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEstate } from '../../../collectors/simulation/estate.js';
 import type { PmpSimulator } from '../../../collectors/pmp/simulator/index.js';
-import { START, simulator } from './helpers.js';
+import { START, collect, simulator } from './helpers.js';
 
 let sim: PmpSimulator;
 let token = '';
@@ -82,6 +82,32 @@ describe('PMP simulator', () => {
     expect(sev.total_count).toBe(sum);
     expect(summary.patch_summary.missing_patches - sum).toBeGreaterThanOrEqual(0);
     expect(summary.patch_summary.missing_patches - sum).toBeLessThanOrEqual(1);
+  });
+
+  it('serves dbupdatestatus in the documented shape, agreeing with the summary, ignoring the documented list parameters', async () => {
+    const answer = await get('/api/1.4/patch/dbupdatestatus?page=1&pagelimit=25&customerid=1');
+    expect(answer).toMatchObject({ message_type: 'dbupdatestatus', message_version: '1.4', status: 'success' });
+    const status = answer.message_response.dbupdatestatus;
+    expect(Object.keys(status).sort()).toEqual(['is_auto_db_update_disabled', 'last_db_update_status', 'last_db_update_time', 'next_db_update_scheduled_time']);
+    const db = (await get('/api/1.4/patch/summary')).message_response.summary.vulnerability_db_summary;
+    expect(status).toMatchObject({ last_db_update_status: db.last_db_update_status, last_db_update_time: db.last_db_update_time, is_auto_db_update_disabled: false });
+    expect(status.next_db_update_scheduled_time).toBeGreaterThan(status.last_db_update_time);
+    expect((await fetch(`${sim.url}/api/1.4/patch/dbupdatestatus`)).status).toBe(401);
+  });
+
+  it('answers error 10022 for dbupdatestatus on a server that does not serve it, and the collector goes on without it', async () => {
+    const cloudish = await simulator({ devices: 20, seed: 5, dbUpdateStatus: 'unsupported' });
+    try {
+      const run = await collect(cloudish.config);
+      expect(run.error).toBeNull();
+      expect(run.optionalFailures).toEqual([]);
+      expect(run.supplementFailures.map((f) => f.stream)).toEqual(['dbupdatestatus']);
+      expect(run.vulnDbRows).toHaveLength(1);
+      expect(run.vulnDbRows[0]!.fetchError).toMatch(/not supported by current server.*10022/u);
+      expect(run.deviceRows).toHaveLength(20);
+    } finally {
+      await cloudish.close();
+    }
   });
 
   it('answers a 401 without a token and lists server properties', async () => {

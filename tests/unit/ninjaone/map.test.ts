@@ -138,6 +138,10 @@ describe('patch aggregation', () => {
       installedCount: 4,
       lastScanAt: new Date(1759136100500), // the rejected row's later timestamp is not counted
       lastSuccessfulScanAt: null, scanStatus: null, healthStatus: null,
+      // NinjaOne gives no per-kind installed or applicable counts and no last patch time
+      installedByKind: { os: null, thirdParty: null, driver: null, bios: null },
+      totalByKind: { os: null, thirdParty: null, driver: null, bios: null },
+      lastPatchedAt: null,
     });
   });
 

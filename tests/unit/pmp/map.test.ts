@@ -116,7 +116,16 @@ describe('PMP patch status rows', () => {
       installedCount: 151,
       lastScanAt: new Date(1741000000000), lastSuccessfulScanAt: null,
       scanStatus: 'failed', healthStatus: 'highly_vulnerable',
+      installedByKind: { os: 120, thirdParty: 30, driver: null, bios: 1 },
+      totalByKind: { os: 126, thirdParty: 32, driver: null, bios: 1 },
+      lastPatchedAt: null,
     });
+  });
+
+  it('maps last_patched_time (epoch ms) to lastPatchedAt; "--" and 0 are none', () => {
+    expect(toPatchStatus({ ...ROW, last_patched_time: 1740800000000 }).lastPatchedAt).toEqual(new Date(1740800000000));
+    expect(toPatchStatus({ ...ROW, last_patched_time: '--' }).lastPatchedAt).toBeNull();
+    expect(toPatchStatus({ ...ROW, last_patched_time: 0 }).lastPatchedAt).toBeNull();
   });
 
   it.each([[226, 'failed'], [227, 'in_progress'], [228, 'success'], [229, 'not_scanned'], [999, null], ['--', null]])('scan status %s -> %s', (code, label) => {
