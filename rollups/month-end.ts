@@ -149,7 +149,7 @@ export async function freezeChanges(tx: TransactionSql, first: string): Promise<
       detail, previous_site_id, previous_class, previous_status, current_site_id, current_class, current_status, is_stale, last_contact_at)
     select month, source_instance_id, device_id, site_id, change, vendor_id, hostname, display_name, seat_delta,
       detail, previous_site_id, previous_class, previous_status, current_site_id, current_class, current_status, is_stale, last_contact_at
-    from staging.billing_change_rows where month = ${first}::date`;
+    from staging.billing_change_rows where comparison = 'month_end' and month = ${first}::date`;
 }
 
 /** The month's site-level tables from its per-device month-end rows: month_end_counts, then month_end_sites. */

@@ -135,13 +135,13 @@ inOrder('bi.billing_changes_month_to_date over real publishes and rollups', () =
         previous: ['Harbour Dental', 'workstation', 'billable'], current: ['Bluegum Clinic', 'workstation', 'billable'] },
       { source: 'ninjaone', vendor_id: 'n-mover', change: 'moved_out', seat_delta: -1, site: 'Harbour Dental', detail: 'moved to another site',
         previous: ['Harbour Dental', 'workstation', 'billable'], current: ['Bluegum Clinic', 'workstation', 'billable'] },
-      { source: 'ninjaone', vendor_id: 'n-new', change: 'added', seat_delta: 1, site: 'Bluegum Clinic', detail: 'new device since the last month-end',
+      { source: 'ninjaone', vendor_id: 'n-new', change: 'added', seat_delta: 1, site: 'Bluegum Clinic', detail: 'new device',
         previous: [null, null, null], current: ['Bluegum Clinic', 'workstation', 'billable'] },
       { source: 'ninjaone', vendor_id: 'n-reclass', change: 'reclassified', seat_delta: 0, site: 'Bluegum Clinic', detail: 'workstation -> server',
         previous: ['Bluegum Clinic', 'workstation', 'billable'], current: ['Bluegum Clinic', 'server', 'billable'] },
       { source: 'ninjaone', vendor_id: 'n-shelved', change: 'removed', seat_delta: -1, site: 'Bluegum Clinic', detail: 'no longer billable: spare: name_contains_spare',
         previous: ['Bluegum Clinic', 'workstation', 'billable'], current: ['Bluegum Clinic', 'workstation', 'spare'] },
-      { source: 'threatlocker', vendor_id: 'tl-new', change: 'added', seat_delta: 1, site: 'Harbour Dental', detail: 'new device since the last month-end',
+      { source: 'threatlocker', vendor_id: 'tl-new', change: 'added', seat_delta: 1, site: 'Harbour Dental', detail: 'new device',
         previous: [null, null, null], current: ['Harbour Dental', 'workstation', 'billable'] },
     ]);
     expect(new Set(rows.map((r) => `${r.month} ${r.last_month_end_day} ${r.snapshot_day}`))).toEqual(new Set(['2026-11 2026-10-31 2026-11-15']));

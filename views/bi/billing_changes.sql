@@ -24,7 +24,8 @@ with changes as (
         r.is_stale,
         r.last_contact_at
     from staging.billing_change_rows as r
-    where not exists (select 1 from ops.billing_months as bm where bm.month = r.month)
+    where r.comparison = 'month_end'
+        and not exists (select 1 from ops.billing_months as bm where bm.month = r.month)
     union all
     select
         f.month,

@@ -1,11 +1,15 @@
--- one row per month × device (× side, for moves) whose billable seat changed since the previous month-end,
--- computed from the month-end rows as they are now (bi.billing_changes reads it for open months; a closed
--- month's rows were frozen from it at close, in rollup.closed_month_changes)
--- depends: staging.month_end_transitions
+-- one row per comparison × month × device (× side, for moves) whose billable seat changed: for ended months
+-- since the previous month-end, computed from the month-end rows as they are now (bi.billing_changes reads
+-- it for open months; a closed month's rows were frozen from it at close, in rollup.closed_month_changes),
+-- and for the month in progress since the last month-end (bi.billing_changes_month_to_date)
+-- depends: staging.seat_transitions
 create view staging.billing_change_rows as
 -- Each branch names the transition's columns (no t.*): a union matches columns by position.
 with changes as (
     select
+        t.comparison,
+        t.compared_month_end_day,
+        t.snapshot_day,
         t.month,
         t.source_instance_id,
         t.device_id,
@@ -22,13 +26,17 @@ with changes as (
         t.last_contact_at,
         'added'::text as change, t.current_site_id as site_id, 1 as seat_delta,
         case
+            when not t.has_previous and t.comparison = 'month_to_date' then 'no month-end yet: counted from zero'
             when not t.has_previous then 'no previous month-end (first month, or the month before has none): counted from zero'
             when t.previous_status is null then 'new device'
             else 'became billable (was ' || t.previous_reason || ')'
         end as detail
-    from staging.month_end_transitions as t where t.is_billable and not t.was_billable
+    from staging.seat_transitions as t where t.is_billable and not t.was_billable
     union all
     select
+        t.comparison,
+        t.compared_month_end_day,
+        t.snapshot_day,
         t.month,
         t.source_instance_id,
         t.device_id,
@@ -45,9 +53,12 @@ with changes as (
         t.last_contact_at,
         'removed', t.previous_site_id, -1,
         case when t.current_status is null then 'no longer listed by the vendor' else 'no longer billable: ' || t.current_reason end
-    from staging.month_end_transitions as t where t.was_billable and not t.is_billable
+    from staging.seat_transitions as t where t.was_billable and not t.is_billable
     union all
     select
+        t.comparison,
+        t.compared_month_end_day,
+        t.snapshot_day,
         t.month,
         t.source_instance_id,
         t.device_id,
@@ -63,9 +74,12 @@ with changes as (
         t.is_stale,
         t.last_contact_at,
         'moved_out', t.previous_site_id, -1, 'moved to another site'
-    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
+    from staging.seat_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
     union all
     select
+        t.comparison,
+        t.compared_month_end_day,
+        t.snapshot_day,
         t.month,
         t.source_instance_id,
         t.device_id,
@@ -81,9 +95,12 @@ with changes as (
         t.is_stale,
         t.last_contact_at,
         'moved_in', t.current_site_id, 1, 'moved from another site'
-    from staging.month_end_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
+    from staging.seat_transitions as t where t.was_billable and t.is_billable and t.previous_site_id <> t.current_site_id
     union all
     select
+        t.comparison,
+        t.compared_month_end_day,
+        t.snapshot_day,
         t.month,
         t.source_instance_id,
         t.device_id,
@@ -99,10 +116,11 @@ with changes as (
         t.is_stale,
         t.last_contact_at,
         'reclassified', t.current_site_id, 0, t.previous_class || ' -> ' || t.current_class
-    from staging.month_end_transitions as t
+    from staging.seat_transitions as t
     where t.was_billable and t.is_billable and t.previous_site_id = t.current_site_id and t.previous_class <> t.current_class
 )
 select
+    c.comparison,
     c.month,
     c.source_instance_id,
     c.device_id,
@@ -120,5 +138,7 @@ select
     c.current_class,
     c.current_status,
     c.is_stale,
-    c.last_contact_at
+    c.last_contact_at,
+    c.compared_month_end_day,
+    c.snapshot_day
 from changes as c;
