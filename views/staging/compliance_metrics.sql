@@ -35,7 +35,8 @@ ranges as (
         m.value_max,
         m.devices_undecided,
         m.uncertainty,
-        m.not_evaluable
+        m.not_evaluable,
+        m.denominator
     from scopes as sc
     cross join lateral (
         -- the PMP summaries of the servers whose devices make up the scope; a bound or a server-wide
@@ -67,7 +68,8 @@ ranges as (
                 || sc.max_critical_on_one_device || ' (the most on one device), at most '
                 || least(sc.missing_critical::numeric, su.critical_bound)
                 || case when su.critical_bound < sc.missing_critical then ' (the PMP summary)' else ' (the sum over devices)' end,
-            null::text
+            null::text,
+            null::numeric
         ),
         (
             'important_count', 'count', 'per_device',
@@ -80,6 +82,7 @@ ranges as (
                 else 'per-device counts cannot tell which missing important patches are the same patch: at least '
                     || sc.max_important_on_one_device || ', at most ' || least(sc.missing_important::numeric, su.important_bound)
             end,
+            null,
             null
         ),
         (
@@ -92,6 +95,7 @@ ranges as (
                 when sc.devices_moderate_unknown > 0 then sc.devices_moderate_unknown || ' in-scope devices do not report moderate patches'
                 else 'per-device counts cannot tell which missing moderate patches are the same patch'
             end,
+            null,
             null
         ),
         (
@@ -104,6 +108,7 @@ ranges as (
                 when sc.devices_low_unknown > 0 then sc.devices_low_unknown || ' in-scope devices do not report low patches'
                 else 'per-device counts cannot tell which missing low patches are the same patch'
             end,
+            null,
             null
         ),
         (
@@ -116,6 +121,7 @@ ranges as (
                 when sc.devices_unrated_unknown > 0 then sc.devices_unrated_unknown || ' in-scope devices do not report unrated patches'
                 else 'per-device counts cannot tell which missing unrated patches are the same patch'
             end,
+            null,
             null
         ),
         (
@@ -124,7 +130,8 @@ ranges as (
             round(100 * (sc.devices_highly_vulnerable + sc.devices_health_unknown) / nullif(sc.n, 0), 2),
             sc.devices_health_unknown,
             sc.devices_health_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have no known health status',
-            null
+            null,
+            sc.n
         ),
         (
             'healthy_pct', 'percent', 'per_device',
@@ -132,7 +139,8 @@ ranges as (
             round(100 * (sc.devices_healthy + sc.devices_health_unknown) / nullif(sc.n, 0), 2),
             sc.devices_health_unknown,
             sc.devices_health_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have no known health status',
-            null
+            null,
+            sc.n
         ),
         (
             'scanned_pct', 'percent', 'per_device',
@@ -140,7 +148,8 @@ ranges as (
             round(100 * (sc.devices_scanned + sc.devices_scan_unknown) / nullif(sc.n, 0), 2),
             sc.devices_scan_unknown,
             sc.devices_scan_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have neither a scan status nor a scan time',
-            null
+            null,
+            sc.n
         ),
         (
             'unscanned_systems', 'count', 'per_device',
@@ -148,6 +157,7 @@ ranges as (
             (sc.devices_not_scanned + sc.devices_scan_unknown)::numeric,
             sc.devices_scan_unknown,
             sc.devices_scan_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have neither a scan status nor a scan time',
+            null,
             null
         ),
         (
@@ -159,7 +169,8 @@ ranges as (
                 / nullif(sc.devices_scanned + sc.devices_scan_unknown, 0)::numeric, 2),
             sc.devices_scan_unknown + sc.devices_scan_outcome_unknown,
             (sc.devices_scan_unknown + sc.devices_scan_outcome_unknown) || ' in-scope devices have no scan outcome',
-            case when sc.devices_in_scope > 0 and sc.devices_scanned + sc.devices_scan_unknown = 0 then 'no in-scope device was scanned' end
+            case when sc.devices_in_scope > 0 and sc.devices_scanned + sc.devices_scan_unknown = 0 then 'no in-scope device was scanned' end,
+            (sc.devices_scanned + sc.devices_scan_unknown)::numeric
         ),
         (
             'scanned_within_window_pct', 'percent', 'per_device',
@@ -167,7 +178,8 @@ ranges as (
             round(100 * (sc.devices_scanned_within_window + sc.devices_scan_window_unknown) / nullif(sc.n, 0), 2),
             sc.devices_scan_window_unknown,
             sc.devices_scan_window_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have no scan time',
-            null
+            null,
+            sc.n
         ),
         (
             'vuln_db_age_days', 'days', case when sc.source = 'pmp' then 'pmp_summary' else 'none' end,
@@ -179,7 +191,8 @@ ranges as (
                 when sc.source <> 'pmp' then sc.source || ' reports no vulnerability database'
                 when su.vuln_db_age_days is null then 'no PMP summary with the vulnerability DB update time for '
                     || (su.instances - su.summaries) || ' of ' || su.instances || ' PMP servers on this day'
-            end
+            end,
+            null
         ),
         (
             'apd_tasks', 'count', case when sc.source = 'pmp' then 'pmp_summary' else 'none' end,
@@ -192,7 +205,8 @@ ranges as (
                 when sc.scope = 'site' then 'PMP reports automated patch deployment tasks per server, not per site'
                 when su.apd_tasks is null then 'no PMP summary with APD tasks for '
                     || (su.instances - su.summaries) || ' of ' || su.instances || ' PMP servers on this day'
-            end
+            end,
+            null
         ),
         (
             'os_patches_over_30d', 'count', 'none',
@@ -200,9 +214,10 @@ ranges as (
             null::numeric,
             0::bigint,
             null,
-            'the release date of each missing patch is not collected, so patch age since release is unknown'
+            'the release date of each missing patch is not collected, so patch age since release is unknown',
+            null
         )
-    ) as m (metric, unit, basis, value_min, value_max, devices_undecided, uncertainty, not_evaluable)
+    ) as m (metric, unit, basis, value_min, value_max, devices_undecided, uncertainty, not_evaluable, denominator)
 )
 select
     r.scope,
@@ -227,5 +242,7 @@ select
     case
         when r.not_evaluable is null and not (r.basis = 'per_device' and r.devices_in_scope = 0)
             and r.value_max is distinct from r.value_min then r.uncertainty
-    end as uncertainty
+    end as uncertainty,
+    -- what a percentage is a share of; null for counts and days
+    r.denominator
 from ranges as r;
