@@ -5,6 +5,9 @@
  * refreshed on every rollup until `billing close` freezes it; a closed month is only rewritten with
  * force, and that is recorded (and the month re-sealed).
  *
+ * Each month-end also stores the compliance verdicts of its day (rollups/compliance-month-end.ts),
+ * frozen and forced with the billing rows.
+ *
  * Nothing is deleted that cannot be rebuilt: a source instance whose month-end day's dailies have
  * expired keeps its rows as materialised; they still follow re-mappings and billing-policy changes
  * (both re-judged from the stored rows), so every open month reads the same way.
@@ -13,6 +16,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { closedMonth, isMonthClosed, lockMonth, recordPolicyOfClosedMonth } from '../warehouse/billing/months.js';
 import { resealFrom } from '../warehouse/billing/seal.js';
 import { addDays, lastDayOfMonth } from '../warehouse/time.js';
+import { storeComplianceEvidence } from './compliance-month-end.js';
 
 export interface MonthEndResult {
   month: string;
@@ -100,6 +104,7 @@ export async function materialiseLocked(tx: TransactionSql, month: string): Prom
   }
   if (kept.length > 0) await rejudgeKept(tx, first, kept);
   await deriveMonthEndSummaries(tx, first);
+  await storeComplianceEvidence(tx, first);
   // The next month's rows compare with this one (previous_billable, a site's row of zeros): keep
   // them in step, unless that month is closed (invoiced as it stood).
   const next = await tx`

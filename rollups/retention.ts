@@ -227,6 +227,7 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
   for (const month of oldMonths) {
     await sql`delete from rollup.month_end_counts where month = ${month}::date`;
     await sql`delete from rollup.month_end_sites where month = ${month}::date`;
+    await sql`delete from rollup.month_end_compliance where month = ${month}::date`;
     await sql`delete from rollup.month_ends where month = ${month}::date`;
     // Its seal's per-device digests go with the rows; the chain link stays in ops.billing_months.
     await sql`delete from ops.billing_seals where month = ${month}::date`;

@@ -25,7 +25,9 @@ export const DISTRIBUTED_TABLES = [
 /** Small tables every node needs whole (sites, aliases, rules, settings, runs and their bookkeeping): reference tables. */
 export const REFERENCE_TABLES = [
   'core.sites', 'core.site_aliases', 'core.spare_rules', 'core.settings', 'core.compliance_rules', 'core.compliance_settings',
-  'core.pmp_summaries', 'core.pmp_db_updates',
+  'core.pmp_summaries', 'core.pmp_db_updates', 'core.compliance_site_overrides', 'ops.compliance_rule_changes',
+  // Month-end verdicts include the estate scope, whose site_id is null: a distribution column cannot be.
+  'rollup.month_end_compliance',
   'ops.source_instances', 'ops.sync_runs', 'ops.source_days', 'ops.quarantine', 'ops.billing_months', 'ops.rollup_requests',
   'ops.setting_changes', 'ops.forced_changes', 'ops.exception_refreshes', 'ops.retention_pending_days',
   'rollup.month_ends', 'rollup.closed_month_changes',

@@ -1,126 +1,46 @@
 -- one row per enabled rule × scope (each site, and the whole estate) × patch source × day: value, threshold, passed (null with a reason when not evaluable)
 -- grain: rule_id, scope, site_id, source, snapshot_day
--- depends: staging.compliance_metrics
+-- depends: staging.compliance_verdicts
 --
--- Every scope has a row for every metric (and core.compliance_rules.metric may only name one of them),
--- so joining metrics to rules yields one row per rule × scope without a second pass over the scopes.
+-- The verdicts themselves are staging.compliance_verdicts (shared with the month-end evidence); this
+-- view shows the enabled ones, with the site name.
 create view bi.compliance_checks as
-with rules as (
-    select
-        cr.rule_id,
-        cr.framework,
-        cr.check_description,
-        cr.metric,
-        cr.comparator,
-        cr.threshold,
-        cr.unit,
-        cr.severity,
-        cr.note
-    from core.compliance_rules as cr
-    where cr.enabled
-),
-metrics as (
-    select
-        cm.scope,
-        cm.site_id,
-        cm.snapshot_day,
-        cm.source,
-        cm.metric,
-        cm.basis,
-        cm.devices_total,
-        cm.devices_in_scope,
-        cm.devices_spare,
-        cm.devices_stale_or_offline,
-        cm.devices_unknown,
-        cm.value_min,
-        cm.value_max,
-        cm.devices_undecided,
-        cm.not_evaluable_reason,
-        cm.uncertainty
-    from staging.compliance_metrics as cm
-),
-evaluated as (
-    -- a range passes only when every value in it passes, and fails only when every value fails
-    select
-        m.scope,
-        m.site_id,
-        m.snapshot_day,
-        m.source,
-        r.rule_id,
-        r.framework,
-        r.check_description,
-        r.severity,
-        r.metric,
-        r.comparator,
-        r.threshold,
-        r.unit,
-        r.note,
-        m.basis,
-        m.devices_total,
-        m.devices_in_scope,
-        m.devices_spare,
-        m.devices_stale_or_offline,
-        m.devices_unknown,
-        m.devices_undecided,
-        m.value_min,
-        m.value_max,
-        m.not_evaluable_reason,
-        m.uncertainty,
-        case
-            when m.value_min is null then null
-            when r.comparator = '=' then
-                case
-                    when m.value_min = r.threshold and m.value_max = r.threshold then true
-                    when m.value_min > r.threshold or m.value_max < r.threshold then false
-                end
-            when r.comparator = '<=' then
-                case when m.value_max <= r.threshold then true when m.value_min > r.threshold then false end
-            when r.comparator = '<' then
-                case when m.value_max < r.threshold then true when m.value_min >= r.threshold then false end
-            when r.comparator = '>=' then
-                case when m.value_min >= r.threshold then true when m.value_max < r.threshold then false end
-            when r.comparator = '>' then
-                case when m.value_min > r.threshold then true when m.value_max <= r.threshold then false end
-        end as passed
-    from metrics as m
-    inner join rules as r on r.metric = m.metric
-)
 select
-    e.snapshot_day,
-    e.scope,
-    e.site_id,
+    v.snapshot_day,
+    v.scope,
+    v.site_id,
     s.name as site,
     coalesce(s.name, '(whole estate)') as scope_name,
-    e.source,
-    e.rule_id,
-    e.framework,
-    e.check_description,
-    e.severity,
-    e.metric,
-    case when e.value_min = e.value_max then e.value_min end as value,
-    e.value_min,
-    e.value_max,
-    e.comparator,
-    e.threshold,
-    e.unit,
-    e.passed,
-    case when e.passed then 'pass' when not e.passed then 'fail' else 'unknown' end as status,
-    case
-        when e.not_evaluable_reason is not null then e.not_evaluable_reason
-        when e.passed is null then 'undecided: the value lies between ' || e.value_min || ' and '
-            || coalesce(e.value_max::text, 'an unknown maximum') || ' because ' || e.uncertainty
-    end as reason,
-    e.uncertainty as range_note,
-    e.basis,
-    e.devices_total,
-    e.devices_in_scope,
-    e.devices_spare,
-    e.devices_stale_or_offline,
-    e.devices_unknown,
-    e.devices_undecided,
-    e.note as rule_note
-from evaluated as e
-left join core.sites as s on s.site_id = e.site_id;
+    v.source,
+    v.rule_id,
+    v.framework,
+    v.check_description,
+    v.severity,
+    v.metric,
+    case when v.value_min = v.value_max then v.value_min end as value,
+    v.value_min,
+    v.value_max,
+    v.comparator,
+    v.threshold,
+    v.unit,
+    v.passed,
+    v.status,
+    v.reason,
+    v.uncertainty as range_note,
+    v.basis,
+    v.devices_total,
+    v.devices_in_scope,
+    v.devices_spare,
+    v.devices_stale_or_offline,
+    v.devices_unknown,
+    v.devices_undecided,
+    v.rule_note,
+    v.threshold_source,
+    v.rule_version,
+    v.denominator
+from staging.compliance_verdicts as v
+left join core.sites as s on s.site_id = v.site_id
+where v.enabled;
 
 comment on view bi.compliance_checks is 'One row per enabled compliance rule (core.compliance_rules) × scope (each site, and the whole estate) × patch source (ninjaone, pmp) × snapshot day. Site and estate rows are computed alike from per-device patch status, so site devices and counts add up to the estate; the vulnerability DB and APD rules read the PMP summary. passed is null, with a reason, whenever the data cannot decide: never a pass.';
 comment on column bi.compliance_checks.snapshot_day is 'Snapshot day (MSP time zone) the check was evaluated for.';
@@ -138,7 +58,7 @@ comment on column bi.compliance_checks.value is 'The metric''s value when the da
 comment on column bi.compliance_checks.value_min is 'Lowest value consistent with the data; null when not evaluable.';
 comment on column bi.compliance_checks.value_max is 'Highest value consistent with the data; null when not evaluable or unbounded.';
 comment on column bi.compliance_checks.comparator is 'How the value is compared with the threshold: <, <=, =, >= or >.';
-comment on column bi.compliance_checks.threshold is 'The threshold in force (core.compliance_rules.threshold, changed by UPDATE).';
+comment on column bi.compliance_checks.threshold is 'The threshold in force: the site''s override (core.compliance_site_overrides) when it has one, else core.compliance_rules.threshold (changed by UPDATE, recorded in ops.compliance_rule_changes).';
 comment on column bi.compliance_checks.unit is 'count, percent or days.';
 comment on column bi.compliance_checks.passed is 'True when every value between value_min and value_max meets the threshold, false when none does, null (see reason) when the data cannot decide.';
 comment on column bi.compliance_checks.status is 'pass, fail or unknown (passed as text, for BI tools).';
@@ -152,3 +72,6 @@ comment on column bi.compliance_checks.devices_stale_or_offline is 'Devices excl
 comment on column bi.compliance_checks.devices_unknown is 'Devices excluded as unknown: no patch status, no critical count, or no contact or scan time at all.';
 comment on column bi.compliance_checks.devices_undecided is 'In-scope devices the metric cannot classify (no health, scan status or count), which widen the range; null for summary-based metrics.';
 comment on column bi.compliance_checks.rule_note is 'Caveats an auditor should read with the result (core.compliance_rules.note).';
+comment on column bi.compliance_checks.threshold_source is 'Which setting applied: rule (core.compliance_rules) or site override (core.compliance_site_overrides for this site and rule; a field the override leaves null falls back to the rule). Always rule for the estate.';
+comment on column bi.compliance_checks.rule_version is 'core.compliance_rules.version: raised by every change of the rule''s threshold, comparator or enabled flag (ops.compliance_rule_changes).';
+comment on column bi.compliance_checks.denominator is 'What a percentage is a share of: in-scope devices (scanned ones, and those of unknown scan status, for scan_success_pct); null for counts and days.';

@@ -35,7 +35,8 @@ ranges as (
         m.value_max,
         m.devices_undecided,
         m.uncertainty,
-        m.not_evaluable
+        m.not_evaluable,
+        m.denominator
     from scopes as sc
     cross join lateral (
         -- the PMP summaries of the servers whose devices make up the scope; a bound or a server-wide
@@ -68,7 +69,8 @@ ranges as (
                 || sc.max_critical_on_one_device || ' (the most on one device), at most '
                 || least(sc.missing_critical::numeric, su.critical_bound)
                 || case when su.critical_bound < sc.missing_critical then ' (the PMP summary)' else ' (the sum over devices)' end,
-            null::text
+            null::text,
+            null::numeric
         ),
         (
             'important_count', 'count', 'per_device',
@@ -81,6 +83,7 @@ ranges as (
                 else 'per-device counts cannot tell which missing important patches are the same patch: at least '
                     || sc.max_important_on_one_device || ', at most ' || least(sc.missing_important::numeric, su.important_bound)
             end,
+            null,
             null
         ),
         (
@@ -93,6 +96,7 @@ ranges as (
                 when sc.devices_moderate_unknown > 0 then sc.devices_moderate_unknown || ' in-scope devices do not report moderate patches'
                 else 'per-device counts cannot tell which missing moderate patches are the same patch'
             end,
+            null,
             null
         ),
         (
@@ -105,6 +109,7 @@ ranges as (
                 when sc.devices_low_unknown > 0 then sc.devices_low_unknown || ' in-scope devices do not report low patches'
                 else 'per-device counts cannot tell which missing low patches are the same patch'
             end,
+            null,
             null
         ),
         (
@@ -117,6 +122,7 @@ ranges as (
                 when sc.devices_unrated_unknown > 0 then sc.devices_unrated_unknown || ' in-scope devices do not report unrated patches'
                 else 'per-device counts cannot tell which missing unrated patches are the same patch'
             end,
+            null,
             null
         ),
         (
@@ -125,7 +131,8 @@ ranges as (
             round(100 * (sc.devices_highly_vulnerable + sc.devices_health_unknown) / nullif(sc.n, 0), 2),
             sc.devices_health_unknown,
             sc.devices_health_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have no known health status',
-            null
+            null,
+            sc.n
         ),
         (
             'healthy_pct', 'percent', 'per_device',
@@ -133,7 +140,8 @@ ranges as (
             round(100 * (sc.devices_healthy + sc.devices_health_unknown) / nullif(sc.n, 0), 2),
             sc.devices_health_unknown,
             sc.devices_health_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have no known health status',
-            null
+            null,
+            sc.n
         ),
         (
             'scanned_pct', 'percent', 'per_device',
@@ -141,7 +149,8 @@ ranges as (
             round(100 * (sc.devices_scanned + sc.devices_scan_unknown) / nullif(sc.n, 0), 2),
             sc.devices_scan_unknown,
             sc.devices_scan_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have neither a scan status nor a scan time',
-            null
+            null,
+            sc.n
         ),
         (
             'unscanned_systems', 'count', 'per_device',
@@ -149,6 +158,7 @@ ranges as (
             (sc.devices_not_scanned + sc.devices_scan_unknown)::numeric,
             sc.devices_scan_unknown,
             sc.devices_scan_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have neither a scan status nor a scan time',
+            null,
             null
         ),
         (
@@ -160,7 +170,8 @@ ranges as (
                 / nullif(sc.devices_scanned + sc.devices_scan_unknown, 0)::numeric, 2),
             sc.devices_scan_unknown + sc.devices_scan_outcome_unknown,
             (sc.devices_scan_unknown + sc.devices_scan_outcome_unknown) || ' in-scope devices have no scan outcome',
-            case when sc.devices_in_scope > 0 and sc.devices_scanned + sc.devices_scan_unknown = 0 then 'no in-scope device was scanned' end
+            case when sc.devices_in_scope > 0 and sc.devices_scanned + sc.devices_scan_unknown = 0 then 'no in-scope device was scanned' end,
+            (sc.devices_scanned + sc.devices_scan_unknown)::numeric
         ),
         (
             'scanned_within_window_pct', 'percent', 'per_device',
@@ -168,7 +179,8 @@ ranges as (
             round(100 * (sc.devices_scanned_within_window + sc.devices_scan_window_unknown) / nullif(sc.n, 0), 2),
             sc.devices_scan_window_unknown,
             sc.devices_scan_window_unknown || ' of ' || sc.devices_in_scope || ' in-scope devices have no scan time',
-            null
+            null,
+            sc.n
         ),
         (
             'vuln_db_age_days', 'days', case when sc.source = 'pmp' then 'pmp_summary' else 'none' end,
@@ -180,7 +192,8 @@ ranges as (
                 when sc.source <> 'pmp' then sc.source || ' reports no vulnerability database'
                 when su.vuln_db_age_days is null then 'no vulnerability DB update time (dbupdatestatus or PMP summary) for '
                     || (su.instances - su.vuln_db_known) || ' of ' || su.instances || ' PMP servers on this day'
-            end
+            end,
+            null
         ),
         (
             'apd_tasks', 'count', case when sc.source = 'pmp' then 'pmp_summary' else 'none' end,
@@ -193,7 +206,8 @@ ranges as (
                 when sc.scope = 'site' then 'PMP reports automated patch deployment tasks per server, not per site'
                 when su.apd_tasks is null then 'no PMP summary with APD tasks for '
                     || (su.instances - su.summaries) || ' of ' || su.instances || ' PMP servers on this day'
-            end
+            end,
+            null
         ),
         (
             'os_patches_over_30d', 'count', 'none',
@@ -201,9 +215,10 @@ ranges as (
             null::numeric,
             0::bigint,
             null,
-            'the release date of each missing patch is not collected, so patch age since release is unknown'
+            'the release date of each missing patch is not collected, so patch age since release is unknown',
+            null
         )
-    ) as m (metric, unit, basis, value_min, value_max, devices_undecided, uncertainty, not_evaluable)
+    ) as m (metric, unit, basis, value_min, value_max, devices_undecided, uncertainty, not_evaluable, denominator)
 )
 select
     r.scope,
@@ -228,5 +243,7 @@ select
     case
         when r.not_evaluable is null and not (r.basis = 'per_device' and r.devices_in_scope = 0)
             and r.value_max is distinct from r.value_min then r.uncertainty
-    end as uncertainty
+    end as uncertainty,
+    -- what a percentage is a share of; null for counts and days
+    r.denominator
 from ranges as r;

@@ -1,5 +1,5 @@
 /** Run bookkeeping: which source instances exist, every run, and which source-days are published. */
-import { bigint, bigserial, boolean, date, index, integer, jsonb, pgSchema, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, date, index, integer, jsonb, numeric, pgSchema, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { createdAt } from './_columns.js';
 
 export const ops = pgSchema('ops');
@@ -120,6 +120,31 @@ export const settingChanges = ops.table('setting_changes', {
   changedBy: text().notNull(),
   at: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Every change of a compliance rule's threshold, comparator or enabled flag, and of a site override,
+ * written by triggers (migration 0021) whatever made it (an UPDATE in psql, the CLI): who, when, old
+ * and new. Old values are null for a new override, new values null for a cleared one.
+ */
+export const complianceRuleChanges = ops.table('compliance_rule_changes', {
+  changeId: bigserial({ mode: 'number' }).primaryKey(),
+  ruleId: text().notNull(),
+  /** Null for a change of the rule itself; the site for a change of its override. */
+  siteId: integer(),
+  /** rule changed | override set | override changed | override cleared */
+  action: text().notNull(),
+  /** The rule's version after the change (unchanged by overrides). */
+  ruleVersion: integer().notNull(),
+  oldThreshold: numeric(),
+  newThreshold: numeric(),
+  oldComparator: text(),
+  newComparator: text(),
+  oldEnabled: boolean(),
+  newEnabled: boolean(),
+  /** The database role that made the change (current_user), with the operator the CLI names, if any. */
+  changedBy: text().notNull(),
+  at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [index().on(t.ruleId, t.at)]);
 
 /** Changes forced into a closed month, kept for the audit trail. */
 export const forcedChanges = ops.table('forced_changes', {

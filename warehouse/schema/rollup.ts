@@ -1,5 +1,6 @@
 /** Month-end bookkeeping (the per-device month-end rows and the daily counts are partitioned: created by hand-written migrations, see index.ts). */
-import { bigint, boolean, date, index, integer, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, numeric, pgSchema, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { sourceInstances } from './ops.js';
 
 export const rollup = pgSchema('rollup');
@@ -68,3 +69,57 @@ export const closedMonthChanges = rollup.table('closed_month_changes', {
   isStale: boolean().notNull(),
   lastContactAt: timestamp({ withTimezone: true }),
 }, (t) => [primaryKey({ columns: [t.month, t.sourceInstanceId, t.deviceId, t.change] })]);
+
+/**
+ * The compliance evidence of a month-end: every rule's verdict per scope (each site, the estate) and
+ * patch source on the month-end day, with the metric, threshold, comparator, rule version and setting
+ * that applied (rollups/compliance-month-end.ts). Written with the month-end and frozen with it: a
+ * closed month is rewritten only by a forced month-end rewrite (ops.forced_changes). While the month
+ * is open and its month-end day's dailies are gone, the stored values are re-judged against the
+ * current settings. Disabled rules are kept (enabled false) so re-enabling one re-judges it.
+ */
+export const monthEndCompliance = rollup.table('month_end_compliance', {
+  month: date().notNull(),
+  source: text().notNull(),
+  /** site | estate */
+  scope: text().notNull(),
+  /** Null for the estate. */
+  siteId: integer(),
+  ruleId: text().notNull(),
+  monthEndDay: date().notNull(),
+  ruleVersion: integer().notNull(),
+  framework: text().notNull(),
+  checkDescription: text().notNull(),
+  severity: text().notNull(),
+  metric: text().notNull(),
+  valueMin: numeric(),
+  valueMax: numeric(),
+  /** What a percentage is of (in-scope devices; scanned ones for scan success); null for counts and days. */
+  denominator: numeric(),
+  comparator: text().notNull(),
+  threshold: numeric().notNull(),
+  unit: text().notNull(),
+  enabled: boolean().notNull(),
+  /** rule | site override */
+  thresholdSource: text().notNull(),
+  passed: boolean(),
+  /** pass | fail | unknown */
+  status: text().notNull(),
+  reason: text(),
+  notEvaluableReason: text(),
+  rangeNote: text(),
+  basis: text().notNull(),
+  devicesTotal: integer().notNull(),
+  devicesInScope: integer().notNull(),
+  devicesUndecided: integer(),
+  ruleNote: text(),
+  /** When the values were computed from the dailies. */
+  materialisedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  /** When the verdict was last judged (later than materialised_at once the dailies are gone and a setting changed). */
+  judgedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  unique('month_end_compliance_key').on(t.month, t.source, t.scope, t.siteId, t.ruleId).nullsNotDistinct(),
+  index().on(t.ruleId, t.siteId, t.month),
+  check('month_end_compliance_status', sql`${t.status} in ('pass', 'fail', 'unknown')`),
+  check('month_end_compliance_threshold_source', sql`${t.thresholdSource} in ('rule', 'site override')`),
+]);
