@@ -105,7 +105,7 @@ The month must have ended and been rolled up (\`warehouse rollup\`, run nightly)
     const data = await withDatabase(config, async (url) => {
       const { sql, close } = openDatabase(url, { applicationName: 'warehouse:export', max: 1 });
       try {
-        return await loadBillingExport(sql, month, site);
+        return { ...(await loadBillingExport(sql, month, site)), timeZone: config.timeZone };
       } catch (error) {
         throw asDatabaseError(error);
       } finally {

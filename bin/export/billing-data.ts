@@ -35,6 +35,8 @@ export interface BillingExport {
    * one closed before the policy was recorded, today's (bi.billing_policy): `policyOfClose` says which.
    */
   policy: PolicyLine; policyOfClose: boolean; summary: SummaryLine[]; devices: DeviceLine[];
+  /** The MSP's time zone (WAREHOUSE_TIMEZONE) for the instants a person reads, such as when the workbook was made; UTC when not given. */
+  timeZone?: string;
 }
 
 export function parseMonth(value: string | undefined): string {

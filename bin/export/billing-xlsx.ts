@@ -14,6 +14,7 @@ import ExcelJS from 'exceljs';
 import type { BillingExport, DeviceLine, SummaryLine } from './billing-data.js';
 import { policyInWords, total } from './billing-data.js';
 import { fitCellsToExcel } from './excel-text.js';
+import { wallClock } from '../../warehouse/time.js';
 
 export const SUMMARY_SHEET = 'Summary';
 export const SUMMARY_HEADER = ['Client', 'Reference', 'Source', 'Instance', 'Workstations', 'Servers', 'Billable seats', 'Spares', 'Total devices', 'Previous month', 'Change', 'Month-end day', 'Last day of month'];
@@ -154,7 +155,7 @@ function status(data: BillingExport): string {
   const closed = data.closed
     ? `closed (invoiced): these figures are frozen${data.seal ? `, sealed SHA-256 ${data.seal.digest} (check with \`warehouse billing verify ${data.month}\`)` : ''}`
     : `not closed: figures may still change until \`warehouse billing close ${data.month}\``;
-  return `Month-end snapshot ${day} (${exact}); ${closed}. Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
+  return `Month-end snapshot ${day} (${exact}); ${closed}. Generated ${wallClock(new Date(), data.timeZone ?? 'UTC')} (${data.timeZone ?? 'UTC'}).`;
 }
 
 function policyNotes(data: BillingExport): string[] {

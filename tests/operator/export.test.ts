@@ -133,12 +133,17 @@ describe('warehouse export billing', () => {
 
   it('from the CLI: writes billing-YYYY-MM.xlsx into the current directory and prints its path', async () => {
     const dir = tempDir('export-cli-');
-    const result = await cli(['export', 'billing', '--month', '2026-10', '--format', 'xlsx'], { env: { DATABASE_URL: db.url }, cwd: dir });
+    const result = await cli(['export', 'billing', '--month', '2026-10', '--format', 'xlsx'], { env: { DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'Australia/Sydney' }, cwd: dir });
     expect(result.err).toMatch(/2026-10: 2 client\(s\), 7 billable seats and 3 spares over 2 source\(s\), 11 devices listed \(month not closed/u);
     expect(result.code).toBe(0);
     expect(result.out.trim()).toBe(path.join(dir, 'billing-2026-10.xlsx'));
     expect(readFileSync(path.join(dir, 'billing-2026-10.xlsx')).subarray(0, 2).toString()).toBe('PK');
     expect(readdirSync(dir)).toEqual(['billing-2026-10.xlsx']);
+    // When it was made, on the MSP's wall clock and named so.
+    const summary = (await readWorkbook(path.join(dir, 'billing-2026-10.xlsx'))).getWorksheet(SUMMARY_SHEET);
+    const texts: string[] = [];
+    summary?.eachRow((row) => row.eachCell((cell) => { texts.push(String(cell.value)); }));
+    expect(texts.join('\n')).toMatch(/Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Australia\/Sydney\)\./u);
   });
 
   it('--format csv writes the summary and the device list, quoted and safe to open in a spreadsheet', async () => {
