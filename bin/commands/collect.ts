@@ -5,7 +5,7 @@ import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger, type Logger } from '../../warehouse/log.js';
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { nightlyPending, type RollupOptions } from '../../rollups/run.js';
-import { retentionBusyLine } from './rollup.js';
+import { reportRetention, reportRollup } from './rollup.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { snapshotDayOf, todayIn } from '../../warehouse/time.js';
@@ -145,16 +145,7 @@ async function rollupAndRetention(url: string, policy: RetentionPolicy, today: s
     const rolled = await nightlyPending(sql, { today, ...(onProgress ? { onProgress } : {}) });
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
     log.info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, dropped: retained.dropped.length, busy: retained.busy, pendingDays: retained.pendingDays, heldForMonthEnd: retained.plan.heldForMonthEnd }, 'nightly rollup and retention done');
-    const facts = { days: rolled.days, dropped: retained.dropped.length };
-    if (rolled.missing.length > 0) {
-      process.stderr.write(`warehouse: rollup incomplete: ${rolled.missing.map((m) => `${m.day} ${m.source}`).slice(0, 5).join(', ')} missing\n`);
-      return { code: EXIT.partial, ...facts };
-    }
-    if (retained.busy.length > 0) {
-      process.stderr.write(`${retentionBusyLine(retained)}\n`);
-      return { code: EXIT.partial, ...facts };
-    }
-    return { code: EXIT.ok, ...facts };
+    return { code: combineExitCodes([reportRollup(rolled), reportRetention(retained)]), days: rolled.days, dropped: retained.dropped.length };
   } finally {
     await close();
   }

@@ -3,7 +3,7 @@ import { daysOf, nightlyPending, nightlyRollup, type RollupResult, type RollupSt
 import type { RefreshResult } from '../../warehouse/matching/exceptions.js';
 import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
-import { EXIT, UsageError } from '../../warehouse/errors.js';
+import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { recordTimeZone } from '../../warehouse/settings.js';
@@ -61,14 +61,7 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     const { findings } = result;
     log.info({ days: result.days, rows: result.rows, months: result.months, missing: result.missing, findings }, 'rollup done');
     progress.done(rollupLine(result, started));
-    const closed = result.months.filter((m) => m.skippedClosed).map((m) => m.month);
-    if (closed.length > 0) process.stderr.write(`warehouse: month-end of closed month(s) ${closed.join(', ')} left as invoiced (use --force to rewrite; it is recorded)\n`);
-    if (result.missing.length > 0) {
-      const sample = result.missing.slice(0, 5).map((m) => `${m.day} ${m.source}`).join(', ');
-      process.stderr.write(`warehouse: incomplete: ${result.missing.length} source-day(s) missing (${sample}); counted what was published\n→ A missing day that is today: \`warehouse collect <source>\`, then \`warehouse rollup\` again. A missed past day cannot be recovered from a live vendor API (it lists only today's fleet): leave it; the month-end falls back to the last complete day, flagged not exact (\`--accept-past-date\` is only for replays of recorded vendor data).\n`);
-      return EXIT.partial;
-    }
-    return EXIT.ok;
+    return reportRollup(result);
   },
 };
 
@@ -79,6 +72,26 @@ export function rollupLine(result: RollupResult & { findings: RefreshResult }, s
   const findings = f.asOf === null ? 'no findings yet' : `findings as of ${f.asOf}: ${f.opened} opened, ${f.resolved} resolved, ${f.open} open`;
   return `rollup: ${result.days} day(s), ${result.rows} count row(s)${months.length > 0 ? `, month-end of ${months.join(', ')}` : ''}; ${findings}; ${seconds(started)}`
     + `${result.missing.length > 0 ? ` (${result.missing.length} source-day(s) missing)` : ''}`;
+}
+
+/**
+ * What a rollup left undone, told the same way by \`warehouse rollup\` and the nightly: closed months
+ * kept as invoiced, and source-days missing (exit 3, the rest counted).
+ */
+export function reportRollup(result: RollupResult): ExitCode {
+  const closed = result.months.filter((m) => m.skippedClosed).map((m) => m.month);
+  if (closed.length > 0) process.stderr.write(`warehouse: month-end of closed month(s) ${closed.join(', ')} left as invoiced (use --force to rewrite; it is recorded)\n`);
+  if (result.missing.length === 0) return EXIT.ok;
+  const sample = result.missing.slice(0, 5).map((m) => `${m.day} ${m.source}`).join(', ');
+  process.stderr.write(`warehouse: incomplete: ${result.missing.length} source-day(s) missing (${sample}); counted what was published\n→ A missing day that is today: \`warehouse collect <source>\`, then \`warehouse rollup\` again. A missed past day cannot be recovered from a live vendor API (it lists only today's fleet): leave it; the month-end falls back to the last complete day, flagged not exact (\`--accept-past-date\` is only for replays of recorded vendor data).\n`);
+  return EXIT.partial;
+}
+
+/** A retention that left work for the next night, told the same way by \`warehouse retention\` and the nightly (exit 3). */
+export function reportRetention(outcome: RetentionResult): ExitCode {
+  if (outcome.busy.length === 0) return EXIT.ok;
+  process.stderr.write(`${retentionBusyLine(outcome)}\n→ Nothing to do: retention retries tomorrow (bi.collection_health lists the pending days).\n`);
+  return EXIT.partial;
 }
 
 /** One line for a retention that left work for the next night: whole days pending, or other partitions busy. */
@@ -114,10 +127,6 @@ WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it 
       return EXIT.ok;
     }
     createLogger().info({ dropped: outcome.dropped.length, busy: outcome.busy, pendingDays: outcome.pendingDays, heldForMonthEnd: outcome.plan.heldForMonthEnd }, 'retention done');
-    if (outcome.busy.length > 0) {
-      process.stderr.write(`${retentionBusyLine(outcome)}\n→ Nothing to do: retention retries tomorrow (bi.collection_health lists the pending days).\n`);
-      return EXIT.partial;
-    }
-    return EXIT.ok;
+    return reportRetention(outcome);
   },
 };
