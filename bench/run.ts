@@ -103,6 +103,7 @@ try {
   step('B6: the compliance workbook, estate and one site, 90 days');
   await quiesce(sql);
   const compliance = await benchComplianceWorkbook(sql, DAY);
+  for (const c of compliance) step(`B6: ${c.scope}: workbook ${Math.round(c.ms)} ms, its bi reads ${Math.round(c.readMs)} ms`);
 
   step(`B2: NinjaOne simulator with ${devices} devices (${SIM_DAY}), collector in a child process`);
   const sim = await startSimulatorBench(sql, db.url, devices, SIM_DAY);
