@@ -6,6 +6,7 @@ import type { SimulatorRun } from './b2-simulator.js';
 import { SIM_PAGE_SIZE } from './b2-simulator.js';
 import type { RetentionRun } from './b4-retention.js';
 import type { BillingRun } from './b5-billing.js';
+import type { ComplianceWorkbookRun } from './b6-compliance.js';
 import type { DailyRollupRun } from './b5-rollup.js';
 import { fmt, verdict, type Figure } from './measure.js';
 import type { RawCopy } from './raw-copy.js';
@@ -33,6 +34,7 @@ export interface BenchResults {
   simRerunNoRaw: SimulatorRun | null;
   retention: RetentionRun;
   billing: BillingRun;
+  compliance: ComplianceWorkbookRun[];
 }
 
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -127,8 +129,21 @@ function storage(r: BenchResults): Figure[] {
   ];
 }
 
+/** B6: the workbook against its own bi reads; targets 30 s for the estate, 10 s for one site (issue 18). */
+function b6(r: BenchResults): Figure[] {
+  return r.compliance.map((c) => {
+    const estate = c.scope === 'estate';
+    const limit = estate ? 30_000 : 10_000;
+    return {
+      id: 'B6', figure: `compliance workbook, ${estate ? 'estate' : 'one site'}, 90 days (${c.checks} checks, ${c.days} day(s) held, ${fmt.bytes(c.bytes)})`,
+      measured: fmt.ms(c.ms), limit: `the same bi reads ${fmt.ms(c.readMs)}`, ratio: fmt.ratio(c.ms, c.readMs),
+      target: `< ${limit / 1000} s`, met: c.ms < limit,
+    };
+  });
+}
+
 export function printReport(r: BenchResults): void {
-  const figures = [...b1(r), ...b2(r), ...b3(r), ...b4b5(r), ...storage(r)];
+  const figures = [...b1(r), ...b2(r), ...b3(r), ...b4b5(r), ...b6(r), ...storage(r)];
   const rows = figures.map((f) => ({ '#': f.id, figure: f.figure, measured: f.measured, 'physical limit (same run)': f.limit, ratio: f.ratio, target: f.target, result: verdict(f.met) }));
   process.stdout.write(`\nwarehouse bench: ${fmt.int(r.devices)} devices per source, PostgreSQL ${r.server}, ${r.where}
 load average ${r.loadStart.toFixed(1)} at start, ${r.loadEnd.toFixed(1)} at end; ${fmt.ms(r.elapsedMs)} in all

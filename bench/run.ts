@@ -15,6 +15,7 @@ import { SIM_INSTANCE, startSimulatorBench, type SimulatorRun } from './b2-simul
 import { benchRetention } from './b4-retention.js';
 import { benchDailyRollup } from './b5-rollup.js';
 import { benchBilling } from './b5-billing.js';
+import { benchComplianceWorkbook } from './b6-compliance.js';
 import { measureDay, rawPagesPerRun } from './storage.js';
 import { printReport, type BenchResults } from './report.js';
 
@@ -99,6 +100,10 @@ try {
   const daily = await benchDailyRollup(sql, DAY);
   step('storage of the day');
   const storage = await measureDay(sql, DAY);
+  step('B6: the compliance workbook, estate and one site, 90 days');
+  await quiesce(sql);
+  const compliance = await benchComplianceWorkbook(sql, DAY);
+  for (const c of compliance) step(`B6: ${c.scope}: workbook ${Math.round(c.ms)} ms, its bi reads ${Math.round(c.readMs)} ms`);
 
   step(`B2: NinjaOne simulator with ${devices} devices (${SIM_DAY}), collector in a child process`);
   const sim = await startSimulatorBench(sql, db.url, devices, SIM_DAY);
@@ -133,7 +138,7 @@ try {
   const results: BenchResults = {
     devices, where: db.where, server: server?.version ?? '?', loadStart, loadEnd: loadavg()[0] ?? 0,
     elapsedMs: Date.now() - started, firstDay, publish, findings, copy, copies, rerun, others, daily, storage,
-    fetchOnly, collect, simRerun, simRerunNoRaw, retention, billing,
+    fetchOnly, collect, simRerun, simRerunNoRaw, retention, billing, compliance,
   };
   printReport(results);
 } finally {

@@ -12,13 +12,17 @@ import { asDatabaseError, openDatabase } from '../../warehouse/db.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { writeFileAtomically } from '../../warehouse/metrics.js';
 import { addDays, parseDay, todayIn } from '../../warehouse/time.js';
-import { parse, str } from '../args.js';
+import { parse, positiveInt, str } from '../args.js';
 import { withDatabase } from '../database.js';
 import { loadBillingExport, parseMonth, total, type BillingExport } from '../export/billing-data.js';
 import { devicesCsv, summaryCsv } from '../export/billing-csv.js';
+import { DEFAULT_DAYS, loadComplianceExport, type ComplianceExport } from '../export/compliance-data.js';
 import type { Verb } from '../verbs.js';
 
 const USAGE = 'usage: warehouse export billing [--month YYYY-MM] [--format xlsx|csv] [--site S] [--output DIR] [--today D]';
+const COMPLIANCE_USAGE = 'usage: warehouse export compliance [--format xlsx] [--site S] [--days N] [--output DIR] [--today D]';
+/** A trend longer than this reads beyond any daily retention and only draws empty days. */
+const MAX_DAYS = 400;
 
 /** The month before `today`'s: the one an invoice run at the start of a month is for. */
 export function lastMonth(today: string): string {
@@ -68,9 +72,46 @@ export async function writeBillingExport(data: BillingExport, format: 'xlsx' | '
   return [`${stem}-summary.csv`, `${stem}.csv`];
 }
 
+export function complianceFileStem(data: Pick<ComplianceExport, 'day' | 'site'>): string {
+  return fileStem({ month: data.day, site: data.site }).replace(/^billing-/u, 'compliance-');
+}
+
+/** `warehouse export compliance`: the compliance workbook of a client (--site) or the estate. */
+async function exportCompliance(values: Record<string, string | boolean | undefined>): Promise<number> {
+  if (values.month !== undefined) throw new UsageError('export compliance: --month is billing\'s; the compliance workbook takes --days N (default 90) and --today D', COMPLIANCE_USAGE);
+  const format = str(values.format) ?? 'xlsx';
+  if (format !== 'xlsx') throw new UsageError(`--format ${format}: the compliance export is an xlsx workbook only`, COMPLIANCE_USAGE);
+  const days = positiveInt(values.days, '--days', DEFAULT_DAYS);
+  if (days > MAX_DAYS) throw new UsageError(`--days ${days} is more than ${MAX_DAYS}`, `The dailies behind the trend are kept for the retention period; bi.compliance_trend holds the month-ends. Use e.g. --days ${DEFAULT_DAYS}.`);
+  const output = outputDirectory(str(values.output));
+  const config = loadWarehouseConfig(process.env);
+  const todayFlag = str(values.today);
+  const today = todayFlag ? parseDay(todayFlag, '--today') : todayIn(config.timeZone);
+  const site = str(values.site);
+  const data = await withDatabase(config, async (url) => {
+    const { sql, close } = openDatabase(url, { applicationName: 'warehouse:export', max: 1 });
+    try {
+      return { ...(await loadComplianceExport(sql, { today, days, ...(site === undefined ? {} : { site }) })), timeZone: config.timeZone };
+    } catch (error) {
+      throw asDatabaseError(error);
+    } finally {
+      await close();
+    }
+  });
+  await mkdir(output, { recursive: true });
+  const file = path.join(output, `${complianceFileStem(data)}.xlsx`);
+  const { complianceWorkbook } = await import('../export/compliance-xlsx.js');
+  await writeFileAtomically(file, await complianceWorkbook(data));
+  process.stdout.write(`${file}\n`);
+  const count = (status: string) => data.checks.filter((c) => c.status === status).length;
+  process.stderr.write(`${data.day} (${data.site?.name ?? 'whole estate'}): ${data.checks.length} rule checks, ${count('pass')} pass, ${count('fail')} fail, ${count('unknown')} not known; trend ${data.firstDay} to ${data.day}\n`);
+  return EXIT.ok;
+}
+
 export const exportCommand: Verb = {
-  summary: 'A month\'s billable seats per client, with devices and spare reasons',
+  summary: 'A month\'s billable seats per client, or the compliance workbook',
   help: `${USAGE}
+${COMPLIANCE_USAGE}
 
 Writes the month's billing, read from its month-end snapshot (the numbers of bi.billing_monthly), into
 the current directory (or --output DIR, created if missing) and prints the path. Without --month, last
@@ -86,12 +127,22 @@ month: the month before today's in WAREHOUSE_TIMEZONE (--today D replays another
   --output DIR    the directory to write into (default: the current directory; created if missing;
                   a file there is refused, exit 2)
 The month must have ended and been rolled up (\`warehouse rollup\`, run nightly). Until
-\`warehouse billing close YYYY-MM\` the figures may still change, and the files say so.`,
+\`warehouse billing close YYYY-MM\` the figures may still change, and the files say so.
+
+export compliance: the compliance workbook of the whole estate (or --site S, one client), read from
+the bi views, as compliance-YYYY-MM-DD[-client].xlsx for the latest collected day on or before today
+(--today D another day). Sheets: Executive summary (key figures, the 0-100 risk score and its formula,
+pass/fail), Trend charts (--days N, default 90, of missing critical/important patches and the pass
+rate, as line charts), Compliance checks (every rule, red/amber/green, the setting that applied),
+Severity analysis (table and pie chart), Recommendations (one action per failing rule) and Trend
+report (the PMP summary metrics' 7/30/90-day changes, with arrows). Prints landscape, one page wide.`,
   async run(argv) {
     const { values, positionals } = parse('export', argv, {
-      month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' }, output: { type: 'string' }, today: { type: 'string' },
+      month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' }, output: { type: 'string' }, today: { type: 'string' }, days: { type: 'string' },
     });
-    if (positionals[0] !== 'billing' || positionals.length > 1) throw new UsageError(`export: expected \`export billing\`${positionals[0] ? `, not "${positionals.join(' ')}"` : ''}`, USAGE);
+    if (positionals[0] === 'compliance' && positionals.length === 1) return exportCompliance(values);
+    if (values.days !== undefined) throw new UsageError('export: unknown option --days', 'Run `warehouse export --help` for its options.');
+    if (positionals[0] !== 'billing' || positionals.length > 1) throw new UsageError(`export: expected \`export billing\` or \`export compliance\`${positionals[0] ? `, not "${positionals.join(' ')}"` : ''}`, USAGE);
     const format = str(values.format) ?? 'xlsx';
     if (format !== 'xlsx' && format !== 'csv') throw new UsageError(`--format ${format} is not xlsx or csv`, USAGE);
     const site = str(values.site);

@@ -47,7 +47,7 @@ export function parseMonth(value: string | undefined): string {
 }
 
 /** A site by id or by name (case-insensitive); an unknown one is a usage error listing close names. */
-async function resolveSite(sql: Sql, wanted: string): Promise<{ id: number; name: string }> {
+export async function resolveSite(sql: Sql, wanted: string): Promise<{ id: number; name: string }> {
   // bi.sites, like every read of the export: it can show nothing the reader role could not.
   const rows = await sql<{ id: number; name: string }[]>`
     select site_id as id, site as name from bi.sites
