@@ -52,10 +52,15 @@ export async function notifyNewAlerts(sql: Sql, open: OpenAlert[], command: stri
   } catch (error) {
     problem = redact(`WAREHOUSE_NOTIFY_COMMAND could not be started: ${(error as Error).message}`);
   }
+  // The caller's list is kept true to the table, so what it prints afterwards says notified or owed rightly.
   if (problem === null) {
-    await sql`update ops.alerts set notified_at = now(), notify_attempts = notify_attempts + 1, notify_error = null where alert_id = any(${ids}::bigint[])`;
+    const [row] = await sql<{ at: Date }[]>`
+      update ops.alerts set notified_at = now(), notify_attempts = notify_attempts + 1, notify_error = null
+      where alert_id = any(${ids}::bigint[]) returning notified_at as at`;
+    for (const a of owed) Object.assign(a, { notifiedAt: row?.at ?? new Date(), notifyAttempts: a.notifyAttempts + 1, notifyError: null });
     return { sent: owed.length, owed: 0, problem: null };
   }
   await sql`update ops.alerts set notify_attempts = notify_attempts + 1, notify_error = ${problem} where alert_id = any(${ids}::bigint[])`;
+  for (const a of owed) Object.assign(a, { notifyAttempts: a.notifyAttempts + 1, notifyError: problem });
   return { sent: 0, owed: owed.length, problem };
 }
