@@ -26,7 +26,7 @@ export const WAREHOUSE_KEY_TABLE = {
     name: 'WAREHOUSE_METRICS_FILE', type: 'path', defaultDoc: 'off',
     doc: 'Prometheus text file for node_exporter\'s textfile collector, rewritten after each run and by `status`',
   },
-  notifyCommand: { name: 'WAREHOUSE_NOTIFY_COMMAND', type: 'string', doc: 'shell command the systemd failure unit runs, with the message on stdin (see `systemd/README.md`)' },
+  notifyCommand: { name: 'WAREHOUSE_NOTIFY_COMMAND', type: 'string', doc: 'shell command the systemd failure unit runs, and the alerts for each new alert, with the message on stdin (see `systemd/README.md` and [Alerts](#alerts-warehouse-alerts))' },
   quarantineMaxPercent: {
     name: 'WAREHOUSE_QUARANTINE_MAX_PERCENT', type: 'int', min: 0, max: 100, default: 2,
     doc: 'refuse a run when more than this share of records (per cent) was quarantined',
@@ -50,8 +50,8 @@ export const WAREHOUSE_KEY_TABLE = {
     name: 'WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS', type: 'duration', unit: 'ms', min: 10, max: 600_000, default: 5000,
     doc: 'how long retention waits for a partition a query is using',
   },
-  // What `systemd notify` hands WAREHOUSE_NOTIFY_COMMAND: set by the warehouse, read by the operator's command.
-  notifyUnit: { name: 'WAREHOUSE_NOTIFY_UNIT', type: 'string', audience: 'internal', doc: 'set for `WAREHOUSE_NOTIFY_COMMAND`: the failed unit' },
+  // What `systemd notify` and the alerts hand WAREHOUSE_NOTIFY_COMMAND: set by the warehouse, read by the operator's command.
+  notifyUnit: { name: 'WAREHOUSE_NOTIFY_UNIT', type: 'string', audience: 'internal', doc: 'set for `WAREHOUSE_NOTIFY_COMMAND`: the failed unit, or `alerts` for new alerts' },
   notifySubject: { name: 'WAREHOUSE_NOTIFY_SUBJECT', type: 'string', audience: 'internal', doc: 'set for `WAREHOUSE_NOTIFY_COMMAND`: the message\'s subject line' },
   notifyMessage: { name: 'WAREHOUSE_NOTIFY_MESSAGE', type: 'string', audience: 'internal', doc: 'set for `WAREHOUSE_NOTIFY_COMMAND`: the whole message (also on its stdin)' },
   // Read outside the TypeScript sources: tests/setup/postgres.ts and the plain JavaScript launcher bin/warehouse.js.

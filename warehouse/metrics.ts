@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase, type Sql } from './db.js';
+import { ALERT_CONDITIONS } from './schema/alerts.js';
 
 export interface SourceMetrics {
   source: string;
@@ -63,6 +64,24 @@ export async function collectMetrics(sql: Sql): Promise<SourceMetrics[]> {
   return rows.map((r) => ({ ...r, runsByStatus: r.runsByStatus ?? {} }));
 }
 
+/** Open alerts per condition (every condition, 0 included) and those owed a notification; null before the alerts migration. */
+export interface AlertMetrics { open: Record<string, number>; unnotified: Record<string, number> }
+
+export async function collectAlertMetrics(sql: Sql): Promise<AlertMetrics | null> {
+  const [has] = await sql<{ table: boolean }[]>`select to_regclass('ops.alerts') is not null as table`;
+  if (!has?.table) return null;
+  const rows = await sql<{ condition: string; open: number; unnotified: number }[]>`
+    select condition, count(*)::int as open, count(*) filter (where notified_at is null)::int as unnotified
+    from ops.alerts where status = 'open' group by condition`;
+  const zero = () => Object.fromEntries(ALERT_CONDITIONS.map((c) => [c, 0])) as Record<string, number>;
+  const metrics: AlertMetrics = { open: zero(), unnotified: zero() };
+  for (const r of rows) {
+    metrics.open[r.condition] = r.open;
+    metrics.unnotified[r.condition] = r.unnotified;
+  }
+  return metrics;
+}
+
 const RUN_STATUSES = ['succeeded', 'partial', 'failed', 'refused', 'running'];
 
 function label(value: string): string {
@@ -72,7 +91,7 @@ function label(value: string): string {
 const seconds = (d: Date | null): number | null => (d === null ? null : d.getTime() / 1000);
 
 /** The text exposition format: HELP and TYPE once per family, one sample per source instance. */
-export function renderMetrics(sources: SourceMetrics[], now: Date = new Date()): string {
+export function renderMetrics(sources: SourceMetrics[], now: Date = new Date(), alerts: AlertMetrics | null = null): string {
   const lines: string[] = [];
   const family = (name: string, type: 'gauge' | 'counter', help: string, samples: Array<[Record<string, string>, number | null]>) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -98,6 +117,11 @@ export function renderMetrics(sources: SourceMetrics[], now: Date = new Date()):
     RUN_STATUSES.map((status): [Record<string, string>, number | null] => [{ source: s.source, instance: s.instance, status }, s.runsByStatus[status] ?? 0])));
   family('warehouse_run_duration_seconds_total', 'counter', 'Total duration of the recorded finished runs.', per((s) => s.durationSecondsSum));
   family('warehouse_runs_finished_total', 'counter', 'Recorded runs with a duration (the count for averaging the total above).', per((s) => s.runsFinished));
+  if (alerts !== null) {
+    const byCondition = (counts: Record<string, number>) => Object.entries(counts).map(([condition, n]): [Record<string, string>, number | null] => [{ condition }, n]);
+    family('warehouse_alerts_open', 'gauge', 'Open alerts by condition (bi.alerts; thresholds in core.alert_conditions).', byCondition(alerts.open));
+    family('warehouse_alerts_unnotified', 'gauge', 'Open alerts WAREHOUSE_NOTIFY_COMMAND has not taken yet (not set, or failing), by condition.', byCondition(alerts.unnotified));
+  }
   lines.push('# HELP warehouse_metrics_generated_timestamp_seconds When this file was written (Unix time).',
     '# TYPE warehouse_metrics_generated_timestamp_seconds gauge', `warehouse_metrics_generated_timestamp_seconds ${now.getTime() / 1000}`);
   return `${lines.join('\n')}\n`;
@@ -117,7 +141,7 @@ export async function writeFileAtomically(file: string, content: string | Uint8A
 
 /** Render every source's metrics and write them to `file`. */
 export async function writeMetrics(sql: Sql, file: string, now?: Date): Promise<void> {
-  await writeFileAtomically(file, renderMetrics(await collectMetrics(sql), now));
+  await writeFileAtomically(file, renderMetrics(await collectMetrics(sql), now, await collectAlertMetrics(sql)));
 }
 
 /** The one call after a run: open, write, close. */

@@ -31,6 +31,8 @@ export const REFERENCE_TABLES = [
   'ops.source_instances', 'ops.sync_runs', 'ops.source_days', 'ops.quarantine', 'ops.billing_months', 'ops.rollup_requests',
   'ops.setting_changes', 'ops.forced_changes', 'ops.exception_refreshes', 'ops.retention_pending_days',
   'rollup.month_ends', 'rollup.closed_month_changes',
+  // A handful of conditions and the alerts about them (the estate, sources, findings): small and read whole.
+  'core.alert_conditions', 'ops.alerts',
 ] as const;
 
 export type Rule =

@@ -5,7 +5,8 @@ import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger, type Logger } from '../../warehouse/log.js';
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { nightlyPending, type RollupOptions } from '../../rollups/run.js';
-import { reportRetention, reportRollup } from './rollup.js';
+import { alertsLine, alertsSetup, runAlerts, type AlertsSetup } from '../../warehouse/alerts/run.js';
+import { alertsLog, reportRetention, reportRollup, warnNotify } from './rollup.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { snapshotDayOf, todayIn } from '../../warehouse/time.js';
@@ -81,8 +82,10 @@ export const nightlyCommand: Verb = {
 
 Collects every configured source (a source with none of its keys set is skipped; a half-configured one
 is an error), one after another, then rolls up every published day not rolled up yet (and month-ends of
-ended months) and applies retention. Exits with the worst outcome (a partial run counts less than a
-failure; a source missing from the rollup makes it partial).
+ended months), applies retention and evaluates the alert conditions (\`warehouse alerts --help\`; new
+alerts are told once through WAREHOUSE_NOTIFY_COMMAND, whose failure never changes the exit code).
+Exits with the worst outcome (a partial run counts less than a failure; a source missing from the
+rollup makes it partial).
   --date D            the night's snapshot day (default today). A past day is refused, as for collect:
                       the vendors' live APIs list only today's fleet
   --accept-past-date  replay a past night: only against recorded vendor data or simulators set to D`,
@@ -126,9 +129,9 @@ failure; a source missing from the rollup makes it partial).
       // as today, or the month would end a day early.
       const today = todayIn(config.timeZone);
       say('rolling up and applying retention ...');
-      const outcome = await rollupAndRetention(databaseUrl, policy, date && date < today ? date : today, log,
+      const outcome = await rollupAndRetention(databaseUrl, policy, date && date < today ? date : today, log, alertsSetup(config, process.env),
         (step, done, total) => progress.update(`rollup ${step}`, done, total));
-      progress.done(`rolled up ${outcome.days} day(s); retention dropped ${outcome.dropped} partition(s)`);
+      progress.done(`rolled up ${outcome.days} day(s); retention dropped ${outcome.dropped} partition(s); ${outcome.alerts}`);
       codes.push(outcome.code);
     });
     const code = combineExitCodes(codes);
@@ -138,14 +141,17 @@ failure; a source missing from the rollup makes it partial).
 };
 
 /** After the collectors: roll up what was published (from data, not clock offsets), then retention. */
-async function rollupAndRetention(url: string, policy: RetentionPolicy, today: string, log: Logger, onProgress: RollupOptions['onProgress']): Promise<{ code: ExitCode; days: number; dropped: number }> {
+async function rollupAndRetention(url: string, policy: RetentionPolicy, today: string, log: Logger, alertSetup: AlertsSetup, onProgress: RollupOptions['onProgress']): Promise<{ code: ExitCode; days: number; dropped: number; alerts: string }> {
   const { sql, close } = openDatabase(url, { applicationName: 'rollup:nightly', max: 2 });
   try {
     await sweepAbandonedRuns(sql);
     const rolled = await nightlyPending(sql, { today, ...(onProgress ? { onProgress } : {}) });
     const retained = await applyRetention(sql, await planRetention(sql, today, policy), policy);
-    log.info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, dropped: retained.dropped.length, busy: retained.busy, pendingDays: retained.pendingDays, heldForMonthEnd: retained.plan.heldForMonthEnd }, 'nightly rollup and retention done');
-    return { code: combineExitCodes([reportRollup(rolled), reportRetention(retained)]), days: rolled.days, dropped: retained.dropped.length };
+    // After retention, so the database size judged is the size the night leaves behind.
+    const alerts = await runAlerts(sql, today, alertSetup);
+    warnNotify(alerts, log);
+    log.info({ days: rolled.days, missing: rolled.missing, findings: rolled.findings, alerts: alertsLog(alerts), dropped: retained.dropped.length, busy: retained.busy, pendingDays: retained.pendingDays, heldForMonthEnd: retained.plan.heldForMonthEnd }, 'nightly rollup and retention done');
+    return { code: combineExitCodes([reportRollup(rolled), reportRetention(retained)]), days: rolled.days, dropped: retained.dropped.length, alerts: alertsLine(alerts) };
   } finally {
     await close();
   }

@@ -1,6 +1,7 @@
 import { applyRetention, loadRetentionPolicy, planRetention, type RetentionResult } from '../../rollups/retention.js';
 import { daysOf, nightlyPending, nightlyRollup, type RollupResult, type RollupStep } from '../../rollups/run.js';
 import type { RefreshResult } from '../../warehouse/matching/exceptions.js';
+import { alertsLine, alertsSetup, notifyWarning, runAlerts, type AlertsOutcome } from '../../warehouse/alerts/run.js';
 import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import type { Sql } from '../../warehouse/db.js';
 import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
@@ -34,7 +35,9 @@ export const rollupCommand: Verb = {
 
 Recomputes daily counts (day × site × source × class × billing status) from published source-days,
 then the month-end tables of every month in range that has ended (refreshed until \`billing close\`),
-then re-evaluates the cross-vendor findings (bi.exceptions, bi.coverage) against every source's latest day.
+then re-evaluates the cross-vendor findings (bi.exceptions, bi.coverage) against every source's latest day,
+then the alert conditions (core.alert_conditions; \`warehouse alerts --help\`), telling new alerts once
+through WAREHOUSE_NOTIFY_COMMAND.
 Without dates: every day published (or re-published) since it was last rolled up, and the days and
 months a re-mapping or billing-policy change left to re-judge (ops.rollup_requests).
 Idempotent for any day or range. A source missing for a day is reported and the command exits 3.
@@ -54,23 +57,43 @@ Idempotent for any day or range. A source missing for a day is reported and the 
     // Days are checked before a database (perhaps a first embedded initdb) is started.
     const days = date ? [boundedDay(date, bounds)] : from ? daysOf(boundedDay(from, bounds, '--from'), boundedDay(to as string, bounds, '--to')) : undefined;
     if (days?.length === 0) throw new UsageError('rollup: --from is after --to', 'Swap them.');
+    const setup = alertsSetup(loadWarehouseConfig(process.env), process.env);
     const result = await withJob('rollup:daily', async (sql, today) => {
-      if (!days) return nightlyPending(sql, { today, force: values.force === true, onProgress });
-      return nightlyRollup(sql, days, { today, force: values.force === true, onProgress });
+      const rolled = days
+        ? await nightlyRollup(sql, days, { today, force: values.force === true, onProgress })
+        : await nightlyPending(sql, { today, force: values.force === true, onProgress });
+      return { ...rolled, alerts: await runAlerts(sql, today, setup) };
     }, str(values.today));
     const { findings } = result;
-    log.info({ days: result.days, rows: result.rows, months: result.months, missing: result.missing, findings }, 'rollup done');
+    log.info({ days: result.days, rows: result.rows, months: result.months, missing: result.missing, findings, alerts: alertsLog(result.alerts) }, 'rollup done');
     progress.done(rollupLine(result, started));
+    warnNotify(result.alerts, log);
     return reportRollup(result);
   },
 };
 
+/** What the closing log line says of the alerts (the open ones by condition, not every finding's text). */
+export function alertsLog(outcome: AlertsOutcome): Record<string, unknown> {
+  const open: Record<string, number> = {};
+  for (const a of outcome.open) open[a.condition] = (open[a.condition] ?? 0) + 1;
+  return { day: outcome.day, opened: outcome.opened, resolved: outcome.resolved, open, notified: outcome.notify.sent, owed: outcome.notify.owed };
+}
+
+/** A notify command that failed is told on stderr and in the log; it never changes the exit code. */
+export function warnNotify(outcome: AlertsOutcome, log: { warn(fields: object, message: string): void }): void {
+  const warning = notifyWarning(outcome);
+  if (warning === undefined) return;
+  log.warn({ notifyProblem: outcome.notify.problem, metricsProblem: outcome.metricsProblem, owed: outcome.notify.owed }, 'alerts: not notified, or metrics not written');
+  process.stderr.write(`${warning}\n`);
+}
+
 /** The closing line a person at a terminal reads (the JSON log line says the same to a pipe). */
-export function rollupLine(result: RollupResult & { findings: RefreshResult }, started: number): string {
+export function rollupLine(result: RollupResult & { findings: RefreshResult; alerts?: AlertsOutcome }, started: number): string {
   const months = result.months.filter((m) => !m.skippedClosed).map((m) => m.month);
   const f = result.findings;
   const findings = f.asOf === null ? 'no findings yet' : `findings as of ${f.asOf}: ${f.opened} opened, ${f.resolved} resolved, ${f.open} open`;
-  return `rollup: ${result.days} day(s), ${result.rows} count row(s)${months.length > 0 ? `, month-end of ${months.join(', ')}` : ''}; ${findings}; ${seconds(started)}`
+  const alerts = result.alerts ? `; ${alertsLine(result.alerts)}` : '';
+  return `rollup: ${result.days} day(s), ${result.rows} count row(s)${months.length > 0 ? `, month-end of ${months.join(', ')}` : ''}; ${findings}${alerts}; ${seconds(started)}`
     + `${result.missing.length > 0 ? ` (${result.missing.length} source-day(s) missing)` : ''}`;
 }
 

@@ -10,6 +10,8 @@ import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
 import { EXIT, WarehouseError } from '../../warehouse/errors.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { writeMetrics } from '../../warehouse/metrics.js';
+import { openAlerts, type OpenAlert } from '../../warehouse/alerts/evaluate.js';
+import { alertJson, alertsTable } from './alerts.js';
 import { parse } from '../args.js';
 import { withDatabase } from '../database.js';
 import { renderTable, shorten } from '../table.js';
@@ -38,6 +40,12 @@ async function openExceptions(sql: Sql): Promise<{ bySource: Map<string, number>
   return { bySource: new Map(perSource.map((r) => [r.key, r.n])), total: total?.n ?? 0 };
 }
 
+/** The open alerts as the last evaluation left them; undefined before the alerts migration. */
+async function currentAlerts(sql: Sql): Promise<OpenAlert[] | undefined> {
+  const [has] = await sql<{ table: boolean }[]>`select to_regclass('ops.alerts') is not null as table`;
+  return has?.table ? openAlerts(sql) : undefined;
+}
+
 export function isStale(row: Pick<HealthRow, 'age_hours'>, staleAfterHours: number): boolean {
   return row.age_hours === null || row.age_hours > staleAfterHours;
 }
@@ -59,7 +67,7 @@ export function renderStatus(rows: HealthRow[], staleAfterHours: number, timeZon
 }
 
 /** The same facts for monitoring scripts: one JSON document, instants in ISO 8601 UTC. */
-export function statusJson(rows: HealthRow[], staleAfterHours: number, openTotal: number | null): string {
+export function statusJson(rows: HealthRow[], staleAfterHours: number, openTotal: number | null, alerts: OpenAlert[] | null = null): string {
   const sources = rows.map((r) => ({
     source: r.source, instance: r.instance, stale: isStale(r, staleAfterHours),
     lastSuccessAt: r.last_success_at?.toISOString() ?? null,
@@ -68,7 +76,7 @@ export function statusJson(rows: HealthRow[], staleAfterHours: number, openTotal
     openExceptions: r.open_exceptions, lastError: r.last_error,
   }));
   const ok = rows.length > 0 && sources.every((s) => !s.stale);
-  return `${JSON.stringify({ ok, staleAfterHours, sources, openExceptions: openTotal })}\n`;
+  return `${JSON.stringify({ ok, staleAfterHours, sources, openExceptions: openTotal, alerts: alerts === null ? null : alerts.map(alertJson) })}\n`;
 }
 
 export const statusCommand: Verb = {
@@ -77,17 +85,20 @@ export const statusCommand: Verb = {
 
 One line per source instance: fresh or STALE, last success (in WAREHOUSE_TIMEZONE), its age in hours, devices published
 by it, the last run's outcome, consecutive failures since the last success, open cross-vendor
-exceptions about the source, and the last error.
+exceptions about the source, and the last error; then the open alerts.
 Exit codes, for monitoring: 0 every source succeeded within WAREHOUSE_STALE_HOURS (default 36);
 7 a source is older than that or never succeeded, or nothing was ever collected; 8 the database is
 unreachable. With WAREHOUSE_METRICS_FILE set, also rewrites the Prometheus text file.
 --json prints one document instead: {"ok", "staleAfterHours", "sources": [{source, instance, stale,
 lastSuccessAt (ISO 8601 UTC), ageHours, rows, lastRunStatus, consecutiveFailures, openExceptions,
-lastError}], "openExceptions"}, with the same exit code.`,
+lastError}], "openExceptions", "alerts": [{alertId, condition, subject, detail, value, threshold,
+firstSeenOn, lastSeenOn, notified}] (the open alerts as the last evaluation left them, see
+\`warehouse alerts --help\`)}, with the same exit code. Open alerts are shown, not judged: they never
+change the exit code.`,
   async run(argv) {
     const { values } = parse('status', argv, { json: { type: 'boolean' } });
     const config = loadWarehouseConfig(process.env);
-    const { rows, openTotal } = await withDatabase(config, async (url) => {
+    const { rows, openTotal, alerts } = await withDatabase(config, async (url) => {
       const { sql, close } = openDatabase(url, { applicationName: 'warehouse:status', max: 2 });
       try {
         await sweepAbandonedRuns(sql);
@@ -96,6 +107,7 @@ lastError}], "openExceptions"}, with the same exit code.`,
                  last_error, consecutive_failures::int as consecutive_failures
           from bi.collection_health order by source, instance`;
         const open = await openExceptions(sql);
+        const alerts = await currentAlerts(sql);
         if (config.metricsFile) {
           await writeMetrics(sql, config.metricsFile).catch((error: unknown) => {
             process.stderr.write(`warehouse: could not write ${config.metricsFile}: ${(error as Error).message}\n`);
@@ -104,6 +116,7 @@ lastError}], "openExceptions"}, with the same exit code.`,
         return {
           rows: health.map((h): HealthRow => ({ ...h, open_exceptions: open ? (open.bySource.get(`${h.source}/${h.instance}`) ?? 0) : null })),
           openTotal: open?.total ?? null,
+          alerts: alerts ?? null,
         };
       } catch (error) {
         throw asDatabaseError(error);
@@ -113,9 +126,10 @@ lastError}], "openExceptions"}, with the same exit code.`,
     });
     const json = values.json === true;
     // The verdict below goes to stderr either way, so --json keeps stdout one JSON document.
-    if (json) process.stdout.write(statusJson(rows, config.staleAfterHours, openTotal));
+    if (json) process.stdout.write(statusJson(rows, config.staleAfterHours, openTotal, alerts));
     else process.stdout.write(renderStatus(rows, config.staleAfterHours, config.timeZone));
     if (!json && openTotal !== null && openTotal > 0) process.stdout.write(`  ${openTotal} open exception(s): warehouse exceptions list\n`);
+    if (!json && alerts !== null && alerts.length > 0) process.stdout.write(`  ${alerts.length} open alert(s) (bi.alerts):\n${alertsTable(alerts)}`);
     if (rows.length === 0) throw new WarehouseError('ERR_STALE', EXIT.vendorUnavailable, 'no source has ever been collected', 'Run `warehouse nightly` (or install the timers: `warehouse systemd install`).');
     const stale = rows.filter((r) => isStale(r, config.staleAfterHours));
     if (stale.length > 0) {

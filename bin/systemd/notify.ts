@@ -4,11 +4,13 @@
  * run's error from the database, what to do), handed to WAREHOUSE_NOTIFY_COMMAND on stdin and in
  * $WAREHOUSE_NOTIFY_MESSAGE. systemd (v251+) describes the failed unit in $MONITOR_* variables.
  */
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import postgres from 'postgres';
 import type { Env } from '../../warehouse/config.js';
 import { redact } from '../../warehouse/redact.js';
+import type { NotifyMessage } from '../../warehouse/notify-command.js';
+
+export { runNotifyCommand } from '../../warehouse/notify-command.js';
 
 export interface ExitMeaning { meaning: string; action: string }
 
@@ -72,7 +74,7 @@ export async function lastRunLine(databaseUrl: string | undefined, source: strin
   }
 }
 
-export interface FailureReport { unit: string; subject: string; message: string }
+export type FailureReport = NotifyMessage;
 
 export async function buildReport(unit: string, env: Env, databaseUrl: string | undefined): Promise<FailureReport> {
   const { kind, source } = unitKind(unit);
@@ -89,18 +91,4 @@ export async function buildReport(unit: string, env: Env, databaseUrl: string | 
     `journal: journalctl -u ${unit}${env.MONITOR_INVOCATION_ID ? ` _SYSTEMD_INVOCATION_ID=${env.MONITOR_INVOCATION_ID}` : ' --since today'}`,
   ].filter((line): line is string => Boolean(line));
   return { unit, subject: redact(subject), message: redact(lines.join('\n')) };
-}
-
-/** Run the operator's command through /bin/sh with the message on stdin; resolves to its exit status. */
-export function runNotifyCommand(command: string, report: FailureReport, env: Env): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      env: { ...env, WAREHOUSE_NOTIFY_UNIT: report.unit, WAREHOUSE_NOTIFY_SUBJECT: report.subject, WAREHOUSE_NOTIFY_MESSAGE: report.message },
-      stdio: ['pipe', 'inherit', 'inherit'],
-    });
-    child.once('error', reject);
-    child.stdin.on('error', () => {}); // a command that ignores stdin closes it early
-    child.stdin.end(`${report.message}\n`);
-    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
 }

@@ -89,7 +89,7 @@ inOrder('collect, rollup and nightly on a pipe and on a terminal', () => {
     expect(collected.screen).not.toMatch(/"level":30/u);
     const rolled = await onTerminal(['rollup'], env());
     expect(rolled.code, rolled.screen).toBe(EXIT.ok);
-    expect(rolled.screen).toMatch(/^rollup: 1 day\(s\), \d+ count row\(s\); findings as of \d{4}-\d{2}-\d{2}: \d+ opened, \d+ resolved, \d+ open; \d+\.\d s$/mu);
+    expect(rolled.screen).toMatch(/^rollup: 1 day\(s\), \d+ count row\(s\); findings as of \d{4}-\d{2}-\d{2}: \d+ opened, \d+ resolved, \d+ open; alerts: \d+ opened, \d+ resolved, \d+ open(, \d+ notified)?; \d+\.\d s$/mu);
     expect(rolled.screen).not.toMatch(/"level":30/u);
   });
 
@@ -97,7 +97,7 @@ inOrder('collect, rollup and nightly on a pipe and on a terminal', () => {
     const night = await onTerminal(['nightly'], env());
     expect(night.code, night.screen).toBe(EXIT.ok);
     expect(night.screen).toMatch(/^\[1\/1\] ninjaone \d{4}-\d{2}-\d{2}: succeeded, 25 devices /mu);
-    expect(night.screen).toMatch(/^rolled up 1 day\(s\); retention dropped \d+ partition\(s\)$/mu);
+    expect(night.screen).toMatch(/^rolled up 1 day\(s\); retention dropped \d+ partition\(s\); alerts: \d+ opened, \d+ resolved, \d+ open(, \d+ notified)?$/mu);
     expect(night.screen).toMatch(/^nightly: 1 source\(s\) in \d+\.\d s, exit 0 \(ok\)$/mu);
     expect(night.screen).not.toMatch(/"level":30/u);
   });

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateAlerts } from '../../warehouse/alerts/evaluate.js';
 import { collectHistory } from '../../bin/commands/demo-collect.js';
 import { createProgress } from '../../bin/progress.js';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
@@ -45,7 +46,10 @@ beforeAll(async () => {
   expect(history.failures).toEqual([]);
   await nightlyRollup(db.sql, daysOf(FIRST, LAST), { today: TODAY });
   const [finding] = await db.sql<{ id: number }[]>`select exception_id::int as id from core.exceptions where status = 'open' order by exception_id limit 1`;
+  await evaluateAlerts(db.sql, TODAY);
   if (finding) await acknowledgeException(db.sql, finding.id, 'grain test: accepted');
+  // Once more after the acknowledgement, so bi.alerts holds a resolved alert beside the open ones.
+  await evaluateAlerts(db.sql, TODAY);
   await closeBillingMonth(db.sql, '2026-01', { today: TODAY, closedBy: 'grain test' });
 }, 600_000);
 

@@ -8,3 +8,4 @@ export * from './ops.js';
 export * from './core.js';
 export * from './rollup.js';
 export * from './compliance.js';
+export * from './alerts.js';
