@@ -157,21 +157,18 @@ export async function freezeChanges(tx: TransactionSql, first: string): Promise<
     from staging.billing_change_rows where comparison = 'month_end' and month = ${first}::date`;
 }
 
-/** The month's site-level tables from its per-device month-end rows: month_end_counts, then month_end_sites. */
+/**
+ * The month's site-level tables from its per-device month-end rows: month_end_counts, then
+ * month_end_sites (the SQL functions of views/functions/month_end.sql).
+ */
 export async function deriveMonthEndSummaries(tx: Sql | TransactionSql, first: string): Promise<void> {
-  await tx`delete from rollup.month_end_counts where month = ${first}::date`;
-  await tx`
-    insert into rollup.month_end_counts (site_id, month, source_instance_id, device_class, billing_status, devices)
-    select site_id, month, source_instance_id, device_class, billing_status, count(*)::int
-    from rollup.month_end_devices where month = ${first}::date
-    group by site_id, month, source_instance_id, device_class, billing_status`;
+  await tx`select rollup.derive_month_end_counts(${first}::date)`;
   await deriveMonthEndSites(tx, first);
 }
 
 /**
  * rollup.month_end_sites for one month (its first day) from the site-level counts of that month and
- * the month before: the SQL function of migration 0011, so the backfill and every month-end derive
- * the rows the same way.
+ * the month before (views/functions/month_end.sql).
  */
 export async function deriveMonthEndSites(tx: Sql | TransactionSql, first: string): Promise<void> {
   await tx`select rollup.derive_month_end_sites(${first}::date)`;

@@ -1,9 +1,15 @@
 /**
- * Create or replace every view, in dependency order, in one transaction, after each migration: views
- * are plain SQL files (views/<schema>/<name>.sql, the object name equals the file name) and never
- * touched by drizzle-kit. Order: staging before bi; within a layer, a file may declare
- * `-- depends: schema.name` lines. Grants for the reader and writer roles are re-applied here because
- * recreated objects lose them.
+ * Create or replace every SQL function and view, in one transaction, after each migration. Both are
+ * plain SQL files never touched by drizzle-kit, the warehouse's rules in one repeatable layer:
+ *
+ * - views/functions/*.sql first: `create or replace function` only, so applying them again changes
+ *   nothing and a rule is changed by editing its file, not by a new migration. The migrations that
+ *   first created them stay as the record of history (their backfills ran with those versions).
+ *   Triggers stay in migrations (they belong to tables); their functions are defined here.
+ * - then the views (views/<schema>/<name>.sql, the object name equals the file name), in dependency
+ *   order: staging before bi; within a layer, a file may declare `-- depends: schema.name` lines.
+ *
+ * Grants for the reader and writer roles are re-applied here because recreated objects lose them.
  *
  * Operators build their own views on bi (in public, in their own schemas, even inside bi): an upgrade
  * must not take them away, so nothing here uses DROP ... CASCADE. The views with a file (the managed
@@ -16,10 +22,28 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres, { type Sql } from 'postgres';
+import { maskSql } from './sql-style.js';
 import { capture, dropInOrder, inDependencyOrder, loadGraph, readersOf, recreate, refusal, type Relation, type ViewGraph } from './dependants.js';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const LAYERS = ['staging', 'bi'] as const;
+const FUNCTIONS = 'functions';
+
+export interface FunctionFile { name: string; sql: string }
+
+/**
+ * views/functions/*.sql in name order (a file's functions may call one another's only at run time,
+ * or be written in the order they need). Each must replace in place: a bare `create function` would
+ * fail on the second migrate.
+ */
+export function loadFunctionFiles(root = ROOT): FunctionFile[] {
+  const dir = path.join(root, FUNCTIONS);
+  return readdirSync(dir).filter((f) => f.endsWith('.sql')).sort().map((file) => {
+    const sql = readFileSync(path.join(dir, file), 'utf8');
+    if (/^\s*create\s+(function|procedure)\b/imu.test(maskSql(sql))) throw new Error(`views/${FUNCTIONS}/${file}: write \`create or replace function\`, so that applying it again is harmless`);
+    return { name: `${FUNCTIONS}/${file}`, sql };
+  });
+}
 
 export interface ViewFile { name: string; schema: string; sql: string; depends: string[] }
 
@@ -57,8 +81,16 @@ export function orderByDependencies(files: ViewFile[]): ViewFile[] {
   return ordered;
 }
 
-export async function applyViews(sql: Sql, files = loadViewFiles()): Promise<number> {
+/** Views earlier releases shipped and this one no longer does: dropped on upgrade whatever they read. */
+export const RETIRED_VIEWS: ReadonlySet<string> = new Set([
+  'staging.month_end_transitions',
+  'staging.month_to_date_transitions',
+]);
+
+export async function applyViews(sql: Sql, files = loadViewFiles(), functions = loadFunctionFiles()): Promise<number> {
   await sql.begin(async (tx) => {
+    // Functions before the views that call them; replacing one keeps the views that depend on it.
+    for (const file of functions) await tx.unsafe(file.sql);
     const graph = await loadGraph(tx);
     const inLayers = [...graph.relations.values()].filter((r) => (LAYERS as readonly string[]).includes(r.schema));
     const fileNames = new Set(files.map((f) => f.name));
@@ -67,8 +99,12 @@ export async function applyViews(sql: Sql, files = loadViewFiles()): Promise<num
     // the operator's own. Nothing records which, so: one that reads a managed view is taken for the
     // operator's (kept, like any dependant); one that does not is retired and dropped, unless
     // something outside the retired ones reads it, which refuses the step.
+    // Views the warehouse shipped once and retired are named in RETIRED_VIEWS, since one that read a
+    // view still shipped would otherwise pass for the operator's own.
     const readManaged = readersOf(graph, managed);
-    const retired = new Set(inLayers.filter((r) => !managed.has(r.oid) && !readManaged.has(r.oid)).map((r) => r.oid));
+    const retired = new Set(inLayers
+      .filter((r) => !managed.has(r.oid) && (RETIRED_VIEWS.has(r.key) || !readManaged.has(r.oid)))
+      .map((r) => r.oid));
     const ours = new Set([...managed, ...retired]);
     const blocking = [...readersOf(graph, retired)].filter((oid) => !ours.has(oid)).map((oid) => relation(graph.relations, oid));
     if (blocking.length > 0) {

@@ -10,6 +10,10 @@
  * - `column pack` (bi views only, the public contract): one select item per line, so a column is
  *   added, removed or reviewed as one line of a diff.
  * - `upper-case keyword`: keywords in lower case, as every file is written.
+ *
+ * The functions layer (views/functions) is checked with its dollar-quoted bodies read as SQL (option
+ * `bodies`): the body is where a function's rule is written. PL/pgSQL reads well enough as SQL for
+ * these rules (its own keywords are in the list too); strings inside a body stay blanked.
  */
 
 export type StyleRule = 'star in union' | 'column pack' | 'upper-case keyword';
@@ -22,7 +26,8 @@ const KEYWORDS = new Set([
   'recursive', 'create', 'replace', 'view', 'comment', 'column', 'is', 'null', 'case', 'when', 'then', 'else', 'end', 'in',
   'exists', 'between', 'like', 'ilike', 'filter', 'over', 'partition', 'window', 'asc', 'desc', 'nulls', 'first', 'last',
   'true', 'false', 'interval', 'any', 'some', 'using', 'values', 'cast', 'at', 'time', 'zone', 'function', 'returns',
-  'language', 'immutable', 'stable', 'strict', 'return', 'begin', 'declare',
+  'language', 'immutable', 'stable', 'strict', 'return', 'begin', 'declare', 'parallel', 'safe', 'trigger',
+  'insert', 'into', 'update', 'delete', 'set', 'if', 'elsif', 'loop', 'for', 'perform', 'execute', 'exception',
 ]);
 /** Words that end a select list when met at its own depth. */
 const CLAUSES = new Set(['from', 'where', 'group', 'order', 'having', 'limit', 'offset', 'window', 'into', 'union', 'intersect', 'except', 'fetch', 'for']);
@@ -86,8 +91,13 @@ function wordsOf(masked: string): { words: Word[]; depthAt: Int32Array } {
   return { words, depthAt };
 }
 
-export function lintSql(sql: string, options: { bi: boolean }): StyleProblem[] {
-  const masked = maskSql(sql);
+/** The text with each dollar-quote delimiter ($$, $fn$) blanked, so that what it quotes is read as SQL. */
+export function unquoteBodies(sql: string): string {
+  return sql.replace(/\$[A-Za-z_]*\$/gu, (tag) => ' '.repeat(tag.length));
+}
+
+export function lintSql(sql: string, options: { bi: boolean; bodies?: boolean }): StyleProblem[] {
+  const masked = maskSql(options.bodies ? unquoteBodies(sql) : sql);
   const lineOf = (offset: number) => sql.slice(0, offset).split('\n').length;
   const lineText = (offset: number) => (sql.split('\n')[lineOf(offset) - 1] ?? '').trim();
   const { words, depthAt } = wordsOf(masked);

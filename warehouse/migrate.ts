@@ -1,4 +1,4 @@
-/** Apply migrations (drizzle's postgres-js migrator, history in drizzle.migrations), then recreate views and grants. */
+/** Apply migrations (drizzle's postgres-js migrator, history in drizzle.migrations), then the SQL layer (views/functions, the views) and grants. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate as drizzleMigrate } from 'drizzle-orm/postgres-js/migrator';

@@ -1,9 +1,9 @@
 /**
  * The day partitions' names: `<table>_YYYYMMDD` (core.device_days_20260131), the name
- * core.ensure_partitions (migration 0009) gives each day's partition of core.device_days,
+ * core.ensure_partitions (views/functions/partitions.sql) gives each day's partition of core.device_days,
  * core.patch_status, raw.pages and rollup.daily_counts. TypeScript that names a day's partition
  * (retention, the nightly ANALYZE) builds it here, so the convention has one home outside the
- * migration that creates them.
+ * SQL function that creates them.
  */
 
 /** The partition of `table` (schema-qualified or not) that holds `day` (YYYY-MM-DD). */

@@ -22,9 +22,9 @@ export const DISTRIBUTED_TABLES = [
   'rollup.daily_counts', 'rollup.month_end_devices', 'rollup.month_end_counts', 'rollup.month_end_sites',
 ] as const;
 
-/** Small tables every node needs whole (sites, aliases, rules, settings, runs and their bookkeeping): reference tables. */
+/** Small tables every node needs whole (sites, aliases, source roles, rules, settings, runs and their bookkeeping): reference tables. */
 export const REFERENCE_TABLES = [
-  'core.sites', 'core.site_aliases', 'core.spare_rules', 'core.settings', 'core.compliance_rules', 'core.compliance_settings',
+  'core.sites', 'core.site_aliases', 'core.source_roles', 'core.spare_rules', 'core.settings', 'core.compliance_rules', 'core.compliance_settings',
   'core.pmp_summaries', 'core.pmp_db_updates', 'core.compliance_site_overrides', 'ops.compliance_rule_changes',
   // Month-end verdicts include the estate scope, whose site_id is null: a distribution column cannot be.
   'rollup.month_end_compliance',

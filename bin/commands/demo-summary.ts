@@ -4,6 +4,7 @@
  * and collection health. Each section reads only `bi` views; a view that is not in this version yet
  * is skipped with a note rather than failing the demo.
  */
+import { SOURCE_NAMES, type SourceName } from '../../warehouse/config-table.js';
 import { openDatabase, type Sql } from '../../warehouse/db.js';
 import { renderTable } from '../table.js';
 import { coverageSection } from './demo-coverage.js';
@@ -29,12 +30,13 @@ export async function exists(sql: Sql, name: string): Promise<boolean> {
 const out = (text: string) => process.stdout.write(text);
 const heading = (text: string) => out(`\n${text}\n`);
 
-export async function printDemoSummary(url: string, facts: HistoryFacts): Promise<void> {
+/** `siteSource` (WAREHOUSE_SITE_SOURCE) names the clients: the seat table shows its spares and is ordered by its seats. */
+export async function printDemoSummary(url: string, facts: HistoryFacts, siteSource: SourceName): Promise<void> {
   const { sql, close } = openDatabase(url, { applicationName: 'warehouse:demo', max: 1 });
   try {
     heading(`History: ${facts.first} to ${facts.today}; month-ends of ${facts.monthEnds.join(', ') || '(no month has ended yet)'}. `
       + `Retention dropped ${facts.droppedDaily} daily partition(s) older than ${facts.dailyDays} days and ${facts.droppedRaw} of raw pages older than ${facts.rawDays} days; month-ends stay ${facts.monthEndMonths} months.`);
-    await billingSection(sql);
+    await billingSection(sql, siteSource);
     await complianceSection(sql);
     for (const section of await coverageSection(sql, exists)) {
       heading(section.title);
@@ -61,12 +63,12 @@ export function seatCells(values: Array<{ now: number | null; change: number | n
 
 interface SeatRow { client: string; source: string; now: number; change: number; spares: number; today_day: string | null; month_end_day: string | null }
 
-async function billingSection(sql: Sql): Promise<void> {
+async function billingSection(sql: Sql, siteSource: SourceName): Promise<void> {
   const rows = await sql<SeatRow[]>`
     select site as client, source, billable_today as now, change, spares_today as spares,
            today_day::text as today_day, last_month_end_day::text as month_end_day
     from bi.billing_today_vs_last_month_end where instance = 'default' order by site, source`;
-  const sources = ['ninjaone', 'threatlocker', 'pmp'];
+  const sources: string[] = [...SOURCE_NAMES];
   const clients = [...new Set(rows.map((r) => r.client))];
   const find = (client: string, source: string) => rows.find((r) => r.client === client && r.source === source);
   const total = (source: string) => ({ now: sum(rows.filter((r) => r.source === source).map((r) => r.now)), change: sum(rows.filter((r) => r.source === source).map((r) => r.change)) });
@@ -74,9 +76,9 @@ async function billingSection(sql: Sql): Promise<void> {
   const table = [...clients, 'TOTAL'].map((client, i) => ({
     client,
     ...Object.fromEntries(sources.map((s) => [s, (columns[s] as string[])[i]])),
-    'ninjaone spares': client === 'TOTAL' ? sum(rows.filter((r) => r.source === 'ninjaone').map((r) => r.spares)) : (find(client, 'ninjaone')?.spares ?? null),
+    [`${siteSource} spares`]: client === 'TOTAL' ? sum(rows.filter((r) => r.source === siteSource).map((r) => r.spares)) : (find(client, siteSource)?.spares ?? null),
   }));
-  table.sort((a, b) => (a.client === 'TOTAL' ? 1 : b.client === 'TOTAL' ? -1 : (find(b.client, 'ninjaone')?.now ?? 0) - (find(a.client, 'ninjaone')?.now ?? 0)));
+  table.sort((a, b) => (a.client === 'TOTAL' ? 1 : b.client === 'TOTAL' ? -1 : (find(b.client, siteSource)?.now ?? 0) - (find(a.client, siteSource)?.now ?? 0)));
   const day = rows.find((r) => r.today_day)?.today_day ?? 'today';
   const monthEnd = rows.find((r) => r.month_end_day)?.month_end_day;
   heading(`Billable seats per client: this month so far (${day}) against last month-end${monthEnd ? ` (${monthEnd})` : ' (none yet)'}, as "now (change)":`);

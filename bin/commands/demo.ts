@@ -58,14 +58,14 @@ WAREHOUSE_RAW_PAGES=on is set (the demo skips them by default, to stay quick).`,
       phase('migrating the embedded database');
       await migrate(url, log.child({}, { level: 'warn' }));
       const collected = await collectHistory({
-        url, first, days, devices, seed, log: runLog, progress,
+        url, first, days, devices, seed, log: runLog, progress, siteSource: config.siteSource,
         env: { WAREHOUSE_TIMEZONE: config.timeZone, WAREHOUSE_HOME: config.home, WAREHOUSE_RAW_PAGES: rawPages },
       });
       progress.done(`collected ${days} days from 3 vendors (${collected.runs} runs) in ${seconds(started)} s`);
       const facts = await rollupAndRetain(url, first, today, config.reader, phase, progress);
       log.info({ runs: collected.runs, failures: collected.failures.length, ...facts, seconds: seconds(started) }, 'demo history built');
       progress.done();
-      await printDemoSummary(url, facts);
+      await printDemoSummary(url, facts, config.siteSource);
       if (config.metricsFile) {
         await writeMetricsFile(url, config.metricsFile).catch((error: unknown) => {
           process.stderr.write(`warehouse: could not write ${config.metricsFile}: ${(error as Error).message}\n`);

@@ -157,6 +157,18 @@ describe('operator views on bi', () => {
     });
   });
 
+  it('a view an earlier release shipped is dropped on upgrade even when it reads a view still shipped', async () => {
+    await withDatabase(async (db) => {
+      // As staging.month_to_date_transitions was before one seat pairing replaced it.
+      await db.sql.unsafe('create view staging.month_to_date_transitions as select * from staging.source_days_latest');
+      await db.sql.unsafe('create view staging.my_latest as select * from staging.source_days_latest');
+      await applyViews(db.sql);
+      const names = (await snapshot(db)).map((v) => v.name);
+      expect(names).not.toContain('staging.month_to_date_transitions');
+      expect(names).toContain('staging.my_latest');
+    });
+  });
+
   it('a managed view whose file is gone is kept, and the step refused, when an operator view reads it', async () => {
     await withDatabase(async (db) => {
       await db.sql.unsafe('create view public.my_billing as select month, site, billable from bi.billing_monthly');

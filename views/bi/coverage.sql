@@ -1,6 +1,8 @@
 -- one row per canonical site: devices per vendor, how many the RMM matches, and each kind of gap, as of the last exceptions refresh
 -- grain: site_id
 -- depends: staging.site_sources
+-- The vendor columns are the sources' roles (core.source_roles): ninjaone_* the RMM's, threatlocker_*
+-- the allowlisting tool's, pmp_* the patch manager's.
 -- The picture is the one the last refresh of the findings judged (core.device_matches,
 -- ops.exception_refreshes), so the gap columns equal the current rows of bi.exceptions; they are
 -- null when that refresh could not judge the kind (a source had not published the as-of day).
@@ -18,23 +20,31 @@ latest_refresh as (
     limit 1
 ),
 
+roles as (
+    select
+        si.source_instance_id,
+        sr.role
+    from ops.source_instances as si
+    inner join core.source_roles as sr on sr.source = si.source
+),
+
 picture as (
     select
         dm.*,
-        si.source
+        roles.role
     from core.device_matches as dm
-    inner join ops.source_instances as si on si.source_instance_id = dm.source_instance_id
+    left join roles on roles.source_instance_id = dm.source_instance_id
 ),
 
 devices as (
     select
         picture.site_id,
-        count(*) filter (where picture.source = 'ninjaone') as ninjaone_devices,
-        count(*) filter (where picture.source = 'ninjaone' and picture.billing_status = 'billable') as ninjaone_billable,
-        count(*) filter (where picture.source = 'threatlocker') as threatlocker_devices,
-        count(*) filter (where picture.source = 'pmp') as pmp_devices,
-        count(*) filter (where picture.source = 'threatlocker' and picture.rmm_device_id is not null) as threatlocker_matched,
-        count(*) filter (where picture.source = 'pmp' and picture.rmm_device_id is not null) as pmp_matched
+        count(*) filter (where picture.role = 'rmm') as ninjaone_devices,
+        count(*) filter (where picture.role = 'rmm' and picture.billing_status = 'billable') as ninjaone_billable,
+        count(*) filter (where picture.role = 'allowlisting') as threatlocker_devices,
+        count(*) filter (where picture.role = 'patching') as pmp_devices,
+        count(*) filter (where picture.role = 'allowlisting' and picture.rmm_device_id is not null) as threatlocker_matched,
+        count(*) filter (where picture.role = 'patching' and picture.rmm_device_id is not null) as pmp_matched
     from picture
     group by picture.site_id
 ),
@@ -43,8 +53,8 @@ rmm_links as (
     select
         picture.rmm_site_id as site_id,
         picture.rmm_device_id,
-        bool_or(picture.source = 'threatlocker') as has_threatlocker,
-        bool_or(picture.source = 'pmp') as has_pmp
+        bool_or(picture.role = 'allowlisting') as has_threatlocker,
+        bool_or(picture.role = 'patching') as has_pmp
     from picture
     where picture.rmm_device_id is not null
     group by picture.rmm_site_id, picture.rmm_device_id
@@ -63,17 +73,18 @@ rmm_covered as (
 uses as (
     select
         ss.site_id,
-        bool_or(ss.source = 'threatlocker') as uses_threatlocker,
-        bool_or(ss.source = 'pmp') as uses_pmp
+        bool_or(sr.role = 'allowlisting') as uses_threatlocker,
+        bool_or(sr.role = 'patching') as uses_pmp
     from staging.site_sources as ss
+    left join core.source_roles as sr on sr.source = ss.source
     group by ss.site_id
 ),
 
 judged as (
     select
         lr.as_of,
-        bool_or(j.kind = 'not_in_rmm' and si.source = 'threatlocker') as threatlocker_not_in_rmm,
-        bool_or(j.kind = 'not_in_rmm' and si.source = 'pmp') as pmp_not_in_rmm,
+        bool_or(j.kind = 'not_in_rmm' and roles.role = 'allowlisting') as threatlocker_not_in_rmm,
+        bool_or(j.kind = 'not_in_rmm' and roles.role = 'patching') as pmp_not_in_rmm,
         bool_or(j.kind = 'no_threatlocker') as no_threatlocker,
         bool_or(j.kind = 'no_pmp') as no_pmp,
         bool_or(j.kind = 'site_mismatch') as site_mismatch,
@@ -86,15 +97,15 @@ judged as (
             split_part(scope.entry, ':', 1) as kind,
             split_part(scope.entry, ':', 2)::int as source_instance_id
     ) as j on true
-    left join ops.source_instances as si on si.source_instance_id = j.source_instance_id
+    left join roles on roles.source_instance_id = j.source_instance_id
     group by lr.as_of
 ),
 
 gaps as (
     select
         e.site_id,
-        count(*) filter (where e.kind = 'not_in_rmm' and si.source = 'threatlocker') as threatlocker_not_in_rmm,
-        count(*) filter (where e.kind = 'not_in_rmm' and si.source = 'pmp') as pmp_not_in_rmm,
+        count(*) filter (where e.kind = 'not_in_rmm' and roles.role = 'allowlisting') as threatlocker_not_in_rmm,
+        count(*) filter (where e.kind = 'not_in_rmm' and roles.role = 'patching') as pmp_not_in_rmm,
         count(*) filter (where e.kind = 'no_threatlocker') as no_threatlocker,
         count(*) filter (where e.kind = 'no_pmp') as no_pmp,
         count(*) filter (where e.kind = 'site_mismatch') as site_mismatch,
@@ -102,7 +113,7 @@ gaps as (
         count(*) filter (where e.kind = 'duplicate_hostname') as duplicate_hostname
     from core.exceptions as e
     inner join latest_refresh as lr on lr.as_of = e.last_seen_on
-    left join ops.source_instances as si on si.source_instance_id = e.source_instance_id
+    left join roles on roles.source_instance_id = e.source_instance_id
     where e.status in ('open', 'acknowledged')
     group by e.site_id
 ),
@@ -118,9 +129,9 @@ exceptions as (
 
 as_of_days as (
     select
-        max(picture.snapshot_day) filter (where picture.source = 'ninjaone') as ninjaone_as_of,
-        max(picture.snapshot_day) filter (where picture.source = 'threatlocker') as threatlocker_as_of,
-        max(picture.snapshot_day) filter (where picture.source = 'pmp') as pmp_as_of
+        max(picture.snapshot_day) filter (where picture.role = 'rmm') as ninjaone_as_of,
+        max(picture.snapshot_day) filter (where picture.role = 'allowlisting') as threatlocker_as_of,
+        max(picture.snapshot_day) filter (where picture.role = 'patching') as pmp_as_of
     from picture
 )
 

@@ -6,15 +6,19 @@ with sites as (
     select * from core.sites
 ),
 
+-- the vendor columns are the sources' roles (core.source_roles): ninjaone_* the RMM's, threatlocker_*
+-- the allowlisting tool's, pmp_* the patch manager's
 aliases as (
     select
         sa.site_id,
         si.source,
+        sr.role,
         sa.mapping,
         si.source || case when si.instance <> 'default' then '/' || si.instance else '' end
         || ' ' || sa.external_id || ': ' || btrim(sa.name) as alias_name
     from core.site_aliases as sa
     inner join ops.source_instances as si on si.source_instance_id = sa.source_instance_id
+    left join core.source_roles as sr on sr.source = si.source
     where sa.parent_external_id is null
         and sa.site_id is not null
 ),
@@ -22,9 +26,9 @@ aliases as (
 alias_totals as (
     select
         aliases.site_id,
-        count(*) filter (where aliases.source = 'ninjaone') as ninjaone_aliases,
-        count(*) filter (where aliases.source = 'threatlocker') as threatlocker_aliases,
-        count(*) filter (where aliases.source = 'pmp') as pmp_aliases,
+        count(*) filter (where aliases.role = 'rmm') as ninjaone_aliases,
+        count(*) filter (where aliases.role = 'allowlisting') as threatlocker_aliases,
+        count(*) filter (where aliases.role = 'patching') as pmp_aliases,
         count(*) filter (where aliases.mapping = 'manual') as manual_aliases,
         array_agg(aliases.alias_name order by aliases.alias_name) as alias_names
     from aliases
@@ -34,10 +38,10 @@ alias_totals as (
 devices as (
     select
         keys.site_id,
-        count(*) filter (where keys.source = 'ninjaone') as ninjaone_devices,
-        count(*) filter (where keys.source = 'threatlocker') as threatlocker_devices,
-        count(*) filter (where keys.source = 'pmp') as pmp_devices,
-        count(*) filter (where keys.source = 'ninjaone' and keys.billing_status = 'billable') as ninjaone_billable
+        count(*) filter (where keys.source_role = 'rmm') as ninjaone_devices,
+        count(*) filter (where keys.source_role = 'allowlisting') as threatlocker_devices,
+        count(*) filter (where keys.source_role = 'patching') as pmp_devices,
+        count(*) filter (where keys.source_role = 'rmm' and keys.billing_status = 'billable') as ninjaone_billable
     from staging.device_match_keys as keys
     group by keys.site_id
 )

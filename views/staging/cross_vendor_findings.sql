@@ -4,6 +4,8 @@
 -- depends: staging.site_sources
 -- depends: staging.cross_vendor_scopes
 -- Kinds: not_in_rmm, no_threatlocker, no_pmp, site_mismatch, threatlocker_on_spare, duplicate_hostname.
+-- They compare the sources' roles (core.source_roles): the RMM, the allowlisting tool (ThreatLocker's
+-- kinds) and the patch manager (PMP's); the text names each source by its product name there.
 -- subject_key identifies the finding across runs: 'device:<device_id>' or
 -- 'host:<source_instance_id>:<namespace>:<host name>' for duplicates (past 400 characters: the first
 -- 200, then '…md5:' and the md5 of the whole, so the key fits a btree entry).
@@ -11,28 +13,33 @@ create view staging.cross_vendor_findings as
 with keys as (
     select
         k.*,
-        case k.source when 'ninjaone' then 'NinjaOne' when 'threatlocker' then 'ThreatLocker' when 'pmp' then 'Patch Manager Plus' else k.source end
-        || case when k.instance <> 'default' then ' (' || k.instance || ')' else '' end as vendor
+        k.vendor_name || case when k.instance <> 'default' then ' (' || k.instance || ')' else '' end as vendor
     from staging.device_match_keys as k
 ),
 
 matches as (
     select
         m.*,
-        case m.source when 'threatlocker' then 'ThreatLocker' when 'pmp' then 'Patch Manager Plus' else m.source end
-        || case when m.instance <> 'default' then ' (' || m.instance || ')' else '' end as vendor
+        m.vendor_name || case when m.instance <> 'default' then ' (' || m.instance || ')' else '' end as vendor
     from staging.device_matches as m
 ),
 
 rmm as (
-    select * from keys where keys.source = 'ninjaone'
+    select * from keys where keys.source_role = 'rmm'
+),
+
+-- the RMM's product name, for the text of the findings about the other sources' devices
+rmm_product as (
+    select coalesce(max(sr.vendor), 'the RMM') as name
+    from core.source_roles as sr
+    where sr.role = 'rmm'
 ),
 
 linked as (
     select
         matches.rmm_device_id,
-        bool_or(matches.source = 'threatlocker') as has_threatlocker,
-        bool_or(matches.source = 'pmp') as has_pmp
+        bool_or(matches.source_role = 'allowlisting') as has_threatlocker,
+        bool_or(matches.source_role = 'patching') as has_pmp
     from matches
     where matches.rmm_device_id is not null
     group by matches.rmm_device_id
@@ -46,9 +53,10 @@ not_in_rmm as (
         m.source_instance_id,
         m.device_id,
         m.subject_name,
-        m.vendor || ' device ' || m.subject_name || ' has no NinjaOne match by host name, serial or MAC'
+        m.vendor || ' device ' || m.subject_name || ' has no ' || rp.name || ' match by host name, serial or MAC'
         || coalesce(' (' || m.ambiguity || ')', '') as detail
     from matches as m
+    cross join rmm_product as rp
     where m.rmm_device_id is null
 ),
 
@@ -60,15 +68,16 @@ missing_agents as (
         r.source_instance_id,
         r.device_id,
         r.subject_name,
-        'billable ' || r.device_class || ' ' || r.subject_name || ' in NinjaOne has no ' || gap.tool || ' agent' as detail
+        'billable ' || r.device_class || ' ' || r.subject_name || ' in ' || r.vendor_name || ' has no ' || tool.vendor || ' agent' as detail
     from rmm as r
     left join linked as l on l.rmm_device_id = r.device_id
     cross join lateral (
         values
-            ('no_threatlocker', 'ThreatLocker', 'threatlocker', coalesce(l.has_threatlocker, false)),
-            ('no_pmp', 'Patch Manager Plus', 'pmp', coalesce(l.has_pmp, false))
-    ) as gap (kind, tool, source, covered)
-    inner join staging.site_sources as ss on ss.site_id = r.site_id and ss.source = gap.source
+            ('no_threatlocker', 'allowlisting', coalesce(l.has_threatlocker, false)),
+            ('no_pmp', 'patching', coalesce(l.has_pmp, false))
+    ) as gap (kind, role, covered)
+    inner join core.source_roles as tool on tool.role = gap.role
+    inner join staging.site_sources as ss on ss.site_id = r.site_id and ss.source = tool.source
     where r.billing_status = 'billable'
         and not gap.covered
 ),
@@ -81,9 +90,10 @@ site_mismatches as (
         m.source_instance_id,
         m.device_id,
         m.subject_name,
-        m.vendor || ' files ' || m.subject_name || ' under ' || m.site || '; NinjaOne files ' || m.rmm_subject_name
+        m.vendor || ' files ' || m.subject_name || ' under ' || m.site || '; ' || rp.name || ' files ' || m.rmm_subject_name
         || ' under ' || m.rmm_site || ' (matched by ' || m.match_rule || ')' as detail
     from matches as m
+    cross join rmm_product as rp
     where m.rmm_device_id is not null
         and m.site_id <> m.rmm_site_id
         and not m.is_unmapped
@@ -100,11 +110,12 @@ spare_agents as (
         m.subject_name,
         m.vendor || ' agent on spare device ' || m.subject_name || ' ('
         || concat_ws('; ',
-            case when m.is_spare then 'ThreatLocker: ' || m.spare_rule_id end,
-            case when m.rmm_is_spare then 'NinjaOne: ' || m.rmm_spare_rule_id end
+            case when m.is_spare then m.vendor_name || ': ' || m.spare_rule_id end,
+            case when m.rmm_is_spare then rp.name || ': ' || m.rmm_spare_rule_id end
         ) || ')' as detail
     from matches as m
-    where m.source = 'threatlocker'
+    cross join rmm_product as rp
+    where m.source_role = 'allowlisting'
         and (m.is_spare or coalesce(m.rmm_is_spare, false))
 ),
 

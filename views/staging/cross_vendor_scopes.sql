@@ -7,10 +7,13 @@ with latest as (
     select
         sdl.source_instance_id,
         si.source,
+        sr.role,
         sdl.snapshot_day,
         max(sdl.snapshot_day) over () as as_of
     from staging.source_days_latest as sdl
     inner join ops.source_instances as si on si.source_instance_id = sdl.source_instance_id
+    -- each source's role (core.source_roles): the kinds compare roles, not vendors
+    left join core.source_roles as sr on sr.source = si.source
 ),
 
 current_instances as (
@@ -19,9 +22,9 @@ current_instances as (
 
 present as (
     select
-        bool_or(current_instances.source = 'ninjaone') as has_rmm,
-        bool_or(current_instances.source = 'threatlocker') as has_threatlocker,
-        bool_or(current_instances.source = 'pmp') as has_pmp
+        bool_or(current_instances.role = 'rmm') as has_rmm,
+        bool_or(current_instances.role = 'allowlisting') as has_threatlocker,
+        bool_or(current_instances.role = 'patching') as has_pmp
     from current_instances
 )
 
@@ -34,11 +37,11 @@ from current_instances as c
 cross join present as p
 cross join lateral (
     values
-        ('not_in_rmm', c.source <> 'ninjaone' and p.has_rmm),
-        ('site_mismatch', c.source <> 'ninjaone' and p.has_rmm),
-        ('no_threatlocker', c.source = 'ninjaone' and p.has_threatlocker),
-        ('no_pmp', c.source = 'ninjaone' and p.has_pmp),
-        ('threatlocker_on_spare', c.source = 'threatlocker'),
+        ('not_in_rmm', c.role is distinct from 'rmm' and p.has_rmm),
+        ('site_mismatch', c.role is distinct from 'rmm' and p.has_rmm),
+        ('no_threatlocker', c.role = 'rmm' and p.has_threatlocker),
+        ('no_pmp', c.role = 'rmm' and p.has_pmp),
+        ('threatlocker_on_spare', c.role = 'allowlisting'),
         ('duplicate_hostname', true)
 ) as k (kind, applies)
 where k.applies;

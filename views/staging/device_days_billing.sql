@@ -24,7 +24,7 @@ select
     dd.os_build,
     dd.vendor_class,
     dd.device_class,
-    case when dd.device_class = any(st.billed_classes) then dd.device_class else 'not_billed' end as billing_category,
+    core.billing_category(dd.device_class, st.billed_classes) as billing_category,
     dd.is_spare,
     dd.spare_rule_id,
     core.billing_status(s.is_internal, dd.is_spare, dd.device_class, st.billed_classes) as billing_status,

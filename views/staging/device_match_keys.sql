@@ -33,12 +33,15 @@ devices as (
         b.is_spare,
         b.spare_rule_id,
         latest.as_of,
-        latest.snapshot_day = latest.as_of as is_current
+        latest.snapshot_day = latest.as_of as is_current,
+        sr.role as source_role,
+        coalesce(sr.vendor, b.source) as vendor_name
     from staging.device_days_billing as b
     inner join latest
         on latest.source_instance_id = b.source_instance_id
         and latest.snapshot_day = b.snapshot_day
     inner join core.sites as s on s.site_id = b.site_id
+    left join core.source_roles as sr on sr.source = b.source
 ),
 
 names as (
@@ -109,5 +112,8 @@ select
         select distinct lower(btrim(i.ip))
         from unnest(short_names.ip_addresses) as i (ip)
         where btrim(i.ip) not in ('', '127.0.0.1', '::1', '0.0.0.0')
-    ) as ip_keys
+    ) as ip_keys,
+    -- the source's role (core.source_roles: rmm, allowlisting, patching) and product name
+    short_names.source_role,
+    short_names.vendor_name
 from short_names;

@@ -1,4 +1,4 @@
--- one row per ThreatLocker or Patch Manager Plus device at its latest snapshot: the NinjaOne (RMM) device it is, if one is found, and the rule that found it
+-- one row per device of a source other than the RMM (ThreatLocker, Patch Manager Plus) at its latest snapshot: the RMM's (NinjaOne's) device it is, if one is found, and the rule that found it
 -- depends: staging.device_match_keys
 -- Rules, in order: the same host name in the same site (the whole estate for an unmapped
 -- organisation); a 15-character NetBIOS name against the full one; a serial number; a MAC address;
@@ -12,12 +12,13 @@ with keys as (
     select * from staging.device_match_keys
 ),
 
+-- the RMM is a role (core.source_roles), not a vendor's name
 rmm as (
-    select * from keys where keys.source = 'ninjaone'
+    select * from keys where keys.source_role = 'rmm'
 ),
 
 others as (
-    select * from keys where keys.source <> 'ninjaone'
+    select * from keys where keys.source_role is distinct from 'rmm'
 ),
 
 unique_serials as (
@@ -197,7 +198,10 @@ select
     r.spare_rule_id as rmm_spare_rule_id,
     r.billing_status as rmm_billing_status,
     (array['hostname', 'hostname_netbios', 'serial', 'mac', 'hostname_ip'])[chosen.tier] as match_rule,
-    ambiguous.ambiguity
+    ambiguous.ambiguity,
+    -- the device's source: its role and product name
+    o.source_role,
+    o.vendor_name
 from others as o
 left join chosen on chosen.device_id = o.device_id
 left join rmm as r on r.device_id = chosen.rmm_device_id

@@ -9,13 +9,15 @@ with settings as (
     from core.compliance_settings as cs
 ),
 patch_sources as (
-    -- ThreatLocker reports no patches; its devices are not part of patch compliance
+    -- the sources that report patch status (core.source_roles: NinjaOne, PMP); ThreatLocker reports
+    -- none, so its devices are not part of patch compliance
     select
         si.source_instance_id,
         si.source,
         si.instance
     from ops.source_instances as si
-    where si.source in ('ninjaone', 'pmp')
+    inner join core.source_roles as sr on sr.source = si.source
+    where sr.reports_patches
 ),
 published_days as (
     -- the instant the day's data stands for: when the publishing run started, but never later than the

@@ -2,55 +2,36 @@
 -- staging.billing_change_rows classifies, for ended months (each month-end against the one before) and
 -- for the month in progress (the latest snapshot against the last month-end). One classification serves
 -- both, so bi.billing_changes and bi.billing_changes_month_to_date can never read a change differently.
--- depends: staging.month_end_transitions
--- depends: staging.month_to_date_transitions
+-- depends: staging.device_states
+--
+-- The pairing of the sides of staging.device_states, written once for both comparisons: grouped by the
+-- pair's key rather than a full join of the two sides, so that a filter on the comparison or the month
+-- (bi.billing_changes, the billing close) reaches the union's branches and only that comparison is
+-- computed. A device listed on one side only pairs with no state (null) on the other.
 create view staging.seat_transitions as
 select
-    'month_end'::text as comparison,
-    t.month,
-    t.source_instance_id,
-    t.device_id,
-    t.vendor_id,
-    t.hostname,
-    t.display_name,
-    t.has_previous,
-    t.previous_site_id,
-    t.previous_class,
-    t.previous_status,
-    t.previous_reason,
-    t.current_site_id,
-    t.current_class,
-    t.current_status,
-    t.current_reason,
-    t.is_stale,
-    t.last_contact_at,
-    t.was_billable,
-    t.is_billable,
-    null::date as compared_month_end_day,
-    null::date as snapshot_day
-from staging.month_end_transitions as t
-union all
-select
-    'month_to_date'::text as comparison,
-    t.month,
-    t.source_instance_id,
-    t.device_id,
-    t.vendor_id,
-    t.hostname,
-    t.display_name,
-    t.has_previous,
-    t.previous_site_id,
-    t.previous_class,
-    t.previous_status,
-    t.previous_reason,
-    t.current_site_id,
-    t.current_class,
-    t.current_status,
-    t.current_reason,
-    t.is_stale,
-    t.last_contact_at,
-    t.was_billable,
-    t.is_billable,
-    t.compared_month_end_day,
-    t.snapshot_day
-from staging.month_to_date_transitions as t;
+    s.comparison,
+    s.month,
+    s.source_instance_id,
+    s.device_id,
+    -- names as listed on the current side, else on the previous one
+    coalesce(max(s.vendor_id) filter (where s.side = 'current'), max(s.vendor_id) filter (where s.side = 'previous')) as vendor_id,
+    coalesce(max(s.hostname) filter (where s.side = 'current'), max(s.hostname) filter (where s.side = 'previous')) as hostname,
+    coalesce(max(s.display_name) filter (where s.side = 'current'), max(s.display_name) filter (where s.side = 'previous')) as display_name,
+    bool_or(s.has_previous) as has_previous,
+    max(s.site_id) filter (where s.side = 'previous') as previous_site_id,
+    max(s.device_class) filter (where s.side = 'previous') as previous_class,
+    max(s.billing_status) filter (where s.side = 'previous') as previous_status,
+    max(s.reason) filter (where s.side = 'previous') as previous_reason,
+    max(s.site_id) filter (where s.side = 'current') as current_site_id,
+    max(s.device_class) filter (where s.side = 'current') as current_class,
+    max(s.billing_status) filter (where s.side = 'current') as current_status,
+    max(s.reason) filter (where s.side = 'current') as current_reason,
+    coalesce(bool_or(s.is_stale) filter (where s.side = 'current'), false) as is_stale,
+    coalesce(max(s.last_contact_at) filter (where s.side = 'current'), max(s.last_contact_at) filter (where s.side = 'previous')) as last_contact_at,
+    coalesce(bool_or(s.billing_status = 'billable') filter (where s.side = 'previous'), false) as was_billable,
+    coalesce(bool_or(s.billing_status = 'billable') filter (where s.side = 'current'), false) as is_billable,
+    max(s.compared_month_end_day) as compared_month_end_day,
+    max(s.snapshot_day) as snapshot_day
+from staging.device_states as s
+group by s.comparison, s.month, s.source_instance_id, s.device_id;

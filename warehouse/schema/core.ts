@@ -81,6 +81,24 @@ export const settings = core.table('settings', {
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, (t) => [check('settings_singleton', sql`${t.singleton}`), check('settings_stale_after_days', sql`${t.staleAfterDays} between 1 and 3650`)]);
 
+/**
+ * What each source is to the warehouse, as data the views join instead of naming vendors: the RMM
+ * (the estate of record the other sources' devices are matched against, `not_in_rmm`), the
+ * application allowlisting tool (`no_threatlocker`, `threatlocker_on_spare`) and the patch manager
+ * (`no_pmp`); which sources report patch status; the product name findings print. One row per
+ * source the collectors know (seeded by migration), one source per role. Which source's
+ * organisations create sites is another fact, WAREHOUSE_SITE_SOURCE, read by the runner: the views
+ * never depend on it.
+ */
+export const sourceRoles = core.table('source_roles', {
+  source: text().primaryKey(),
+  /** rmm | allowlisting | patching */
+  role: text().notNull().unique(),
+  /** The product's name in findings' text ("NinjaOne"). */
+  vendor: text().notNull(),
+  reportsPatches: boolean().notNull().default(false),
+}, (t) => [check('source_roles_role', sql`${t.role} in ('rmm', 'allowlisting', 'patching')`)]);
+
 export const spareRules = core.table('spare_rules', {
   ruleId: text().primaryKey(),
   priority: integer().notNull(),
