@@ -28,4 +28,6 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: vendorFolders.map((v) => ({ group: [`**/${v}/**`, `./${v}/*`], message: 'Only collectors/registry.ts imports vendor folders.' })) }] },
   },
   { files: ['tests/**/*.ts', 'bench/**/*.ts'], rules: { 'no-console': 'off' } },
+  // The dashboard's browser script (served by `warehouse serve`): a browser's globals, plain script.
+  { files: ['dashboard/**/*.js'], languageOptions: { sourceType: 'script', globals: { document: 'readonly', uPlot: 'readonly' } } },
 );

@@ -19,6 +19,7 @@ export const VERBS: Record<string, VerbEntry> = {
   export: { summary: 'A month\'s billable seats per client, or the compliance workbook', load: async () => (await import('./commands/export.js')).exportCommand },
   systemd: { summary: 'Render and install the units and timers (and the helpers they run)', load: async () => (await import('./commands/systemd.js')).systemdCommand },
   alerts: { summary: 'Evaluate the alert conditions now, tell new alerts, list the open ones', load: async () => (await import('./commands/alerts.js')).alertsCommand },
+  serve: { summary: 'The read-only web dashboard on the bi views (127.0.0.1 unless credentials are configured)', load: async () => (await import('./commands/serve.js')).serveCommand },
   status: { summary: 'Freshness, last run and open exceptions per source; non-zero exit when stale', load: async () => (await import('./commands/status.js')).statusCommand },
   simulate: { summary: 'Run one vendor simulator as a server', load: async () => (await import('./commands/simulate.js')).simulateCommand },
   demo: { summary: 'Embedded DB + simulators + N days of history ending today, then the summary', load: async () => (await import('./commands/demo.js')).demoCommand },

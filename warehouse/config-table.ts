@@ -50,6 +50,18 @@ export const WAREHOUSE_KEY_TABLE = {
     name: 'WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS', type: 'duration', unit: 'ms', min: 10, max: 600_000, default: 5000,
     doc: 'how long retention waits for a partition a query is using',
   },
+  dashboardToken: {
+    name: 'WAREHOUSE_DASHBOARD_TOKEN', type: 'string', secret: true,
+    doc: '`serve`: the dashboard\'s credentials, a token (HTTP Basic password or bearer) or `user:password`, at least 16 characters; required to bind beyond 127.0.0.1',
+  },
+  dashboardDatabaseUrl: {
+    name: 'WAREHOUSE_DASHBOARD_DATABASE_URL', type: 'url', secret: true, defaultDoc: '`DATABASE_URL`',
+    doc: '`serve`: the PostgreSQL login the dashboard reads as; every session runs `SET ROLE warehouse_reader`, so the login must be a member of it',
+  },
+  dashboardStatementTimeout: {
+    name: 'WAREHOUSE_DASHBOARD_STATEMENT_TIMEOUT_MS', type: 'duration', unit: 'ms', min: 100, max: 600_000, default: 10_000,
+    doc: '`serve`: the longest a page\'s query may run (statement_timeout); a slower page answers 503',
+  },
   // What `systemd notify` and the alerts hand WAREHOUSE_NOTIFY_COMMAND: set by the warehouse, read by the operator's command.
   notifyUnit: { name: 'WAREHOUSE_NOTIFY_UNIT', type: 'string', audience: 'internal', doc: 'set for `WAREHOUSE_NOTIFY_COMMAND`: the failed unit, or `alerts` for new alerts' },
   notifySubject: { name: 'WAREHOUSE_NOTIFY_SUBJECT', type: 'string', audience: 'internal', doc: 'set for `WAREHOUSE_NOTIFY_COMMAND`: the message\'s subject line' },

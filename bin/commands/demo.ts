@@ -29,7 +29,8 @@ Starts the embedded database (in $WAREHOUSE_HOME, default ./.warehouse), migrate
 NinjaOne, ThreatLocker and Patch Manager Plus simulators, collects N days of history ending today
 (default 75 days, 250 devices per vendor), rolls them up (daily counts, month-ends of ended months),
 applies retention, and prints this month against last month per client, the top compliance
-failures, the coverage gaps and how to connect with psql. Takes about a minute at the default size.
+failures, the coverage gaps, how to connect with psql and how to open the dashboard (\`warehouse serve\`,
+http://127.0.0.1:8080/). Takes about a minute at the default size.
 Re-running is safe: each day is re-published idempotently. Raw vendor pages are kept only when
 WAREHOUSE_RAW_PAGES=on is set (the demo skips them by default, to stay quick).`,
   async run(argv) {
@@ -78,6 +79,7 @@ How to connect with psql (the embedded database keeps its data in ${config.home}
   npx warehouse db start            # keep it running
   psql "$(npx warehouse db url)"    # then e.g.  \\dv+ bi.*   select * from bi.billing_monthly;
   npx warehouse status              # collection health; exits non-zero when a source is stale
+  npx warehouse serve               # the dashboard at http://127.0.0.1:8080/ (read only; Ctrl-C stops it)
 ${facts.lastMonth ? `  npx warehouse export billing --month ${facts.lastMonth} --format xlsx   # last month's seats and devices, for invoices\n` : ''}  npx warehouse db stop             # when done
 `);
     say(`demo: done in ${seconds(started)} s`);

@@ -26,6 +26,7 @@ export const UNIT_FILES = [
   'warehouse-retention.service',
   'warehouse-retention.timer',
   'warehouse-notify@.service',
+  'warehouse-serve.service',
 ] as const;
 
 export interface RenderOptions {

@@ -60,6 +60,8 @@ describe('warehouse demo', () => {
     expect(demo.out).toMatch(/^Collection health/mu);
     for (const source of ['ninjaone', 'threatlocker', 'pmp']) expect(demo.out).toMatch(new RegExp(`^  ${source}\\s+\\d{4}-\\d\\d-\\d\\d\\s+\\d+\\s+succeeded\\s+0$`, 'mu'));
     expect(demo.out).toMatch(/psql "\$\(npx warehouse db url\)"/u);
+    // The dashboard is a next command, never started by the demo itself.
+    expect(demo.out).toMatch(/^ {2}npx warehouse serve\s+# the dashboard at http:\/\/127\.0\.0\.1:8080\//mu);
   });
 
   it('tells the findings\' story: first seen across the history, some resolved, one acknowledged, details cut at a word', () => {

@@ -52,10 +52,11 @@ describe('warehouse systemd install', () => {
     for (const file of files) units.set(file, parseUnit(readFileSync(path.join(unitDir, file), 'utf8')));
   });
 
-  it('renders the seven units with this checkout\'s paths and no placeholder left', () => {
+  it('renders the eight units with this checkout\'s paths and no placeholder left', () => {
     expect(files).toEqual([
       'warehouse-collect@.service', 'warehouse-collect@.timer', 'warehouse-notify@.service',
       'warehouse-retention.service', 'warehouse-retention.timer', 'warehouse-rollup.service', 'warehouse-rollup.timer',
+      'warehouse-serve.service',
     ]);
     const warehouseJs = path.resolve('bin/warehouse.js');
     for (const file of files) {
@@ -64,7 +65,8 @@ describe('warehouse systemd install', () => {
       expect(statSync(path.join(unitDir, file)).mode & 0o777).toBe(0o644);
       if (file.endsWith('.service')) {
         expect(value(units.get(file)!, 'Service', 'ExecStart'), file).toMatch(new RegExp(`^${process.execPath} ${warehouseJs} `, 'u'));
-        expect(value(units.get(file)!, 'Service', 'Type'), file).toBe('oneshot');
+        // The dashboard is the one long-running service; every other is a job a timer starts.
+        expect(value(units.get(file)!, 'Service', 'Type'), file).toBe(file === 'warehouse-serve.service' ? 'exec' : 'oneshot');
         expect(value(units.get(file)!, 'Service', 'EnvironmentFile'), file).toMatch(/^-?\/etc\/warehouse\/warehouse\.env$/u);
       }
     }
@@ -81,7 +83,7 @@ describe('warehouse systemd install', () => {
 
   it.skipIf(!hasSystemdAnalyze)('every service scores 2.0 or lower in systemd-analyze security --offline=true', () => {
     const services = files.filter((f) => f.endsWith('.service'));
-    expect(services).toHaveLength(4);
+    expect(services).toHaveLength(5);
     for (const file of services) {
       const out = execFileSync('systemd-analyze', ['security', '--offline=true', instantiate(unitDir, file)], { encoding: 'utf8' });
       const score = Number(/Overall exposure level for .*: ([0-9.]+)/u.exec(out)?.[1]);
@@ -143,6 +145,8 @@ describe('warehouse systemd install', () => {
     for (const file of ['warehouse-rollup.service', 'warehouse-retention.service', 'warehouse-notify@.service']) {
       expect(values(units.get(file)!, 'Service', 'LoadCredential'), file).toEqual([]);
     }
+    // The dashboard: its own token only, never a vendor's secret.
+    expect(values(units.get('warehouse-serve.service')!, 'Service', 'LoadCredential')).toEqual(['warehouse_dashboard_token']);
   });
 
   it('--dry-run prints every file and writes nothing', () => {
