@@ -5,8 +5,8 @@
  * nightly cross-vendor findings refresh, which runs once after the last collector.
  */
 import type { Sql } from 'postgres';
-import { runCollect, type RunResult } from '../collectors/shared/runner.js';
-import type { SourceName } from '../collectors/shared/source.js';
+import { runCollect, type RunResult } from '../warehouse/run/runner.js';
+import type { SourceName } from '../warehouse/run/source.js';
 import { refreshExceptions } from '../warehouse/matching/exceptions.js';
 import { fleetSource, type SyntheticFleet } from './fleet.js';
 import { withWal } from './measure.js';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from 'postgres';
-import type { RunResult } from '../collectors/shared/runner.js';
+import type { RunResult } from '../warehouse/run/runner.js';
 import { SOURCES } from '../collectors/registry.js';
 import { withWal } from './measure.js';
 

@@ -4,7 +4,7 @@
  * `fetch-only` it just pages through /v2/devices-detailed (HTTP and JSON parsing, nothing else): the
  * floor the collector cannot beat. Input: one JSON argument; output: one JSON line on stdout.
  */
-import { runCollect } from '../collectors/shared/runner.js';
+import { runCollect } from '../warehouse/run/runner.js';
 import { SOURCES } from '../collectors/registry.js';
 
 interface ChildInput {

@@ -4,7 +4,8 @@
  * one-transaction publish). Rows are generated before the clock starts, so B1 times the warehouse,
  * not the generator; the same (source, devices) always yields the same rows, so a re-run is identical.
  */
-import { defineSource, type Source, type SourceName } from '../collectors/shared/source.js';
+import { defineSource } from '../collectors/shared/define-source.js';
+import { type Source, type SourceName } from '../warehouse/run/source.js';
 import { NO_KIND_COUNTS, type AliasRow, type DeviceClass, type DeviceRow, type PatchStatusRow } from '../warehouse/rows.js';
 
 export const PAGE_SIZE = 1000;

@@ -1,6 +1,6 @@
 /** The one table: each figure, its physical limit measured in the same run, the ratio and the target. */
 import { renderTable } from '../bin/table.js';
-import type { RunResult } from '../collectors/shared/runner.js';
+import type { RunResult } from '../warehouse/run/runner.js';
 import type { PublishRun } from './b1-publish.js';
 import type { SimulatorRun } from './b2-simulator.js';
 import { SIM_PAGE_SIZE } from './b2-simulator.js';

@@ -2,8 +2,8 @@
 import { ninjaone } from './ninjaone/index.js';
 import { threatlocker } from './threatlocker/index.js';
 import { pmp } from './pmp/index.js';
-import type { Source, SourceName } from './shared/source.js';
-import { SOURCE_NAMES } from './shared/source.js';
+import type { Source, SourceName } from '../warehouse/run/source.js';
+import { SOURCE_NAMES } from '../warehouse/run/source.js';
 import { UsageError } from '../warehouse/errors.js';
 import { WAREHOUSE_KEYS } from '../warehouse/config.js';
 

@@ -22,6 +22,7 @@ import { WAREHOUSE_KEY_TABLE as KEY } from '../warehouse/config-table.js';
 import { dayPartition, dayPartitionSql } from '../warehouse/partitions.js';
 import { addDays, monthOf } from '../warehouse/time.js';
 import { materialiseMonthEnd } from './month-end.js';
+import { deleteRunsBefore } from '../warehouse/run/sync-runs.js';
 
 export interface RetentionPolicy { dailyDays: number; rawDays: number; monthEndMonths: number; runMonths: number; lockTimeoutMs: number }
 
@@ -239,8 +240,7 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
   await sql`delete from ops.source_days as sd where sd.snapshot_day < ${plan.sourceDaysBefore}::date
     and ${sql.unsafe(DAILY_PARENTS.map((parent) => `to_regclass(${dayPartitionSql(parent, 'sd.snapshot_day')}) is null`).join(' and '))}`;
   await sql`delete from ops.exception_refreshes where refreshed_at < ${plan.runsBefore}::date`;
-  await sql`delete from ops.sync_runs r where r.started_at < ${plan.runsBefore}::date
-    and not exists (select 1 from ops.source_days sd where sd.run_id = r.run_id)`;
+  await deleteRunsBefore(sql, plan.runsBefore);
   return { plan: { ...plan, heldForMonthEnd: [...new Set([...plan.heldForMonthEnd, ...held])].sort() }, dropped, busy, pendingDays: pending.map((p) => p.day) };
 }
 

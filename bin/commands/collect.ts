@@ -1,5 +1,5 @@
 import { SOURCES, sourceByName } from '../../collectors/registry.js';
-import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
+import { runCollect, type RunResult } from '../../warehouse/run/runner.js';
 import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
 import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger, type Logger } from '../../warehouse/log.js';

@@ -14,9 +14,9 @@
  */
 import type { Logger } from 'pino';
 import { SOURCES } from '../../collectors/registry.js';
-import { runCollect } from '../../collectors/shared/runner.js';
-import type { Simulator } from '../../collectors/shared/simulator.js';
-import type { SourceName } from '../../collectors/shared/source.js';
+import { runCollect } from '../../warehouse/run/runner.js';
+import type { Simulator } from '../../warehouse/run/simulator.js';
+import type { SourceName } from '../../warehouse/run/source.js';
 import { WAREHOUSE_KEY_TABLE } from '../../warehouse/config-table.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { refreshExceptions } from '../../warehouse/matching/exceptions.js';

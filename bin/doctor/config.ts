@@ -1,6 +1,6 @@
 /** The configuration checks: the warehouse's own keys, misspelled keys, and each vendor's keys. */
 import { SOURCES } from '../../collectors/registry.js';
-import type { Source, SourceConfig } from '../../collectors/shared/source.js';
+import type { Source, SourceConfig } from '../../warehouse/run/source.js';
 import { createReader, loadWarehouseConfig, type Env, type WarehouseConfig } from '../../warehouse/config.js';
 import { configWarnings } from '../config-warnings.js';
 import { failed, ok, skip, warn, type Check } from './check.js';

@@ -6,7 +6,7 @@
  */
 import pino from 'pino';
 import { createBudget } from '../../collectors/shared/http.js';
-import type { RunSink, Source, SourceConfig } from '../../collectors/shared/source.js';
+import type { RunSink, Source, SourceConfig } from '../../warehouse/run/source.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { failed, ok, type Check } from './check.js';
 

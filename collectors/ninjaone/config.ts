@@ -6,7 +6,7 @@
 import { anyKeySet, keyLists, readKey, readRaw, type KeyDeclaration } from '../../warehouse/config-keys.js';
 import { ConfigError } from '../../warehouse/errors.js';
 import { registerSecret } from '../shared/redact.js';
-import type { ConfigReader } from '../shared/source.js';
+import type { ConfigReader } from '../../warehouse/run/source.js';
 
 export interface NinjaOneConfig {
   /** Scheme + host (+ optional proxy path), no trailing slash; API paths are appended as `/v2/...`. */

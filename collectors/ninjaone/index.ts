@@ -3,7 +3,7 @@
  * organizations and locations (site aliases), every detailed device, and the fleet-wide OS-patch
  * queries; no per-device calls. See vendor-apis.md §1 for the API and DESIGN.md §6 for the rows.
  */
-import { defineSource } from '../shared/source.js';
+import { defineSource } from '../shared/define-source.js';
 import { createNinjaOneClient } from './client.js';
 import { KEYS, loadNinjaOneConfig, type NinjaOneConfig } from './config.js';
 import { collectDevices } from './streams/devices.js';

@@ -5,7 +5,7 @@
  */
 import { WarehouseError } from '../../warehouse/errors.js';
 import { createHttp, toCollectorError } from '../shared/http.js';
-import type { CollectContext } from '../shared/source.js';
+import type { CollectContext } from '../../warehouse/run/source.js';
 import { createAuth } from './auth.js';
 import { PmpClient } from './client.js';
 import type { PmpConfig } from './config.js';

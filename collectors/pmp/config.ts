@@ -6,7 +6,7 @@
 import { anyKeySet, keyLists, readKey, readRaw, type KeyDeclaration } from '../../warehouse/config-keys.js';
 import { ConfigError } from '../../warehouse/errors.js';
 import { registerSecret } from '../shared/redact.js';
-import type { ConfigReader } from '../shared/source.js';
+import type { ConfigReader } from '../../warehouse/run/source.js';
 
 export type PmpAuthConfig =
   | { mode: 'onprem'; username: string; password: string; domain: string | null }

@@ -1,5 +1,5 @@
 /** ManageEngine Patch Manager Plus: the source object the registry lists. */
-import { defineSource } from '../shared/source.js';
+import { defineSource } from '../shared/define-source.js';
 import { collectPmp } from './collect.js';
 import { KEYS, loadPmpConfig, secretsOf, type PmpConfig } from './config.js';
 

@@ -8,39 +8,10 @@ import type { Logger } from 'pino';
 import { VendorAuthError, VendorConfigError, VendorUnavailableError, WarehouseError, type ApiErrorContext } from '../../warehouse/errors.js';
 import { redactUrl, redact } from '../../warehouse/redact.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
+import { BudgetExhaustedError, type RequestBudget } from '../../warehouse/run/budget.js';
 
-/** Counts every HTTP attempt (retries included) against a cap, so a fault storm cannot run forever. */
-export interface RequestBudget {
-  readonly limit: number;
-  used(): number;
-  retries(): number;
-  take(): void;
-  noteRetry(): void;
-}
-
-export class BudgetExhaustedError extends WarehouseError {
-  constructor(limit: number) {
-    super('ERR_BUDGET_EXHAUSTED', 7, `request budget of ${limit} requests exhausted`,
-      'The vendor needed more requests than the budget allows (retry storm or a larger fleet); raise the request budget or re-run later.');
-  }
-}
-
-export function createBudget(limit: number): RequestBudget {
-  let used = 0;
-  let retries = 0;
-  return {
-    limit,
-    used: () => used,
-    retries: () => retries,
-    take() {
-      if (used >= limit) throw new BudgetExhaustedError(limit);
-      used += 1;
-    },
-    noteRetry() {
-      retries += 1;
-    },
-  };
-}
+// The budget is the run's (warehouse/run/budget.ts); vendors reach it with the HTTP layer that spends it.
+export { BudgetExhaustedError, createBudget, type RequestBudget } from '../../warehouse/run/budget.js';
 
 export interface HttpOptions {
   vendor: string;

@@ -8,7 +8,7 @@ import type { WarehouseError } from '../../warehouse/errors.js';
 import { PayloadError, VendorAuthError, VendorUnavailableError } from '../../warehouse/errors.js';
 import { createHttp, toCollectorError } from '../shared/http.js';
 import { redact } from '../shared/redact.js';
-import type { CollectContext } from '../shared/source.js';
+import type { CollectContext } from '../../warehouse/run/source.js';
 import type { ThreatLockerConfig } from './config.js';
 import type { TlPaginationHeader } from './types.js';
 

@@ -6,7 +6,7 @@ import { anyKeySet, keyLists, readKey, readRaw, type KeyDeclaration } from '../.
 import { ConfigError } from '../../warehouse/errors.js';
 import { registerSecret } from '../shared/redact.js';
 import type { RetryPolicy } from '../shared/retry.js';
-import type { ConfigReader } from '../shared/source.js';
+import type { ConfigReader } from '../../warehouse/run/source.js';
 
 export interface ThreatLockerConfig {
   /** Origin of the Portal API, without the `/portalapi` path, e.g. https://portalapi.g.threatlocker.com */

@@ -2,7 +2,7 @@
  * ThreatLocker: which devices are actually protected. Child organizations become site aliases and
  * computers become device days, from one combined paged list asked as the MSP's parent org.
  */
-import { defineSource } from '../shared/source.js';
+import { defineSource } from '../shared/define-source.js';
 import { createThreatLockerClient } from './client.js';
 import { KEYS, loadThreatLockerConfig, type ThreatLockerConfig } from './config.js';
 import { collectComputers } from './streams/computers.js';

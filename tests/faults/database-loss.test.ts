@@ -15,7 +15,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { nightlyRollup } from '../../rollups/run.js';

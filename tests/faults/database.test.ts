@@ -14,7 +14,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
-import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
+import { runCollect, type RunResult } from '../../warehouse/run/runner.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { destroyEmbedded, startEmbedded, stopEmbedded } from '../../warehouse/embedded/server.js';
 import { EXIT, exitCodeOf } from '../../warehouse/errors.js';

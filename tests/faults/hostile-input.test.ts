@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cli, jsonLines, scratchHome } from './helpers/cli.js';

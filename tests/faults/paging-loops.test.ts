@@ -10,7 +10,7 @@ import { SOURCES } from '../../collectors/registry.js';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
 import { startPmpSimulator, type PmpSimulator } from '../../collectors/pmp/simulator/index.js';
 import { startThreatLockerSimulator, type ThreatLockerSimulator } from '../../collectors/threatlocker/simulator/index.js';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { addDays } from '../../warehouse/time.js';

@@ -6,7 +6,7 @@
  */
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { applyRetention, planRetention, withinLockTimeout, type RetentionPolicy, type RetentionResult } from '../../rollups/retention.js';
 import { rollupDays } from '../../rollups/run.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';

@@ -7,7 +7,7 @@
  */
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { rollupDays } from '../../rollups/run.js';
 import { todayIn } from '../../warehouse/time.js';

@@ -7,7 +7,7 @@
  */
 import type { Sql } from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { applyRetention, planRetention, withinLockTimeout, type RetentionPolicy } from '../../rollups/retention.js';
 import { rollupDays } from '../../rollups/run.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';

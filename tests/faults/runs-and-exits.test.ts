@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { createBudget, createHttp, toCollectorError } from '../../collectors/shared/http.js';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { asDatabaseError } from '../../warehouse/db.js';
 import { DatabaseUnavailableError, EXIT, UsageError } from '../../warehouse/errors.js';
 import { createLogger, silentLogger } from '../../warehouse/log.js';

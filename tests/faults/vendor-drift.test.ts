@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
 import { startPmpSimulator, type PmpSimulator } from '../../collectors/pmp/simulator/index.js';
-import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
+import { runCollect, type RunResult } from '../../warehouse/run/runner.js';
 import { EXIT, exitCodeOf } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { startRewriteProxy, type Rewrite, type RewriteProxy } from './helpers/rewrite-proxy.js';

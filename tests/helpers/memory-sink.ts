@@ -1,7 +1,7 @@
 /** A RunSink that keeps everything in memory, for collector tests that check mapping against a simulator's truth. */
 import pino from 'pino';
 import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from '../../collectors/shared/rows.js';
-import type { CollectContext, RunSink } from '../../collectors/shared/source.js';
+import type { CollectContext, RunSink } from '../../warehouse/run/source.js';
 import { createBudget } from '../../collectors/shared/http.js';
 
 export interface MemorySink extends RunSink {

@@ -2,7 +2,8 @@
  * A source that exists only in the tests: a deterministic in-memory fleet, configured by TINY_* keys,
  * to prove the run lifecycle (lock, staging, gate, publish) without any vendor.
  */
-import { defineSource, type Source } from '../../collectors/shared/source.js';
+import { defineSource } from '../../collectors/shared/define-source.js';
+import { type Source } from '../../warehouse/run/source.js';
 import { ConfigError } from '../../warehouse/errors.js';
 import { NO_KIND_COUNTS, type DeviceRow } from '../../collectors/shared/rows.js';
 

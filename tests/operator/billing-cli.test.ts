@@ -11,7 +11,7 @@ import { loadBillingExport } from '../../bin/export/billing-data.js';
 import { SUMMARY_SHEET } from '../../bin/export/billing-xlsx.js';
 import { writeBillingExport } from '../../bin/commands/export.js';
 import { materialiseMonthEnd } from '../../rollups/month-end.js';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { nightlyPending } from '../../rollups/run.js';
 import { inOrder } from '../helpers/in-order.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
-import type { Simulator } from '../../collectors/shared/simulator.js';
+import type { Simulator } from '../../warehouse/run/simulator.js';
 import { checkUnits, unitPaths } from '../../bin/doctor/units.js';
 import { hiddenBySandbox, sandboxOf } from '../../bin/systemd/sandbox.js';
 import { UNIT_DIR } from '../../bin/systemd/render.js';

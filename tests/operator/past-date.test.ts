@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNinjaOneSimulator, type NinjaOneSimulator } from '../../collectors/ninjaone/simulator/index.js';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { rollupDays } from '../../rollups/run.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { addDays, todayIn } from '../../warehouse/time.js';

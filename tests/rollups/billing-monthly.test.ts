@@ -4,7 +4,7 @@
  * following month's comparison in step, unless that month is closed (invoiced as it stood).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { rollupDays } from '../../rollups/run.js';
 import { EXIT } from '../../warehouse/errors.js';

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ninjaone } from '../../collectors/ninjaone/index.js';
-import { runCollect } from '../../collectors/shared/runner.js';
-import type { Simulator } from '../../collectors/shared/simulator.js';
+import { runCollect } from '../../warehouse/run/runner.js';
+import type { Simulator } from '../../warehouse/run/simulator.js';
 import { daysOf, rollupDays } from '../../rollups/run.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 

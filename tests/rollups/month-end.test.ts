@@ -1,7 +1,7 @@
 /** Month-end edge cases, billing close, and the snapshot day fixed at the start of a run. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Temporal } from 'temporal-polyfill';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { verifySeals } from '../../warehouse/billing/seal.js';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { rollupDays, daysOf } from '../../rollups/run.js';

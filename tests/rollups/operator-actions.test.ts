@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { closeBillingMonth } from '../../rollups/billing-close.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { nightlyPending, rollupDays, rollupPending } from '../../rollups/run.js';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { daysOf, rollupDays } from '../../rollups/run.js';
 import { testDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';

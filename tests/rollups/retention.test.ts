@@ -1,6 +1,6 @@
 /** Retention drops exactly the expired partitions, never a month's dailies before its month-end, and is idempotent. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../rollups/retention.js';
 import { daysOf, rollupDays } from '../../rollups/run.js';
 import { addDays } from '../../warehouse/time.js';

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
-import { runCollect } from '../../collectors/shared/runner.js';
-import type { Simulator } from '../../collectors/shared/simulator.js';
+import { runCollect } from '../../warehouse/run/runner.js';
+import type { Simulator } from '../../warehouse/run/simulator.js';
 import { createEstate, type EstateClient, type EstateMachine, type Vendor } from '../../collectors/simulation/estate.js';
 import { childOrganizationId } from '../../collectors/threatlocker/simulator/tenant.js';
 import { refreshExceptions } from '../../warehouse/matching/exceptions.js';

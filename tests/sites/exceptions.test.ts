@@ -9,7 +9,7 @@ import { acknowledgeException, refreshExceptions } from '../../warehouse/matchin
 import { nightlyPending } from '../../rollups/run.js';
 import type { DeviceRow } from '../../collectors/shared/rows.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { device, fixtureSource, org, publishDay, type Snapshot } from './helpers.js';
 import { inOrder } from '../helpers/in-order.js';
 

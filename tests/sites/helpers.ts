@@ -2,8 +2,9 @@
  * Given-these-rows helpers for the site and matching tests: a source that publishes exactly the
  * aliases and devices a test hands it, through the real run lifecycle (stage, gate, publish).
  */
-import { runCollect, type RunResult } from '../../collectors/shared/runner.js';
-import { defineSource, type Source, type SourceName } from '../../collectors/shared/source.js';
+import { runCollect, type RunResult } from '../../warehouse/run/runner.js';
+import { defineSource } from '../../collectors/shared/define-source.js';
+import { type Source, type SourceName } from '../../warehouse/run/source.js';
 import type { AliasRow, DeviceRow } from '../../collectors/shared/rows.js';
 import type { TestDatabase } from '../helpers/db.js';
 

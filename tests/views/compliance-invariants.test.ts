@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
-import { runCollect } from '../../collectors/shared/runner.js';
-import type { Simulator } from '../../collectors/shared/simulator.js';
+import { runCollect } from '../../warehouse/run/runner.js';
+import type { Simulator } from '../../warehouse/run/simulator.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 
 const DAYS = ['2026-04-01', '2026-04-02', '2026-04-03'];

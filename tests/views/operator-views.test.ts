@@ -4,7 +4,7 @@
  * migration that would break one is refused with nothing changed. Each test has its own database.
  */
 import { describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { rollupDays } from '../../rollups/run.js';
 import { applyViews, loadViewFiles, type ViewFile } from '../../views/apply.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';

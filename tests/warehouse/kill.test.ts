@@ -1,7 +1,7 @@
 /** A run killed mid-COPY or inside the publish transaction leaves the published data exactly as it was. */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';

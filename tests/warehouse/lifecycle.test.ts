@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { tiny } from '../helpers/tiny-source.js';

@@ -1,6 +1,6 @@
 /** Schema drift: malformed records are quarantined with a reason; past the threshold the run is refused. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCollect } from '../../collectors/shared/runner.js';
+import { runCollect } from '../../warehouse/run/runner.js';
 import { EXIT } from '../../warehouse/errors.js';
 import { aliasProblem, deviceProblem } from '../../warehouse/load/validate.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';

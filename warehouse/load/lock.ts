@@ -8,9 +8,9 @@
 import type { ReservedSql, Sql } from 'postgres';
 import { LockHeldError } from '../errors.js';
 import { sweepStaging } from './staging.js';
+import { recordAbandonedRunsOf, recordUnlockedRunsAbandoned } from '../run/sync-runs.js';
 
 const LOCK_CLASS = 0x5741_0001; // "WA" 1: the collect lock namespace
-const ABANDONED_MESSAGE = 'the run ended without finishing (process killed or crashed); nothing it staged was published';
 
 export async function acquireSourceLock(sql: Sql, sourceInstanceId: number, what: string): Promise<ReservedSql> {
   const conn = await sql.reserve();
@@ -21,22 +21,13 @@ export async function acquireSourceLock(sql: Sql, sourceInstanceId: number, what
   }
   try {
     // Holding the lock, every run of this instance still marked 'running' is one a killed process left.
-    await recordAbandoned(conn, sourceInstanceId);
+    await recordAbandonedRunsOf(conn, sourceInstanceId);
     await sweepStaging(conn);
   } catch (error) {
     await releaseSourceLock(conn, sourceInstanceId).catch(() => {});
     throw error;
   }
   return conn;
-}
-
-/** Record the instance's 'running' runs as failed; only a holder of the instance's lock may call this. */
-async function recordAbandoned(conn: Sql | ReservedSql, sourceInstanceId: number): Promise<number> {
-  const result = await conn`
-    update ops.sync_runs set status = 'failed', exit_code = 1, error_code = 'ERR_ABANDONED',
-      error_message = ${ABANDONED_MESSAGE}, finished_at = coalesce(finished_at, now())
-    where source_instance_id = ${sourceInstanceId} and status = 'running'`;
-  return result.count;
 }
 
 export async function releaseSourceLock(conn: ReservedSql, sourceInstanceId: number): Promise<void> {
@@ -55,15 +46,7 @@ export async function releaseSourceLock(conn: ReservedSql, sourceInstanceId: num
  * one inserted before it was inserted by the lock's holder, whose lock pg_locks then shows.
  */
 export async function sweepAbandonedRuns(sql: Sql): Promise<number> {
-  const result = await sql`
-    update ops.sync_runs r set status = 'failed', exit_code = 1, error_code = 'ERR_ABANDONED',
-      error_message = ${ABANDONED_MESSAGE}, finished_at = coalesce(r.finished_at, now())
-    where r.status = 'running'
-      and not exists (
-        select 1 from pg_locks l
-        where l.locktype = 'advisory' and l.granted and l.objsubid = 2
-          and l.database = (select oid from pg_database where datname = current_database())
-          and l.classid = ${LOCK_CLASS} and l.objid = r.source_instance_id)`;
+  const count = await recordUnlockedRunsAbandoned(sql, LOCK_CLASS);
   await sweepStaging(sql);
-  return result.count;
+  return count;
 }

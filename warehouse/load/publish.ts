@@ -11,6 +11,7 @@ import { publishAliases } from './aliases.js';
 import type { SiteMapEntry } from '../sites/site-map.js';
 import { summaryOrderNotes } from './summary-order.js';
 import type { StagingTables } from './staging.js';
+import { DEVICE_DAY_FACT, FACT_KEY, PATCH_STATUS_FACT, publishedColumns } from './fact-columns.js';
 
 export interface PublishInput {
   sql: Sql;
@@ -37,21 +38,18 @@ export interface PublishInput {
 
 export interface PublishResult { devicesChanged: number; devicesRemoved: number; patchChanged: number; patchRemoved: number }
 
-const DEVICE_DAY_COLUMNS = [
-  'alias_id', 'run_id', 'vendor_id', 'location_name', 'display_name', 'hostname', 'fqdn', 'serial_number',
-  'mac_addresses', 'ip_addresses', 'os_name', 'os_build', 'vendor_class', 'device_class', 'is_spare',
-  'spare_rule_id', 'online', 'last_contact_at', 'last_user', 'agent_version', 'extras',
-];
-// run_id changes on every run; comparing it would rewrite every row.
-const DEVICE_COMPARED = DEVICE_DAY_COLUMNS.filter((c) => c !== 'run_id');
+// The published columns (beyond FACT_KEY) and their select expressions, from the registry (./fact-columns.ts).
+const DEVICE_DAY_COLUMNS = publishedColumns(DEVICE_DAY_FACT);
+const PATCH_STATUS_COLUMNS = publishedColumns(PATCH_STATUS_FACT);
 
-const PATCH_COLUMNS = [
-  'run_id', 'missing_critical', 'missing_important', 'missing_moderate', 'missing_low', 'missing_unrated',
-  'missing_os', 'missing_third_party', 'missing_driver', 'missing_bios', 'installed_count', 'last_scan_at',
-  'last_successful_scan_at', 'scan_status', 'health_status', 'installed_os', 'installed_third_party',
-  'installed_driver', 'installed_bios', 'total_os', 'total_third_party', 'total_driver', 'total_bios', 'last_patched_at',
-];
-const PATCH_COMPARED = PATCH_COLUMNS.filter((c) => c !== 'run_id');
+/** The select yielding a fact table's slice: FACT_KEY and the published columns, from staged rows `s` and resolved devices `rd`. */
+function sliceSelect(columns: ReadonlyArray<{ name: string; select: string }>, staged: string): string {
+  const list = [...FACT_KEY, ...columns.map((c) => ({ name: c.name, publish: c.select }))]
+    .map((c) => (c.publish === `s.${c.name}` || c.publish === `rd.${c.name}` ? c.publish : `${c.publish} as ${c.name}`));
+  return `
+      select ${list.join(', ')}
+      from ${staged} s join run_devices rd on rd.vendor_id = s.vendor_id`;
+}
 
 export async function publish(input: PublishInput): Promise<PublishResult> {
   const { sql, staging } = input;
@@ -101,17 +99,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     // replaces the slice, writing only rows that changed.
     const republished = (await tx`
       select 1 from ops.source_days where source_instance_id = ${p.inst} and snapshot_day = ${p.day}`).length > 0;
-    const devices = await writeSlice(tx, p, republished, DEVICE_SLICE, `
-      select rd.site_id, $1::date as snapshot_day, rd.device_id, $2::int as source_instance_id, rd.alias_id, $3::bigint as run_id,
-        s.vendor_id, s.location_name, s.display_name, s.hostname, s.fqdn, s.serial_number,
-        coalesce(s.mac_addresses, '{}') as mac_addresses, coalesce(s.ip_addresses, '{}') as ip_addresses, s.os_name, s.os_build,
-        s.vendor_class, s.device_class, rd.spare_rule_id is not null as is_spare, rd.spare_rule_id, s.online, s.last_contact_at,
-        s.last_user, s.agent_version, coalesce(s.extras, '{}'::jsonb) as extras
-      from ${staging.devices} s join run_devices rd on rd.vendor_id = s.vendor_id`, input.afterDeviceDays);
-    const patch = await writeSlice(tx, p, republished, PATCH_SLICE, `
-      select rd.site_id, $1::date as snapshot_day, rd.device_id, $2::int as source_instance_id, $3::bigint as run_id,
-        ${PATCH_COMPARED.map((c) => `ps.${c}`).join(', ')}
-      from ${staging.patch} ps join run_devices rd on rd.vendor_id = ps.vendor_id`);
+    const devices = await writeSlice(tx, p, republished, DEVICE_SLICE, sliceSelect(DEVICE_DAY_COLUMNS, staging.devices), input.afterDeviceDays);
+    const patch = await writeSlice(tx, p, republished, PATCH_SLICE, sliceSelect(PATCH_STATUS_COLUMNS, staging.patch));
     if (input.summary) await publishSummary(tx, p, input.summary);
     if (input.vulnDb) await publishVulnDb(tx, p, input.vulnDb);
     await tx`
@@ -158,9 +147,12 @@ async function spareRuleCase(tx: TransactionSql, source: string, first: number):
 
 interface Slice { table: string; columns: string[]; compared: string[] }
 
-const DEVICE_SLICE: Slice = { table: 'core.device_days', columns: DEVICE_DAY_COLUMNS, compared: DEVICE_COMPARED };
-const PATCH_SLICE: Slice = { table: 'core.patch_status', columns: PATCH_COLUMNS, compared: PATCH_COMPARED };
-const KEY = ['site_id', 'snapshot_day', 'device_id', 'source_instance_id'];
+const sliceOf = (table: string, columns: ReadonlyArray<{ name: string; compared: boolean }>): Slice => ({
+  table, columns: columns.map((c) => c.name), compared: columns.filter((c) => c.compared).map((c) => c.name),
+});
+const DEVICE_SLICE = sliceOf(DEVICE_DAY_FACT.table, DEVICE_DAY_COLUMNS);
+const PATCH_SLICE = sliceOf(PATCH_STATUS_FACT.table, PATCH_STATUS_COLUMNS);
+const KEY = FACT_KEY.map((c) => c.name);
 
 /**
  * Write one table's slice of the source-day from \`rows\` (a select yielding KEY + columns, with $1

@@ -7,37 +7,13 @@
 import type { Sql } from 'postgres';
 import type { DeviceRow, PatchStatusRow } from '../rows.js';
 import type { CopyValue } from './copy.js';
+import { DEVICE_DAY_FACT, PATCH_STATUS_FACT, copyEncoder, stagedColumns, stagingTableSql } from './fact-columns.js';
 
-export const DEVICE_COLUMNS = [
-  'vendor_id', 'org_external_id', 'location_name', 'display_name', 'hostname', 'fqdn', 'serial_number',
-  'mac_addresses', 'ip_addresses', 'os_name', 'os_build', 'vendor_class', 'device_class', 'online',
-  'last_contact_at', 'last_user', 'agent_version', 'extras',
-] as const;
-
-export const PATCH_COLUMNS = [
-  'vendor_id', 'missing_critical', 'missing_important', 'missing_moderate', 'missing_low', 'missing_unrated',
-  'missing_os', 'missing_third_party', 'missing_driver', 'missing_bios', 'installed_count', 'last_scan_at',
-  'last_successful_scan_at', 'scan_status', 'health_status', 'installed_os', 'installed_third_party',
-  'installed_driver', 'installed_bios', 'total_os', 'total_third_party', 'total_driver', 'total_bios', 'last_patched_at',
-] as const;
-
-export function encodeDevice(row: DeviceRow): CopyValue[] {
-  return [
-    row.vendorId, row.orgExternalId, row.locationName, row.displayName, row.hostname, row.fqdn, row.serialNumber,
-    row.macAddresses, row.ipAddresses, row.osName, row.osBuild, row.vendorClass, row.deviceClass, row.online,
-    row.lastContactAt, row.lastUser, row.agentVersion, row.extras,
-  ];
-}
-
-export function encodePatch(row: PatchStatusRow): CopyValue[] {
-  return [
-    row.vendorId, row.missingCritical, row.missingImportant, row.missingModerate, row.missingLow, row.missingUnrated,
-    row.missingOs, row.missingThirdParty, row.missingDriver, row.missingBios, row.installedCount, row.lastScanAt,
-    row.lastSuccessfulScanAt, row.scanStatus, row.healthStatus,
-    row.installedByKind.os, row.installedByKind.thirdParty, row.installedByKind.driver, row.installedByKind.bios,
-    row.totalByKind.os, row.totalByKind.thirdParty, row.totalByKind.driver, row.totalByKind.bios, row.lastPatchedAt,
-  ];
-}
+/** The staging tables' columns in COPY order, and their encoders: generated from the registry (./fact-columns.ts). */
+export const STAGED_DEVICE_COLUMNS: readonly string[] = stagedColumns(DEVICE_DAY_FACT).map((c) => c.name);
+export const STAGED_PATCH_COLUMNS: readonly string[] = stagedColumns(PATCH_STATUS_FACT).map((c) => c.name);
+export const encodeDevice: (row: DeviceRow) => CopyValue[] = copyEncoder(DEVICE_DAY_FACT);
+export const encodePatch: (row: PatchStatusRow) => CopyValue[] = copyEncoder(PATCH_STATUS_FACT);
 
 export interface StagingTables { devices: string; patch: string }
 
@@ -47,20 +23,7 @@ export function stagingNames(runId: number): StagingTables {
 
 export async function createStaging(sql: Sql, runId: number): Promise<StagingTables> {
   const names = stagingNames(runId);
-  await sql.unsafe(`
-    create unlogged table ${names.devices} (
-      vendor_id text, org_external_id text, location_name text, display_name text, hostname text, fqdn text,
-      serial_number text, mac_addresses text[], ip_addresses text[], os_name text, os_build text, vendor_class text,
-      device_class text, online boolean, last_contact_at timestamptz, last_user text, agent_version text, extras jsonb
-    ) with (autovacuum_enabled = false);
-    create unlogged table ${names.patch} (
-      vendor_id text, missing_critical integer, missing_important integer, missing_moderate integer,
-      missing_low integer, missing_unrated integer, missing_os integer, missing_third_party integer,
-      missing_driver integer, missing_bios integer, installed_count integer, last_scan_at timestamptz,
-      last_successful_scan_at timestamptz, scan_status text, health_status text,
-      installed_os integer, installed_third_party integer, installed_driver integer, installed_bios integer,
-      total_os integer, total_third_party integer, total_driver integer, total_bios integer, last_patched_at timestamptz
-    ) with (autovacuum_enabled = false);`);
+  await sql.unsafe(`${stagingTableSql(DEVICE_DAY_FACT, names.devices)}; ${stagingTableSql(PATCH_STATUS_FACT, names.patch)};`);
   return names;
 }
 

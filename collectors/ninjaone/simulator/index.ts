@@ -5,7 +5,7 @@
  */
 import { createEstate, type Estate } from '../../simulation/estate.js';
 import { startSimulator, type RequestLogEntry, type SimResponse } from '../../simulation/server.js';
-import type { Simulator } from '../../shared/simulator.js';
+import type { Simulator } from '../../../warehouse/run/simulator.js';
 import type { NinjaDetailedDevice, NinjaLocation, NinjaOrganization, NinjaOsPatchRow } from '../types.js';
 import { detailedDevice } from './devices.js';
 import { parseVendorFaults } from './faults.js';

@@ -2,7 +2,7 @@
  * `/v2/devices-detailed`, every page, each written to the sink before the next is fetched. Only the
  * ids are remembered (for the patch stream), never the devices themselves.
  */
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import type { NinjaOneClient } from '../client.js';
 import type { NinjaOneConfig } from '../config.js';
 import { deviceRow, isPatchable } from '../map.js';

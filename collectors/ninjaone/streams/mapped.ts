@@ -1,6 +1,6 @@
 import { PayloadError } from '../../../warehouse/errors.js';
 import type { DeviceRow } from '../../shared/rows.js';
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import { MappingError } from '../map.js';
 import { attempt, describeType, isRecord } from '../../shared/fields.js';
 

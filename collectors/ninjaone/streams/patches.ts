@@ -8,7 +8,7 @@
 import { BudgetExhaustedError } from '../../shared/http.js';
 import { PagingLoopError } from '../../shared/page-guard.js';
 import type { PatchStatusRow } from '../../shared/rows.js';
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import type { NinjaOneClient } from '../client.js';
 import type { NinjaOneConfig } from '../config.js';
 import { addMissingPatch, emptyPatchCounts, isMissingPatch, patchRowProblem, patchStatusRow, upper, type PatchCounts } from '../map.js';

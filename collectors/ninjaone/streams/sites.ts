@@ -1,5 +1,5 @@
 /** Organizations and locations become site aliases; location names are kept for the device mapping. */
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import type { NinjaOneClient } from '../client.js';
 import type { NinjaOneConfig } from '../config.js';
 import { locationAlias, organizationAlias } from '../map.js';

@@ -5,7 +5,7 @@
  */
 import { createEstate } from '../../simulation/estate.js';
 import { jsonResponse, startSimulator, type SimRequest, type SimResponse, type SimulatorSpec } from '../../simulation/server.js';
-import type { Simulator } from '../../shared/simulator.js';
+import type { Simulator } from '../../../warehouse/run/simulator.js';
 import { SimAuth, type SimCredentials } from './auth.js';
 import { NO_FAULTS, parsePmpFaults, type PmpFaults } from './faults.js';
 import type { Edition } from './fleet.js';

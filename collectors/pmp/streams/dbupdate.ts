@@ -7,7 +7,7 @@
  */
 import { redact } from '../../../warehouse/redact.js';
 import type { VulnDbStatusRow } from '../../shared/rows.js';
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import type { PmpClient } from '../client.js';
 import type { PmpConfig } from '../config.js';
 import { vulnDbFailureRow, vulnDbStatusRow } from '../dbupdate.js';

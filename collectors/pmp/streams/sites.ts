@@ -7,7 +7,7 @@
  */
 import { HTTPError } from 'got';
 import { PayloadError, VendorAuthError } from '../../../warehouse/errors.js';
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import { HtmlPageError, PmpApiError, ScopeRefusedError, type PmpClient } from '../client.js';
 import type { PmpConfig } from '../config.js';
 import { customerAlias, parseCustomers } from '../map.js';

@@ -3,7 +3,7 @@
  * published even when a per-system endpoint is outside the token's scope. A summary that fails
  * validation is garbage and fails the run; a 403 makes it an optional stream's failure.
  */
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import { ScopeRefusedError, type PmpClient } from '../client.js';
 import type { PmpConfig } from '../config.js';
 import { summaryRow } from '../summary.js';

@@ -9,7 +9,7 @@
  * status and the run is partial; without both there is nothing to publish.
  */
 import { VendorAuthError } from '../../../warehouse/errors.js';
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import { ScopeRefusedError, pages, type Params, type PmpClient } from '../client.js';
 import type { PmpConfig } from '../config.js';
 import { branchOfficeAlias, toDevice, toPatchStatus, type SiteOf } from '../map.js';

@@ -4,7 +4,7 @@
  */
 import { createEstate, type Estate } from '../../simulation/estate.js';
 import { startSimulator, type SimResponse } from '../../simulation/server.js';
-import type { Simulator } from '../../shared/simulator.js';
+import type { Simulator } from '../../../warehouse/run/simulator.js';
 import { ZERO_GUID, type TlComputer, type TlOrganization } from '../types.js';
 import { parseVendorFaults } from './faults.js';
 import { filterComputers, sortComputers } from './query.js';

@@ -5,7 +5,7 @@
  */
 import { PayloadError } from '../../../warehouse/errors.js';
 import type { DeviceRow } from '../../shared/rows.js';
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import type { ThreatLockerClient } from '../client.js';
 import { VENDOR, isRecord } from '../client.js';
 import type { ThreatLockerConfig } from '../config.js';

@@ -1,7 +1,7 @@
 /** Child organizations -> site aliases. The list is small; ids are kept to tell which orgs the computers name. */
 import { PayloadError } from '../../../warehouse/errors.js';
 import type { AliasRow } from '../../shared/rows.js';
-import type { CollectContext } from '../../shared/source.js';
+import type { CollectContext } from '../../../warehouse/run/source.js';
 import type { ThreatLockerClient } from '../client.js';
 import { VENDOR, isRecord } from '../client.js';
 import type { ThreatLockerConfig } from '../config.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ninjaone } from '../../../collectors/ninjaone/index.js';
 import type { NinjaOneSimulator } from '../../../collectors/ninjaone/simulator/index.js';
-import { runCollect } from '../../../collectors/shared/runner.js';
+import { runCollect } from '../../../warehouse/run/runner.js';
 import { EXIT } from '../../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../../helpers/db.js';
 import { expectedRequests, simulator } from './helpers.js';

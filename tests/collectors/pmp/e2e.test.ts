@@ -9,7 +9,7 @@ import { pmp } from '../../../collectors/pmp/index.js';
 import { startPmpSimulator, type PmpSimulator } from '../../../collectors/pmp/simulator/index.js';
 import { METRIC_KEYS } from '../../../collectors/pmp/summary.js';
 import type { ScanDetailsRow } from '../../../collectors/pmp/types.js';
-import { runCollect } from '../../../collectors/shared/runner.js';
+import { runCollect } from '../../../warehouse/run/runner.js';
 import { EXIT } from '../../../warehouse/errors.js';
 import { testDatabase, type TestDatabase } from '../../helpers/db.js';
 import { inOrder } from '../../helpers/in-order.js';

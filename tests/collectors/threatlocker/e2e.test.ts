@@ -4,7 +4,7 @@
  * page or a bad token publishes nothing and leaves the previous day as it was.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runCollect } from '../../../collectors/shared/runner.js';
+import { runCollect } from '../../../warehouse/run/runner.js';
 import { threatlocker } from '../../../collectors/threatlocker/index.js';
 import { startThreatLockerSimulator, type ThreatLockerSimulator } from '../../../collectors/threatlocker/simulator/index.js';
 import { EXIT } from '../../../warehouse/errors.js';

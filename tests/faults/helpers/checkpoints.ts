@@ -4,7 +4,8 @@
  * moment of the COPY. The run's abort signal is passed along, so a checkpoint can behave like a vendor
  * request in flight.
  */
-import { defineSource, type Source } from '../../../collectors/shared/source.js';
+import { defineSource } from '../../../collectors/shared/define-source.js';
+import { type Source } from '../../../warehouse/run/source.js';
 import { tiny, type TinyConfig } from '../../helpers/tiny-source.js';
 
 export function checkpointSource(onPage: (page: number, signal: AbortSignal) => Promise<void>): Source<TinyConfig> {

@@ -5,7 +5,7 @@
  * be SIGKILLed; the clean run and the recovery run call it in-process with no-op checkpoints.
  */
 import postgres from 'postgres';
-import { runCollect } from '../../../collectors/shared/runner.js';
+import { runCollect } from '../../../warehouse/run/runner.js';
 import { rollupDailyCounts } from '../../../rollups/daily.js';
 import { endedMonthsIn, materialiseMonthEnd } from '../../../rollups/month-end.js';
 import { applyRetention, planRetention, type RetentionPolicy } from '../../../rollups/retention.js';

@@ -2,27 +2,26 @@
  * One source-day: lock, record the run, fetch pages into run-scoped staging, gate, publish in one
  * transaction, and one summary log line. A refused or failed run leaves published data untouched.
  */
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { RequestError } from 'got';
 import type { Source } from './source.js';
-import { createBudget, toCollectorError } from './http.js';
+import { createBudget, type RequestBudget } from './budget.js';
 import { createStagingSink, type StagingSink } from './sink.js';
-import { redact } from '../../warehouse/redact.js';
-import { dayBounds, loadWarehouseConfig, type Env } from '../../warehouse/config.js';
-import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
-import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, VendorUnavailableError, WarehouseError, type ExitCode } from '../../warehouse/errors.js';
-import { silentLogger } from '../../warehouse/log.js';
-import { recordTimeZone } from '../../warehouse/settings.js';
-import { snapshotDayOf, todayIn } from '../../warehouse/time.js';
-import { runGate } from '../../warehouse/load/gate.js';
-import { writeMetrics } from '../../warehouse/metrics.js';
-import { loadSiteMap, type SiteMapEntry } from '../../warehouse/sites/site-map.js';
-import { acquireSourceLock, releaseSourceLock, sweepAbandonedRuns } from '../../warehouse/load/lock.js';
-import { publish, type PublishResult } from '../../warehouse/load/publish.js';
-import { createStaging, dropStaging } from '../../warehouse/load/staging.js';
+import { insertRun, recordDuration, recordFailed, recordPublished, type FailedRun, type RunStatus } from './sync-runs.js';
+import { redact } from '../redact.js';
+import { dayBounds, loadWarehouseConfig, type Env } from '../config.js';
+import { openDatabase, asDatabaseError, type Sql } from '../db.js';
+import { ConfigError, DatabaseUnavailableError, EXIT, UsageError, VendorUnavailableError, WarehouseError, type ExitCode } from '../errors.js';
+import { silentLogger } from '../log.js';
+import { recordTimeZone } from '../settings.js';
+import { snapshotDayOf, todayIn } from '../time.js';
+import { runGate } from '../load/gate.js';
+import { writeMetrics } from '../metrics.js';
+import { loadSiteMap, type SiteMapEntry } from '../sites/site-map.js';
+import { acquireSourceLock, releaseSourceLock, sweepAbandonedRuns } from '../load/lock.js';
+import { publish, type PublishResult } from '../load/publish.js';
+import { createStaging, dropStaging } from '../load/staging.js';
 
-export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'refused';
+export type { RunStatus } from './sync-runs.js';
 
 export interface RunResult {
   runId: number;
@@ -108,7 +107,9 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
     const lock = await acquireSourceLock(sql, sourceInstanceId, `${source.name} (${instance})`);
     try {
       await sweepAbandonedRuns(sql);
-      const runId = await insertRun(sql, sourceInstanceId, snapshotDay, takenLate, options);
+      const runId = await insertRun(sql, {
+        sourceInstanceId, snapshotDay, takenLate, acceptShrink: options.acceptShrink ?? false, forced: options.force ?? false,
+      });
       const runLog = log.child({ runId });
       const result = await executeRun({
         ...options, signal: deadline.signal, sql, databaseUrl: url, runId, sourceInstanceId, snapshotDay, sourceConfig, budget, log: runLog,
@@ -118,7 +119,7 @@ export async function runCollect(options: RunCollectOptions): Promise<RunResult>
       });
       result.durationMs = Date.now() - started;
       // After the deadline the run's connections are gone; its outcome was recorded over a fresh one.
-      await sql`update ops.sync_runs set duration_ms = ${result.durationMs} where run_id = ${runId}`
+      await recordDuration(sql, runId, result.durationMs)
         .catch((error: unknown) => { if (!deadline.signal.aborted) throw error; });
       if (config.metricsFile) await writeMetrics(sql, config.metricsFile).catch((err: unknown) => runLog.warn({ err }, 'metrics file not written'));
       // runId and snapshotDay are bindings of runLog already: repeated here they would be duplicate JSON keys.
@@ -146,15 +147,6 @@ async function ensureSourceInstance(sql: Sql, source: string, instance: string):
   return row?.id as number;
 }
 
-/** The run row is written just before the fetch starts: its taken_at is when the vendor data was really taken. */
-async function insertRun(sql: Sql, sourceInstanceId: number, snapshotDay: string, takenLate: boolean, options: RunCollectOptions): Promise<number> {
-  const [row] = await sql<{ run_id: number }[]>`
-    insert into ops.sync_runs (source_instance_id, snapshot_day, accept_shrink, forced, taken_at, taken_late, host, pid)
-    values (${sourceInstanceId}, ${snapshotDay}, ${options.acceptShrink ?? false}, ${options.force ?? false}, now(), ${takenLate}, ${hostname()}, ${process.pid})
-    returning run_id::int as run_id`;
-  return row?.run_id as number;
-}
-
 interface ExecuteInput extends RunCollectOptions {
   sql: Sql;
   databaseUrl: string;
@@ -162,7 +154,7 @@ interface ExecuteInput extends RunCollectOptions {
   sourceInstanceId: number;
   snapshotDay: string;
   sourceConfig: unknown;
-  budget: ReturnType<typeof createBudget>;
+  budget: RequestBudget;
   log: Logger;
   createsSites: boolean;
   siteMap: readonly SiteMapEntry[];
@@ -219,12 +211,13 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
         result.retries = budget.retries();
         const failures = finalSink.optionalFailures.map((f) => `${f.stream}: ${redact(f.error.message)}`);
         const supplementFailures = finalSink.supplementFailures.map((f) => `${f.stream}: ${redact(f.error.message)}`);
-        await tx`update ops.sync_runs set status = ${status}, exit_code = ${result.exitCode}, finished_at = now(),
-          rows_devices = ${counted.devices}, rows_aliases = ${finalSink.aliasRows.length}, rows_patch_status = ${counted.patchStatus},
-          rows_changed = ${result.rows.changed}, pages = ${result.pages}, requests = ${result.requests}, retries = ${result.retries},
-          error_code = ${partial ? 'ERR_PARTIAL' : null}, error_message = ${partial ? failures.join('; ') : null},
-          details = ${tx.json({ gate, published, optionalFailures: failures, supplementFailures, quarantined: Object.fromEntries(finalSink.quarantined) } as never)}
-          where run_id = ${runId}`;
+        await recordPublished(tx, runId, {
+          status, exitCode: result.exitCode,
+          rows: { devices: counted.devices, aliases: finalSink.aliasRows.length, patchStatus: counted.patchStatus, changed: result.rows.changed },
+          pages: result.pages, requests: result.requests, retries: result.retries,
+          error: partial ? { code: 'ERR_PARTIAL', message: failures.join('; ') } : null,
+          details: { gate, published, optionalFailures: failures, supplementFailures, quarantined: Object.fromEntries(finalSink.quarantined) },
+        });
       },
     });
     return result;
@@ -232,10 +225,10 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
     const error = input.signal?.aborted
       ? await deadlineError(input.databaseUrl, input.source.name, input.signal)
-      : classifyRunError(thrown, input.source.name);
+      : classifyRunError(thrown);
     const status: RunStatus = error.exitCode === EXIT.gateRefused ? 'refused' : 'failed';
-    const outcome: RunOutcome = { status, error, requests: budget.used(), retries: budget.retries(), pages: sink?.pageCount() ?? 0 };
-    await recordOutcome(sql, runId, outcome).catch(async () => {
+    const outcome: FailedRun = { status, error, requests: budget.used(), retries: budget.retries(), pages: sink?.pageCount() ?? 0 };
+    await recordFailed(sql, runId, outcome).catch(async () => {
       // The run's client ends with a lost connection; the server may be back already (a restart), so
       // a fresh connection records why the run failed instead of leaving it to be swept as abandoned.
       // Not after a deadline the database itself caused (it is known not to answer), and never for long.
@@ -243,7 +236,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
       const fresh = openDatabase(input.databaseUrl, { applicationName: `collector:${input.source.name}`, max: 1 });
       const giveUp = setTimeout(() => { void fresh.sql.end({ timeout: 0 }); }, RECORD_AFRESH_MS);
       try {
-        await recordOutcome(fresh.sql, runId, outcome);
+        await recordFailed(fresh.sql, runId, outcome);
       } finally {
         clearTimeout(giveUp);
         await fresh.close();
@@ -301,20 +294,13 @@ async function deadlineError(url: string, source: string, signal: AbortSignal): 
 /** How long a failed run may spend recording its failure over a fresh connection. */
 const RECORD_AFRESH_MS = 3000;
 
-interface RunOutcome { status: RunStatus; error: WarehouseError; requests: number; retries: number; pages: number }
-
-async function recordOutcome(sql: Sql, runId: number, outcome: RunOutcome): Promise<void> {
-  await sql`update ops.sync_runs set status = ${outcome.status}, exit_code = ${outcome.error.exitCode}, finished_at = now(),
-    error_code = ${outcome.error.code}, error_message = ${redact(outcome.error.message)}, requests = ${outcome.requests},
-    retries = ${outcome.retries}, pages = ${outcome.pages}
-    where run_id = ${runId}`;
-}
-
-/** Vendor failures keep their typed exit codes; database trouble is 8; anything else is a bug (1), never "vendor unavailable". */
-function classifyRunError(thrown: unknown, source: string): WarehouseError {
+/**
+ * Vendor failures keep their typed exit codes (an HTTP failure reaches here typed already: the vendor
+ * kit's defineSource converts it); database trouble is 8; anything else is a bug (1), never "vendor unavailable".
+ */
+function classifyRunError(thrown: unknown): WarehouseError {
   const error = asDatabaseError(thrown);
   if (error instanceof WarehouseError) return error;
-  if (error instanceof RequestError) return toCollectorError(error, source);
   const message = error instanceof Error ? error.message : String(error);
   return new WarehouseError('ERR_INTERNAL', EXIT.internal, redact(message),
     'An unexpected error; nothing was published. Report it with this log line.', { cause: error });

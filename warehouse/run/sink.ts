@@ -1,12 +1,12 @@
 /** The RunSink handed to a collector: devices and patch rows stream into staging; the rest is small and kept. */
 import type { Sql } from 'postgres';
-import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from '../../warehouse/rows.js';
+import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from '../rows.js';
 import type { RunSink } from './source.js';
-import { createCopyWriter, type CopyWriter } from '../../warehouse/load/copy.js';
-import { DEVICE_COLUMNS, PATCH_COLUMNS, encodeDevice, encodePatch, type StagingTables } from '../../warehouse/load/staging.js';
-import { aliasProblem, deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
-import { PayloadError } from '../../warehouse/errors.js';
-import { cleanJson, cleanText, jsonbSafe } from '../../warehouse/load/clean-text.js';
+import { createCopyWriter, type CopyWriter } from '../load/copy.js';
+import { STAGED_DEVICE_COLUMNS, STAGED_PATCH_COLUMNS, encodeDevice, encodePatch, type StagingTables } from '../load/staging.js';
+import { aliasProblem, deviceProblem, patchProblem } from '../load/validate.js';
+import { PayloadError } from '../errors.js';
+import { cleanJson, cleanText, jsonbSafe } from '../load/clean-text.js';
 
 /** Beyond this many, quarantined records are counted but not stored (a whole fleet gone bad is one finding). */
 const QUARANTINE_STORED_MAX = 1000;
@@ -34,8 +34,8 @@ export async function createStagingSink(options: {
   source: string;
 }): Promise<StagingSink> {
   const { sql, staging, runId, snapshotDay } = options;
-  const devices: CopyWriter<DeviceRow> = await createCopyWriter(sql, staging.devices, DEVICE_COLUMNS, encodeDevice);
-  const patches: CopyWriter<PatchStatusRow> = await createCopyWriter(sql, staging.patch, PATCH_COLUMNS, encodePatch);
+  const devices: CopyWriter<DeviceRow> = await createCopyWriter(sql, staging.devices, STAGED_DEVICE_COLUMNS, encodeDevice);
+  const patches: CopyWriter<PatchStatusRow> = await createCopyWriter(sql, staging.patch, STAGED_PATCH_COLUMNS, encodePatch);
   let pages = 0;
   let stored = 0;
   const quarantined = new Map<string, number>();

@@ -1,19 +1,22 @@
 /**
- * The contract between a vendor folder and the run lifecycle (warehouse/run). A source declares how
- * to read its configuration and how to collect one snapshot; the lifecycle owns locking, staging,
- * the completeness gate and the one-transaction publish. A collector never writes SQL.
+ * The run contract, defined by the warehouse: what a vendor folder (collectors/ninjaone, threatlocker,
+ * pmp) implements and the run lifecycle (./runner.ts) drives. A source declares how to read its
+ * configuration and how to collect one snapshot into a RunSink; the lifecycle owns locking, staging,
+ * the completeness gate and the one-transaction publish. A collector never writes SQL: its rows reach
+ * the database only through the sink (./sink.ts). Types only, so a vendor folder depends on nothing
+ * here but the contract.
  */
 import type { Logger } from 'pino';
-import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from './rows.js';
-import type { RequestBudget } from './http.js';
+import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from '../rows.js';
+import type { RequestBudget } from './budget.js';
 import type { Simulator } from './simulator.js';
 
-export { SOURCE_NAMES, type SourceName } from '../../warehouse/config.js';
-import type { SourceName } from '../../warehouse/config.js';
+export { SOURCE_NAMES, type SourceName } from '../config.js';
+import type { SourceName } from '../config.js';
 
-export type { ConfigReader } from '../../warehouse/config.js';
-import type { ConfigReader } from '../../warehouse/config.js';
-import type { KeyDeclaration } from '../../warehouse/config-keys.js';
+export type { ConfigReader } from '../config.js';
+import type { ConfigReader } from '../config.js';
+import type { KeyDeclaration } from '../config-keys.js';
 
 /** Everything a collector may use while it runs. */
 export interface CollectContext<Config> {
@@ -93,8 +96,4 @@ export interface Source<Config extends SourceConfig = SourceConfig> {
   collect(ctx: CollectContext<Config>): Promise<void>;
   /** Start this vendor's simulator (tests, demo, `warehouse simulate`). */
   simulator(options: { devices: number; seed: number; date: string; port?: number }): Promise<Simulator>;
-}
-
-export function defineSource<Config extends SourceConfig>(source: Source<Config>): Source<Config> {
-  return source;
 }
