@@ -17,10 +17,11 @@ import { withDatabase } from '../database.js';
 import { loadBillingExport, parseMonth, total, type BillingExport } from '../export/billing-data.js';
 import { devicesCsv, summaryCsv } from '../export/billing-csv.js';
 import { DEFAULT_DAYS, loadComplianceExport, type ComplianceExport } from '../export/compliance-data.js';
+import { parsePaper, type Paper } from '../export/xlsx-page.js';
 import type { Verb } from '../verbs.js';
 
-const USAGE = 'usage: warehouse export billing [--month YYYY-MM] [--format xlsx|csv] [--site S] [--output DIR] [--today D]';
-const COMPLIANCE_USAGE = 'usage: warehouse export compliance [--format xlsx] [--site S] [--days N] [--output DIR] [--today D]';
+const USAGE = 'usage: warehouse export billing [--month YYYY-MM] [--format xlsx|csv] [--site S] [--output DIR] [--today D] [--paper a4|letter]';
+const COMPLIANCE_USAGE = 'usage: warehouse export compliance [--format xlsx] [--site S] [--days N] [--output DIR] [--today D] [--paper a4|letter]';
 /** A trend longer than this reads beyond any daily retention and only draws empty days. */
 const MAX_DAYS = 400;
 
@@ -59,12 +60,12 @@ export function fileStem(data: Pick<BillingExport, 'month' | 'site'>): string {
 }
 
 /** Write the export into `dir`; returns the paths written. */
-export async function writeBillingExport(data: BillingExport, format: 'xlsx' | 'csv', dir: string): Promise<string[]> {
+export async function writeBillingExport(data: BillingExport, format: 'xlsx' | 'csv', dir: string, paper: Paper = 'a4'): Promise<string[]> {
   const stem = path.join(dir, fileStem(data));
   if (format === 'xlsx') {
     // exceljs takes half a second to load: only the xlsx export pays for it, not every CLI command.
     const { billingWorkbook } = await import('../export/billing-xlsx.js');
-    await writeFileAtomically(`${stem}.xlsx`, await billingWorkbook(data));
+    await writeFileAtomically(`${stem}.xlsx`, await billingWorkbook(data, paper));
     return [`${stem}.xlsx`];
   }
   await writeFileAtomically(`${stem}.csv`, devicesCsv(data));
@@ -82,6 +83,7 @@ async function exportCompliance(values: Record<string, string | boolean | undefi
   const format = str(values.format) ?? 'xlsx';
   if (format !== 'xlsx') throw new UsageError(`--format ${format}: the compliance export is an xlsx workbook only`, COMPLIANCE_USAGE);
   const days = positiveInt(values.days, '--days', DEFAULT_DAYS);
+  const paper = parsePaper(str(values.paper));
   if (days > MAX_DAYS) throw new UsageError(`--days ${days} is more than ${MAX_DAYS}`, `The dailies behind the trend are kept for the retention period; bi.compliance_trend holds the month-ends. Use e.g. --days ${DEFAULT_DAYS}.`);
   const output = outputDirectory(str(values.output));
   const config = loadWarehouseConfig(process.env);
@@ -101,7 +103,7 @@ async function exportCompliance(values: Record<string, string | boolean | undefi
   await mkdir(output, { recursive: true });
   const file = path.join(output, `${complianceFileStem(data)}.xlsx`);
   const { complianceWorkbook } = await import('../export/compliance-xlsx.js');
-  await writeFileAtomically(file, await complianceWorkbook(data));
+  await writeFileAtomically(file, await complianceWorkbook(data, { paper }));
   process.stdout.write(`${file}\n`);
   const count = (status: string) => data.checks.filter((c) => c.status === status).length;
   process.stderr.write(`${data.day} (${data.site?.name ?? 'whole estate'}): ${data.checks.length} rule checks, ${count('pass')} pass, ${count('fail')} fail, ${count('unknown')} not known; trend ${data.firstDay} to ${data.day}\n`);
@@ -126,6 +128,7 @@ month: the month before today's in WAREHOUSE_TIMEZONE (--today D replays another
   --site S        one client only (name, case-insensitive, or site id); the file name gets its name
   --output DIR    the directory to write into (default: the current directory; created if missing;
                   a file there is refused, exit 2)
+  --paper P       the xlsx prints on a4 (default) or letter, landscape
 The month must have ended and been rolled up (\`warehouse rollup\`, run nightly). Until
 \`warehouse billing close YYYY-MM\` the figures may still change, and the files say so.
 
@@ -135,16 +138,19 @@ the bi views, as compliance-YYYY-MM-DD[-client].xlsx for the latest collected da
 pass/fail), Trend charts (--days N, default 90, of missing critical/important patches and the pass
 rate, as line charts), Compliance checks (every rule, red/amber/green, the setting that applied),
 Severity analysis (table and pie chart), Recommendations (one action per failing rule) and Trend
-report (the PMP summary metrics' 7/30/90-day changes, with arrows). Prints landscape, one page wide.`,
+report (the PMP summary metrics' 7/30/90-day changes, with arrows). Prints landscape, one page wide,
+on A4 or (--paper letter) US Letter.`,
   async run(argv) {
     const { values, positionals } = parse('export', argv, {
-      month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' }, output: { type: 'string' }, today: { type: 'string' }, days: { type: 'string' },
+      month: { type: 'string' }, format: { type: 'string' }, site: { type: 'string' }, output: { type: 'string' }, today: { type: 'string' }, days: { type: 'string' }, paper: { type: 'string' },
     });
     if (positionals[0] === 'compliance' && positionals.length === 1) return exportCompliance(values);
     if (values.days !== undefined) throw new UsageError('export: unknown option --days', 'Run `warehouse export --help` for its options.');
     if (positionals[0] !== 'billing' || positionals.length > 1) throw new UsageError(`export: expected \`export billing\` or \`export compliance\`${positionals[0] ? `, not "${positionals.join(' ')}"` : ''}`, USAGE);
     const format = str(values.format) ?? 'xlsx';
     if (format !== 'xlsx' && format !== 'csv') throw new UsageError(`--format ${format} is not xlsx or csv`, USAGE);
+    const paper = parsePaper(str(values.paper));
+    if (values.paper !== undefined && format !== 'xlsx') throw new UsageError('--paper is for the xlsx workbook; a csv has no page', USAGE);
     const site = str(values.site);
     // Checked before the database starts: a mistyped --output fails fast.
     const output = outputDirectory(str(values.output));
@@ -164,7 +170,7 @@ report (the PMP summary metrics' 7/30/90-day changes, with arrows). Prints lands
       }
     });
     await mkdir(output, { recursive: true });
-    const files = await writeBillingExport(data, format, output);
+    const files = await writeBillingExport(data, format, output, paper);
     process.stdout.write(`${files.join('\n')}\n`);
     const clients = new Set(data.summary.map((s) => s.siteId)).size;
     process.stderr.write(`${month}: ${clients} client(s), ${total(data.summary, 'billable')} billable seats and ${total(data.summary, 'spares')} spares over ${new Set(data.summary.map((s) => s.source)).size} source(s), ${data.devices.length} devices listed${data.closed ? '' : ' (month not closed: figures may still change)'}\n`);

@@ -5,7 +5,7 @@
  * Totals are SUM formulas that carry their computed result, so the sheet stays live in Excel and a
  * reader without a formula engine sees the numbers.
  *
- * It is printed (or saved as PDF) for invoices, so every sheet is set up for paper: landscape A4,
+ * It is printed (or saved as PDF) for invoices, so every sheet is set up for paper: landscape A4 or Letter,
  * one page wide and as many long as it takes, the table's header repeated on every page and frozen
  * on screen, long values (ThreatLocker's GUIDs, reasons, rule descriptions) wrapped in bounded
  * columns rather than widening the page until the print shrinks to nothing.
@@ -14,6 +14,7 @@ import ExcelJS from 'exceljs';
 import type { BillingExport, DeviceLine, SummaryLine } from './billing-data.js';
 import { policyInWords, total } from './billing-data.js';
 import { fitCellsToExcel } from './excel-text.js';
+import { header, printOn, title, WRAP, type Paper } from './xlsx-page.js';
 import { wallClock } from '../../warehouse/time.js';
 
 export const SUMMARY_SHEET = 'Summary';
@@ -50,45 +51,12 @@ export function sheetName(name: string, taken: Set<string>): string {
   return candidate;
 }
 
-const WRAP: Partial<ExcelJS.Alignment> = { wrapText: true, vertical: 'top' };
-
-function header(sheet: ExcelJS.Worksheet, values: string[], numeric: number[] = [], centred: number[] = []): ExcelJS.Row {
-  const row = sheet.addRow(values);
-  row.font = { bold: true };
-  row.eachCell((cell, column) => {
-    cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF4' } };
-    cell.border = { bottom: { style: 'thin' } };
-    // Over a wide column, a left-aligned header sits far from its right-aligned number.
-    const horizontal = numeric.includes(column) ? 'right' : centred.includes(column) ? 'center' : 'left';
-    cell.alignment = { wrapText: true, vertical: 'bottom', horizontal };
-  });
-  return row;
-}
-
 function centre(row: ExcelJS.Row, columns: number[]): void {
   for (const c of columns) row.getCell(c).alignment = { ...row.getCell(c).alignment, horizontal: 'center' };
 }
 
-/**
- * A line of text across the sheet's columns: merged and wrapped, with its height set, because neither
- * Excel nor LibreOffice sizes a merged row to its text (and unmerged, it would run off the printed page).
- */
-function note(sheet: ExcelJS.Worksheet, text: string, columns: number, font: Partial<ExcelJS.Font>): void {
-  const row = sheet.addRow([text]);
-  sheet.mergeCells(row.number, 1, row.number, columns);
-  row.getCell(1).alignment = WRAP;
-  row.font = font;
-  let width = 0;
-  for (let c = 1; c <= columns; c += 1) width += sheet.getColumn(c).width ?? 10;
-  // ~0.9 characters of 10-point text per unit of column width; 13 points a line.
-  row.height = Math.max(1, Math.ceil(text.length / (width * 0.9))) * 13 + 2;
-}
-
-function title(sheet: ExcelJS.Worksheet, text: string, notes: string[], columns: number): void {
-  sheet.addRow([text]).font = { bold: true, size: 14 };
-  for (const line of notes) note(sheet, line, columns, { italic: true, color: { argb: 'FF555555' } });
-  sheet.addRow([]);
-}
+/** ~0.9 characters of the notes' 10-point italic per unit of column width. */
+const NOTE_CHARS_PER_UNIT = 0.9;
 
 /**
  * A totals row: SUM formulas over [first, last] in the given columns, each with its result. A column
@@ -113,14 +81,14 @@ function seatTotals(lines: SummaryLine[], from: number): Array<[number, number |
 }
 
 /**
- * Landscape A4, every column on one page wide, as many pages long as it takes, narrow margins, the
+ * Landscape (on the paper printOn sets), every column on one page wide, as many pages long as it takes, narrow margins, the
  * header row(s) repeated on every page and each page numbered with its sheet's name.
  */
 function forPrint(sheet: ExcelJS.Worksheet, headerRow: number, widths: number[]): void {
   widths.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
   sheet.pageSetup = {
     ...sheet.pageSetup,
-    orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0,
+    orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0,
     margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.6, header: 0.2, footer: 0.25 },
     printTitlesRow: `${headerRow}:${headerRow}`,
   };
@@ -169,7 +137,7 @@ function policyNotes(data: BillingExport): string[] {
 function summarySheet(workbook: ExcelJS.Workbook, data: BillingExport): void {
   const sheet = workbook.addWorksheet(SUMMARY_SHEET);
   SUMMARY_WIDTHS.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
-  title(sheet, `Billable seats, ${monthTitle(data.month)}${data.site ? `, ${data.site.name}` : ''}`, [status(data), ...policyNotes(data)], SUMMARY_HEADER.length);
+  title(sheet, `Billable seats, ${monthTitle(data.month)}${data.site ? `, ${data.site.name}` : ''}`, [status(data), ...policyNotes(data)], SUMMARY_HEADER.length, NOTE_CHARS_PER_UNIT);
   const head = header(sheet, SUMMARY_HEADER, NUMERIC_SUMMARY, CENTRED_SUMMARY).number;
   const first = sheet.rowCount + 1;
   for (const s of data.summary) {
@@ -189,7 +157,7 @@ function clientSheet(workbook: ExcelJS.Workbook, name: string, month: string, li
   const sheet = workbook.addWorksheet(name);
   CLIENT_WIDTHS.forEach((w, i) => { sheet.getColumn(i + 1).width = w; });
   title(sheet, `${client}${reference ? ` (reference ${reference})` : ''}, ${monthTitle(month)}`,
-    ['Billable seats per source at the month-end, then every device in that snapshot, by host name, and why it was or was not billed.'], DEVICE_HEADER.length);
+    ['Billable seats per source at the month-end, then every device in that snapshot, by host name, and why it was or was not billed.'], DEVICE_HEADER.length, NOTE_CHARS_PER_UNIT);
   header(sheet, CLIENT_HEADER, NUMERIC_CLIENT);
   const first = sheet.rowCount + 1;
   for (const s of lines) sheet.addRow([s.source, s.instance, s.workstations, s.servers, s.billable, s.spares, s.total, s.previousBillable, s.change]);
@@ -207,7 +175,7 @@ function clientSheet(workbook: ExcelJS.Workbook, name: string, month: string, li
   forPrint(sheet, deviceHeader, CLIENT_WIDTHS);
 }
 
-export async function billingWorkbook(data: BillingExport): Promise<Buffer> {
+export async function billingWorkbook(data: BillingExport, paper: Paper = 'a4'): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'warehouse';
   workbook.created = new Date();
@@ -217,6 +185,7 @@ export async function billingWorkbook(data: BillingExport): Promise<Buffer> {
   for (const [siteId, site] of sites) {
     clientSheet(workbook, sheetName(site, taken), data.month, data.summary.filter((s) => s.siteId === siteId), data.devices.filter((d) => d.siteId === siteId));
   }
+  printOn(workbook, paper);
   fitCellsToExcel(workbook);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

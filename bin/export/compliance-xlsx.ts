@@ -6,7 +6,7 @@
  * that applied), Severity analysis (its table and native pie charts), Recommendations (one action per
  * failing rule) and the Trend report (the PMP summary metrics' 7/30/90-day changes with ↑ ↓ →).
  *
- * Printed like the billing workbook: A4 landscape, one page wide, the page header naming the client,
+ * Printed like the billing workbook: A4 or Letter landscape, one page wide, the page header naming the client,
  * the period and when it was made (WAREHOUSE_TIMEZONE's wall clock). A value the data does not give
  * reads "not known" with the reason, never 0.
  */
@@ -15,6 +15,7 @@ import { addDays, wallClock } from '../../warehouse/time.js';
 import type { ComplianceExport, SourceDay, TrendDay } from './compliance-data.js';
 import { recommendations, riskScore, valueInWords } from './compliance-data.js';
 import { fitCellsToExcel } from './excel-text.js';
+import { header, note as writeNote, printOn, title as writeTitle, WRAP, type Paper } from './xlsx-page.js';
 import { addCharts, lineChart, pieChart, type Chart, type Series } from './xlsx-charts.js';
 
 export const SHEETS = {
@@ -28,7 +29,6 @@ const FONT_GREEN = 'FF006100';
 const FONT_AMBER = 'FF7F6000';
 const SOURCE_NAMES: Record<string, string> = { ninjaone: 'NinjaOne', pmp: 'PMP' };
 const sourceName = (s: string): string => SOURCE_NAMES[s] ?? s;
-const WRAP: Partial<ExcelJS.Alignment> = { wrapText: true, vertical: 'top' };
 
 export function scopeName(data: ComplianceExport): string {
   return data.site ? data.site.name : 'whole estate';
@@ -44,7 +44,7 @@ const headerText = (text: string): string => text.replace(/&/gu, '&&');
 function forPrint(sheet: ExcelJS.Worksheet, data: ComplianceExport, generated: string, headerRow?: number): void {
   sheet.pageSetup = {
     ...sheet.pageSetup,
-    orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0,
+    orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0,
     margins: { left: 0.4, right: 0.4, top: 0.7, bottom: 0.6, header: 0.25, footer: 0.25 },
     ...(headerRow ? { printTitlesRow: `${headerRow}:${headerRow}` } : {}),
   };
@@ -53,34 +53,12 @@ function forPrint(sheet: ExcelJS.Worksheet, data: ComplianceExport, generated: s
   sheet.headerFooter = { oddHeader: head, evenHeader: head, oddFooter: '&L&A&RPage &P of &N', evenFooter: '&L&A&RPage &P of &N' };
 }
 
-function header(sheet: ExcelJS.Worksheet, values: string[], numeric: number[] = []): ExcelJS.Row {
-  const row = sheet.addRow(values);
-  row.font = { bold: true };
-  row.eachCell((cell, column) => {
-    cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: FILL.head } };
-    cell.border = { bottom: { style: 'thin' } };
-    cell.alignment = { wrapText: true, vertical: 'bottom', horizontal: numeric.includes(column) ? 'right' : 'left' };
-  });
-  return row;
-}
-
-/** A line of text across `columns` columns: merged, wrapped and as tall as its text (no spreadsheet sizes a merged row). */
-function note(sheet: ExcelJS.Worksheet, text: string, columns: number, font: Partial<ExcelJS.Font> = { italic: true, color: { argb: 'FF555555' } }): ExcelJS.Row {
-  const row = sheet.addRow([text]);
-  sheet.mergeCells(row.number, 1, row.number, columns);
-  row.getCell(1).alignment = WRAP;
-  row.font = font;
-  let width = 0;
-  for (let c = 1; c <= columns; c += 1) width += sheet.getColumn(c).width ?? 10;
-  row.height = Math.max(1, Math.ceil(text.length / (width * 0.95))) * 13 + 3;
-  return row;
-}
-
-function title(sheet: ExcelJS.Worksheet, text: string, notes: string[], columns: number): void {
-  sheet.addRow([text]).font = { bold: true, size: 14 };
-  for (const line of notes) note(sheet, line, columns);
-  sheet.addRow([]);
-}
+/** ~0.95 characters of the notes' 10-point italic per unit of this workbook's column widths. */
+const NOTE_CHARS_PER_UNIT = 0.95;
+const note = (sheet: ExcelJS.Worksheet, text: string, columns: number, font?: Partial<ExcelJS.Font>): ExcelJS.Row =>
+  writeNote(sheet, text, columns, NOTE_CHARS_PER_UNIT, font);
+const title = (sheet: ExcelJS.Worksheet, text: string, notes: string[], columns: number): void =>
+  writeTitle(sheet, text, notes, columns, NOTE_CHARS_PER_UNIT);
 
 /** Wrap the given columns and make the row tall enough for the longest of them (Excel does not grow rows exceljs wrote). */
 function wrap(row: ExcelJS.Row, columns: number[], widths: number[]): void {
@@ -379,7 +357,7 @@ function reportSheet(workbook: ExcelJS.Workbook, data: ComplianceExport, generat
   forPrint(sheet, data, generated, head);
 }
 
-export async function complianceWorkbook(data: ComplianceExport, now = new Date()): Promise<Buffer> {
+export async function complianceWorkbook(data: ComplianceExport, { now = new Date(), paper = 'a4' }: { now?: Date; paper?: Paper } = {}): Promise<Buffer> {
   const generated = `${wallClock(now, data.timeZone ?? 'UTC')} (${data.timeZone ?? 'UTC'})`;
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'warehouse';
@@ -390,6 +368,7 @@ export async function complianceWorkbook(data: ComplianceExport, now = new Date(
   charts.push(...severitySheet(workbook, data, generated));
   recommendationsSheet(workbook, data, generated);
   reportSheet(workbook, data, generated);
+  printOn(workbook, paper);
   fitCellsToExcel(workbook);
   const written = Buffer.from(await workbook.xlsx.writeBuffer());
   return charts.length === 0 ? written : addCharts(written, charts);

@@ -110,8 +110,17 @@ describe('warehouse export compliance on the command line', () => {
   });
 });
 
+/** Each page's [width, height] in points, as pdfinfo reads them. */
+async function pageSizes(file: string): Promise<Array<[number, number]>> {
+  const info = (await run('pdfinfo', [file])).stdout;
+  const count = Number(/^Pages:\s+(\d+)$/mu.exec(info)?.[1]);
+  const sizes = (await run('pdfinfo', ['-f', '1', '-l', String(count), file])).stdout;
+  return [...sizes.matchAll(/^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts/gmu)].map((m) => [Math.round(Number(m[1])), Math.round(Number(m[2]))]);
+}
+
 let xlsx: string;
 let pdf: string;
+let letterPdf: string;
 let pages: number;
 let text = '';
 let ods: JSZip;
@@ -123,9 +132,14 @@ describe.skipIf(missing.length > 0)(`the compliance workbook opened by LibreOffi
     const dir = tempDir('export-compliance-lo-');
     xlsx = path.join(dir, 'compliance.xlsx');
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(xlsx, await complianceWorkbook(data, new Date(`${DAY}T09:30:00Z`)));
+    const now = new Date(`${DAY}T09:30:00Z`);
+    await writeFile(xlsx, await complianceWorkbook(data, { now }));
+    const letterXlsx = path.join(dir, 'compliance-letter.xlsx');
+    await writeFile(letterXlsx, await complianceWorkbook(data, { now, paper: 'letter' }));
     const profile = `-env:UserInstallation=file://${path.join(dir, 'profile')}`;
-    await run('soffice', ['--headless', profile, '--convert-to', 'pdf', '--outdir', dir, xlsx], { timeout: 120_000 });
+    // One LibreOffice start converts both papers.
+    await run('soffice', ['--headless', profile, '--convert-to', 'pdf', '--outdir', dir, xlsx, letterXlsx], { timeout: 180_000 });
+    letterPdf = path.join(dir, 'compliance-letter.pdf');
     await run('soffice', ['--headless', profile, '--convert-to', 'ods', '--outdir', dir, xlsx], { timeout: 120_000 });
     pdf = path.join(dir, 'compliance.pdf');
     expect(existsSync(pdf), 'soffice wrote no PDF').toBe(true);
@@ -139,7 +153,7 @@ describe.skipIf(missing.length > 0)(`the compliance workbook opened by LibreOffi
       mkdirSync(keep, { recursive: true });
       for (const file of readdirSync(dir).filter((n) => /\.(png|pdf|xlsx)$/u.test(n))) copyFileSync(path.join(dir, file), path.join(keep, file));
     }
-    expect(readdirSync(dir).filter((n) => n.endsWith('.png')).length).toBe(pages);
+    expect(readdirSync(dir).filter((n) => /^page.*\.png$/u.test(n)).length).toBe(pages);
   }, 240_000);
 
   it('LibreOffice parses the native charts: two line charts and a pie per source, as chart objects', async () => {
@@ -161,8 +175,7 @@ describe.skipIf(missing.length > 0)(`the compliance workbook opened by LibreOffi
   });
 
   it('prints landscape A4 pages headed with the client, the period and the generation time', async () => {
-    const sizes = (await run('pdfinfo', ['-f', '1', '-l', String(pages), pdf])).stdout;
-    const each = [...sizes.matchAll(/^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts/gmu)].map((m) => [Math.round(Number(m[1])), Math.round(Number(m[2]))]);
+    const each = await pageSizes(pdf);
     expect(each).toHaveLength(pages);
     for (const size of each) expect(size).toEqual([842, 595]);
     // One page each for the summary, the severity analysis and the recommendations; the charts' page and
@@ -170,6 +183,14 @@ describe.skipIf(missing.length > 0)(`the compliance workbook opened by LibreOffi
     expect(pages).toBeLessThanOrEqual(11);
     const headed = text.split('\f').filter((page) => page.trim() !== '');
     for (const page of headed) expect(page).toMatch(/Compliance: Acme & Sons\s+2026-07-23 to 2026-10-20 \(90 days\)\s+Generated 2026-10-20 10:30 \(Europe\/London\)/u);
+  });
+
+  it('prints the same pages on landscape US Letter with --paper letter', async () => {
+    const each = await pageSizes(letterPdf);
+    // Letter is wider and shorter than A4: the same one-page-wide sheets, perhaps a page more.
+    expect(each.length).toBeGreaterThanOrEqual(pages);
+    expect(each.length).toBeLessThanOrEqual(pages + 2);
+    for (const size of each) expect(size).toEqual([792, 612]);
   });
 
   it('shows the risk score, every rule, recommendations for the failing ones and the PMP trend with arrows', () => {

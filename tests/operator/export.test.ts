@@ -175,6 +175,24 @@ describe('warehouse export billing', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
+  it('--paper letter prints every sheet on US Letter (A4 without it); an unknown paper or --paper with csv exits 2', async () => {
+    const dir = tempDir('export-paper-');
+    const env = { DATABASE_URL: db.url, WAREHOUSE_TIMEZONE: 'UTC' };
+    const letter = await cli(['export', 'billing', '--month', '2026-10', '--paper', 'Letter', '--output', dir], { env });
+    expect(letter.code).toBe(0);
+    const sizes = (await readWorkbook(letter.out.trim())).worksheets.map((sheet) => sheet.pageSetup.paperSize);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(new Set(sizes)).toEqual(new Set([1]));
+    const [a4] = await writeBillingExport(await loadBillingExport(db.sql, '2026-10'), 'xlsx', tempDir('export-a4-'));
+    expect(new Set((await readWorkbook(a4 as string)).worksheets.map((sheet) => sheet.pageSetup.paperSize))).toEqual(new Set([9]));
+    const unknown = await cli(['export', 'billing', '--month', '2026-10', '--paper', 'a5', '--output', dir], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/--paper a5 is not a4 or letter[\s\S]*--paper letter/u);
+    const csv = await cli(['export', 'billing', '--month', '2026-10', '--format', 'csv', '--paper', 'letter', '--output', dir], { env });
+    expect(csv.code).toBe(2);
+    expect(csv.err).toMatch(/--paper is for the xlsx workbook/u);
+  });
+
   it('every sheet prints landscape, one page wide, its header repeated and frozen; totals cover every numeric column; the policy is stated', async () => {
     const dir = tempDir('export-print-');
     const [file] = await writeBillingExport(await loadBillingExport(db.sql, '2026-10'), 'xlsx', dir);
