@@ -1,6 +1,7 @@
 -- one row per site × source: billable seats at the latest snapshot against the last month-end
 -- grain: site_id, source, instance
 -- depends: staging.source_days_latest
+-- depends: staging.month_ends_latest
 -- depends: staging.device_days_billing
 -- depends: staging.month_end_site_counts
 create view bi.billing_today_vs_last_month_end as
@@ -16,14 +17,6 @@ with today as (
     inner join staging.source_days_latest as l on l.source_instance_id = b.source_instance_id and l.snapshot_day = b.snapshot_day
     group by b.site_id, b.source_instance_id, b.snapshot_day
 ),
-last_month_end as (
-    select distinct on (me.source_instance_id)
-        me.source_instance_id,
-        me.month,
-        me.month_end_day
-    from rollup.month_ends as me
-    order by me.source_instance_id, me.month desc
-),
 month_end as (
     select
         c.site_id,
@@ -33,7 +26,7 @@ month_end as (
         c.billable,
         c.spares
     from staging.month_end_site_counts as c
-    inner join last_month_end as lme on lme.source_instance_id = c.source_instance_id and lme.month = c.month
+    inner join staging.month_ends_latest as lme on lme.source_instance_id = c.source_instance_id and lme.month = c.month
 ),
 pairs as (
     select
@@ -62,7 +55,7 @@ inner join core.sites as s on s.site_id = p.site_id
 inner join ops.source_instances as si on si.source_instance_id = p.source_instance_id
 left join today as t on t.site_id = p.site_id and t.source_instance_id = p.source_instance_id
 left join month_end as m on m.site_id = p.site_id and m.source_instance_id = p.source_instance_id
-left join last_month_end as lme on lme.source_instance_id = p.source_instance_id;
+left join staging.month_ends_latest as lme on lme.source_instance_id = p.source_instance_id;
 
 comment on view bi.billing_today_vs_last_month_end is 'One row per site × source: billable seats at the latest published snapshot against the last materialised month-end, for a look at this month before it ends.';
 comment on column bi.billing_today_vs_last_month_end.site_id is 'Canonical site id.';

@@ -1,6 +1,7 @@
 -- one row per comparison × month × source instance × device × side: a device's state on one side of a
 -- comparison of billable seats, which staging.seat_transitions pairs (previous against current)
 -- depends: staging.source_days_latest
+-- depends: staging.month_ends_latest
 -- depends: staging.device_days_billing
 --
 -- Two comparisons. month_end: each month-end (current) against the month-end before (previous), for
@@ -23,17 +24,11 @@ with months as (
             where prev.source_instance_id = me.source_instance_id and prev.month = (me.month - interval '1 month')::date
         ) as has_previous
     from rollup.month_ends as me
-),
-
-last_month_end as (
-    select distinct on (me.source_instance_id)
-        me.source_instance_id,
-        me.month,
-        me.month_end_day
-    from rollup.month_ends as me
-    order by me.source_instance_id, me.month desc
 )
 
+-- Four branches rather than one projection over a union of their row sources: each joins the
+-- month-end rows on its own month key, which is what lets a query of one month read only that
+-- month's partitions (and a query of one comparison skip the other's branches entirely).
 -- month_end, current: the month's month-end rows
 select
     'month_end'::text as comparison,
@@ -99,7 +94,7 @@ select
     l.snapshot_day
 from staging.device_days_billing as b
 inner join staging.source_days_latest as l on l.source_instance_id = b.source_instance_id and l.snapshot_day = b.snapshot_day
-left join last_month_end as lme on lme.source_instance_id = b.source_instance_id
+left join staging.month_ends_latest as lme on lme.source_instance_id = b.source_instance_id
 union all
 -- month_to_date, previous: the last month-end's rows
 select
@@ -121,5 +116,5 @@ select
     lme.month_end_day as compared_month_end_day,
     l.snapshot_day
 from rollup.month_end_devices as med
-inner join last_month_end as lme on lme.source_instance_id = med.source_instance_id and lme.month = med.month
+inner join staging.month_ends_latest as lme on lme.source_instance_id = med.source_instance_id and lme.month = med.month
 left join staging.source_days_latest as l on l.source_instance_id = med.source_instance_id;
