@@ -19,7 +19,7 @@ import type { Sql } from 'postgres';
 import type { ConfigReader } from '../warehouse/config.js';
 import { readKey } from '../warehouse/config-keys.js';
 import { WAREHOUSE_KEY_TABLE as KEY } from '../warehouse/config-table.js';
-import { dayPartition, dayPartitionSql } from '../warehouse/partitions.js';
+import { PARTITION_NAME_PATTERN, dayPartition, dayPartitionSql, monthOfMonthPartition } from '../warehouse/partitions.js';
 import { addDays, monthOf } from '../warehouse/time.js';
 import { materialiseMonthEnd } from './month-end.js';
 import { deleteRunsBefore } from '../warehouse/run/sync-runs.js';
@@ -122,7 +122,7 @@ async function detachedLeftovers(sql: Sql): Promise<string[]> {
     select n.nspname || '.' || c.relname as name
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind = 'r'
-      and (n.nspname || '.' || substring(c.relname from '^(.*)_[0-9]{6,8}$')) in ${sql([...DAILY_PARENTS, 'raw.pages', 'rollup.month_end_devices'])}
+      and (n.nspname || '.' || substring(c.relname from ${PARTITION_NAME_PATTERN}::text)) in ${sql([...DAILY_PARENTS, 'raw.pages', 'rollup.month_end_devices'])}
       and not exists (select 1 from pg_inherits i where i.inhrelid = c.oid)
     order by 1`;
   return rows.map((r) => r.name);
@@ -224,7 +224,7 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
   await recordPendingDays(sql, pending);
   // Small tables: rows, not partitions. Month-end bookkeeping follows its partitions; run history
   // goes after its own period, but never while a kept source-day still points at the run.
-  const oldMonths = [...new Set(dropped.filter((n) => n.startsWith('rollup.month_end_devices_')).map((n) => `${n.slice(-6, -2)}-${n.slice(-2)}-01`))];
+  const oldMonths = [...new Set(dropped.filter((n) => n.startsWith('rollup.month_end_devices_')).map(monthOfMonthPartition))];
   for (const month of oldMonths) {
     await sql`delete from rollup.month_end_counts where month = ${month}::date`;
     await sql`delete from rollup.month_end_sites where month = ${month}::date`;

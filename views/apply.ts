@@ -168,7 +168,7 @@ function retiredReadBy(graph: ViewGraph, retired: Set<string>, oid: string): str
 const GRANTS = `
   grant usage on schema bi to warehouse_reader;
   grant select on all tables in schema bi to warehouse_reader;
-  grant usage, create on schema core, ops, raw, rollup, staging, bi to warehouse_writer;
+  grant usage, create on schema core, ops, raw, rollup, staging, run, bi to warehouse_writer;
   grant select, insert, update, delete, truncate on all tables in schema core, ops, raw, rollup to warehouse_writer;
   grant select on all tables in schema staging, bi to warehouse_writer;
   grant usage, select, update on all sequences in schema core, ops, raw, rollup to warehouse_writer;

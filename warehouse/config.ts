@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readKey, timeZone, type KeyReader } from './config-keys.js';
-import { WAREHOUSE_KEY_TABLE as KEY } from './config-table.js';
+import { SOURCE_NAMES, WAREHOUSE_KEY_TABLE as KEY } from './config-table.js';
 import { ConfigError } from './errors.js';
 import { registerSecret } from './redact.js';
 import { todayIn, type DayBounds } from './time.js';
@@ -31,8 +31,13 @@ export type ConfigReader = KeyReader;
  */
 export const WAREHOUSE_KEYS: readonly string[] = Object.values(KEY).map((key) => key.name);
 
-/** Prefixes of the warehouse's keys; only keys with one of these can be typos of ours. */
-export const KEY_PREFIXES = ['WAREHOUSE_', 'NINJAONE_', 'THREATLOCKER_', 'PMP_'] as const;
+/**
+ * Prefixes of the warehouse's keys; only keys with one of these can be typos of ours. Derived from
+ * the key tables' naming: the warehouse's own keys are WAREHOUSE_*, each source's <SOURCE>_*
+ * (DATABASE_URL is the one key without a prefix); tests/unit/config-keys.test.ts holds every
+ * declared key to them.
+ */
+export const KEY_PREFIXES: readonly string[] = ['WAREHOUSE_', ...SOURCE_NAMES.map((source) => `${source.toUpperCase()}_`)];
 
 /** A key as set by the operator, and where: the environment or the config file. */
 export interface PresentKey { key: string; from: string }

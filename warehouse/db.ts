@@ -135,7 +135,7 @@ function serverCondition(error: unknown): DatabaseUnavailableError | undefined {
 }
 
 /** The schemas `warehouse migrate` creates; a relation missing from one of them means an unmigrated database. */
-export const MANAGED_SCHEMAS = ['core', 'ops', 'raw', 'rollup', 'staging', 'bi', 'drizzle'] as const;
+export const MANAGED_SCHEMAS = ['core', 'ops', 'raw', 'rollup', 'staging', 'run', 'bi', 'drizzle'] as const;
 
 /**
  * 42P01 undefined table, 3F000 undefined schema, 42883 undefined function, naming one of the managed

@@ -13,8 +13,16 @@ import type { Sql } from 'postgres';
 
 export const DISTRIBUTION_COLUMN = 'site_id';
 
-/** The schemas whose tables the warehouse owns (staging holds only views and run-scoped work tables). */
+/** The schemas whose tables the warehouse owns, each of which this list places. */
 export const WAREHOUSE_SCHEMAS = ['core', 'ops', 'rollup', 'raw'] as const;
+
+/** The warehouse's other schemas, which hold no table to place, and why. */
+export const UNPLACED_SCHEMAS: Readonly<Record<string, string>> = {
+  staging: 'intermediate views only: they read the placed tables',
+  bi: 'the reader views only',
+  run: 'each collect run\'s work tables, created, filled and dropped by the run on the coordinator: never distributed',
+  drizzle: 'the migration history, on the coordinator',
+};
 
 /** Tables that grow with devices × days or months: distributed by site_id, co-located (the first is the anchor). */
 export const DISTRIBUTED_TABLES = [

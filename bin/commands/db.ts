@@ -1,4 +1,5 @@
 import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { WAREHOUSE_KEY_TABLE as KEY } from '../../warehouse/config-table.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
 import { embeddedUrl, isRunning, startEmbedded, stopEmbedded } from '../../warehouse/embedded/server.js';
 import { parse } from '../args.js';
@@ -8,7 +9,7 @@ export const dbCommand: Verb = {
   summary: 'Control the embedded database: start | stop | url',
   help: `usage: warehouse db start | stop | url
 
-start  start the embedded PostgreSQL (data in $WAREHOUSE_HOME, default ./.warehouse) and keep it
+start  start the embedded PostgreSQL (data in $${KEY.home.name}, default ${KEY.home.default}) and keep it
        running after the command ends, for psql and BI tools
 stop   stop it
 url    print a connection URL for psql or a BI tool (psql "$(warehouse db url)")

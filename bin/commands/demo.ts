@@ -7,6 +7,7 @@
 import { applyRetention, loadRetentionPolicy, planRetention } from '../../rollups/retention.js';
 import { daysOf, nightlyRollup } from '../../rollups/run.js';
 import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { WAREHOUSE_KEY_TABLE as KEY } from '../../warehouse/config-table.js';
 import { openDatabase } from '../../warehouse/db.js';
 import { EXIT, WarehouseError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
@@ -25,7 +26,7 @@ export const demoCommand: Verb = {
   summary: 'Embedded DB + simulators + N days of history ending today, then the summary',
   help: `usage: warehouse demo [--days N] [--devices N] [--seed S]
 
-Starts the embedded database (in $WAREHOUSE_HOME, default ./.warehouse), migrates it, starts the
+Starts the embedded database (in $${KEY.home.name}, default ${KEY.home.default}), migrates it, starts the
 NinjaOne, ThreatLocker and Patch Manager Plus simulators, collects N days of history ending today
 (default 75 days, 250 devices per vendor), rolls them up (daily counts, month-ends of ended months),
 applies retention, and prints this month against last month per client, the top compliance

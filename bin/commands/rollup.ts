@@ -3,6 +3,7 @@ import { daysOf, nightlyPending, nightlyRollup, type RollupResult, type RollupSt
 import type { RefreshResult } from '../../warehouse/matching/exceptions.js';
 import { alertsLine, alertsSetup, notifyWarning, runAlerts, type AlertsOutcome } from '../../warehouse/alerts/run.js';
 import { dayBounds, loadWarehouseConfig } from '../../warehouse/config.js';
+import { WAREHOUSE_KEY_TABLE as KEY } from '../../warehouse/config-table.js';
 import type { Sql } from '../../warehouse/db.js';
 import { EXIT, type ExitCode, UsageError } from '../../warehouse/errors.js';
 import { createLogger } from '../../warehouse/log.js';
@@ -127,12 +128,12 @@ export const retentionCommand: Verb = {
   summary: 'Drop what has expired under the retention policy',
   help: `usage: warehouse retention [--dry-run]
 
-Drops expired partitions: device days, patch status and daily counts after WAREHOUSE_RETENTION_DAILY_DAYS
-(65), raw vendor pages after WAREHOUSE_RETENTION_RAW_DAYS (7), month-end rows after
-WAREHOUSE_RETENTION_MONTH_END_MONTHS (24), run history after WAREHOUSE_RETENTION_RUN_MONTHS (24).
+Drops expired partitions: device days, patch status and daily counts after ${KEY.retentionDailyDays.name}
+(${KEY.retentionDailyDays.default}), raw vendor pages after ${KEY.retentionRawDays.name} (${KEY.retentionRawDays.default}), month-end rows after
+${KEY.retentionMonthEndMonths.name} (${KEY.retentionMonthEndMonths.default}), run history after ${KEY.retentionRunMonths.name} (${KEY.retentionRunMonths.default}).
 Never drops a month's dailies before its month-end exists, nor any of the month in progress in
-WAREHOUSE_TIMEZONE; a day goes whole (every daily table and its source-days) or not at all. Waits at most
-WAREHOUSE_RETENTION_LOCK_TIMEOUT_MS (5000) for a busy partition, then leaves it for the next night (exit 3).
+${KEY.timeZone.name}; a day goes whole (every daily table and its source-days) or not at all. Waits at most
+${KEY.retentionLockTimeout.name} (${KEY.retentionLockTimeout.default}) for a busy partition, then leaves it for the next night (exit 3).
   --dry-run   list what would be dropped and change nothing`,
   async run(argv) {
     const { values } = parse('retention', argv, { 'dry-run': { type: 'boolean' }, today: { type: 'string' } });

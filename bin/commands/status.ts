@@ -6,6 +6,7 @@
  * so a monitoring timer that calls status keeps the freshness metrics current.
  */
 import { loadWarehouseConfig } from '../../warehouse/config.js';
+import { WAREHOUSE_KEY_TABLE as KEY } from '../../warehouse/config-table.js';
 import { openDatabase, asDatabaseError, type Sql } from '../../warehouse/db.js';
 import { EXIT, WarehouseError } from '../../warehouse/errors.js';
 import { sweepAbandonedRuns } from '../../warehouse/load/lock.js';
@@ -86,7 +87,7 @@ export const statusCommand: Verb = {
 One line per source instance: fresh or STALE, last success (in WAREHOUSE_TIMEZONE), its age in hours, devices published
 by it, the last run's outcome, consecutive failures since the last success, open cross-vendor
 exceptions about the source, and the last error; then the open alerts.
-Exit codes, for monitoring: 0 every source succeeded within WAREHOUSE_STALE_HOURS (default 36);
+Exit codes, for monitoring: 0 every source succeeded within ${KEY.staleHours.name} (default ${KEY.staleHours.default});
 7 a source is older than that or never succeeded, or nothing was ever collected; 8 the database is
 unreachable. With WAREHOUSE_METRICS_FILE set, also rewrites the Prometheus text file.
 --json prints one document instead: {"ok", "staleAfterHours", "sources": [{source, instance, stale,

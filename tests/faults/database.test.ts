@@ -50,7 +50,7 @@ async function sweepAndRerun(url: string, rerun: () => Promise<RunResult>): Prom
   try {
     await sweepAbandonedRuns(sql);
     expect(await sql`select run_id from ops.sync_runs where status = 'running'`).toEqual([]);
-    expect(await sql`select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'staging' and c.relkind = 'r'`).toEqual([]);
+    expect(await sql`select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('run', 'staging') and c.relkind = 'r'`).toEqual([]);
   } finally {
     await sql.end();
   }

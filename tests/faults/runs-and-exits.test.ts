@@ -32,10 +32,11 @@ async function runsOf(db: TestDatabase): Promise<Array<{ run_id: number; status:
   return db.sql`select run_id::int, status, error_code from ops.sync_runs order by run_id`;
 }
 
+/** The run's tables, schema-qualified: in run, or in staging where an older version put them. */
 async function stagingTablesOf(db: TestDatabase, runId: number): Promise<string[]> {
   const rows = await db.sql<{ name: string }[]>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = 'staging' and c.relkind = 'r' and c.relname like ${`run\\_${runId}\\_%`}`;
+    select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname in ('run', 'staging') and c.relkind = 'r' and c.relname like ${`run\\_${runId}\\_%`} order by 1`;
   return rows.map((r) => r.name);
 }
 
@@ -46,7 +47,7 @@ async function killedRun(db: TestDatabase): Promise<number> {
   const running = (await runsOf(db)).filter((r) => r.status === 'running');
   expect(running).toHaveLength(1);
   const runId = running[0]?.run_id as number;
-  expect(await stagingTablesOf(db, runId)).not.toHaveLength(0);
+  expect(await stagingTablesOf(db, runId)).toEqual([`run.run_${runId}_devices`, `run.run_${runId}_patch`]);
   return runId;
 }
 

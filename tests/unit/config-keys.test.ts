@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { readmeMarkers, renderReadme } from '../../bin/config-docs.js';
 import { knownConfigKeys, SOURCES } from '../../collectors/registry.js';
 import { readKey } from '../../warehouse/config-keys.js';
-import { WAREHOUSE_KEY_TABLE } from '../../warehouse/config-table.js';
+import { SOURCE_NAMES, WAREHOUSE_KEY_TABLE } from '../../warehouse/config-table.js';
+import { KEY_PREFIXES } from '../../warehouse/config.js';
 import { ConfigError } from '../../warehouse/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -28,6 +29,14 @@ describe('the README key tables', () => {
     expect([...listed].sort()).toEqual([...knownConfigKeys()].sort());
   });
 
+  it('name, outside the tables too, only keys the tables declare (a typo shown as an example of one aside)', () => {
+    const known = new Set(knownConfigKeys());
+    const prose = readme.replace(/unknown key [A-Z0-9_]+/gu, '');
+    const named = [...new Set(prose.match(/\b[A-Z][A-Z0-9_]*_[A-Z0-9]+\b/gu) ?? [])].filter((word) => KEY_PREFIXES.some((prefix) => word.startsWith(prefix)));
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((word) => !known.has(word)), 'keys the README names that no key table declares').toEqual([]);
+  });
+
   it('show each key\'s default as declared', () => {
     const row = (key: string) => readme.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
     expect(row('WAREHOUSE_RETENTION_DAILY_DAYS')).toContain('| 1 to 100000 | 65 |');
@@ -42,6 +51,22 @@ describe('the sources\' key lists', () => {
     expect([...source.keys.required, ...source.keys.optional].sort()).toEqual(declared.map((key) => key.name).sort());
     expect(source.keys.secrets).toEqual(declared.filter((key) => key.secret).map((key) => key.name));
     expect(source.keys.required).toEqual(declared.filter((key) => key.required).map((key) => key.name));
+  });
+});
+
+describe('KEY_PREFIXES (what an unknown key is checked for being a typo of ours)', () => {
+  it('covers every declared key but DATABASE_URL, and each prefix is used', () => {
+    const keys = knownConfigKeys();
+    expect(keys.filter((key) => !KEY_PREFIXES.some((prefix) => key.startsWith(prefix))), 'declared keys without a prefix').toEqual(['DATABASE_URL']);
+    expect(KEY_PREFIXES.filter((prefix) => !keys.some((key) => key.startsWith(prefix))), 'prefixes no declared key has').toEqual([]);
+  });
+
+  it('gives each source its own prefix, which its keys carry', () => {
+    for (const source of SOURCE_NAMES) {
+      const prefix = `${source.toUpperCase()}_`;
+      expect(KEY_PREFIXES, source).toContain(prefix);
+      expect(SOURCES[source].keys.declared.filter((key) => !key.name.startsWith(prefix)).map((key) => key.name), `${source} keys without ${prefix}`).toEqual([]);
+    }
   });
 });
 

@@ -55,7 +55,7 @@ describe('killing a run', () => {
     await settle(db.url);
     expect(await sweepAbandonedRuns(db.sql)).toBe(1);
     expect(await lastRun()).toEqual({ status: 'failed', error_code: 'ERR_ABANDONED' });
-    const staging = await db.sql`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'staging' and relkind = 'r'`;
+    const staging = await db.sql`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('run', 'staging') and relkind = 'r'`;
     expect(staging).toHaveLength(0);
   });
 

@@ -19,7 +19,7 @@ function migrateViaCli(url: string) {
 
 async function objectCounts(db: TestDatabase) {
   const [row] = await db.sql`
-    select (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('core','ops','raw','rollup','staging','bi')) as relations,
+    select (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('core','ops','raw','rollup','staging','run','bi')) as relations,
            (select count(*)::int from drizzle.migrations) as migrations`;
   return row;
 }

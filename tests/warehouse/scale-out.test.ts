@@ -7,9 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DISTRIBUTED_TABLES, LARGE_TABLES, REFERENCE_TABLES, SCALE_OUT_EXCEPTIONS, checkRules, citusPlan, isKnownException, readSchema,
-  type SchemaFacts,
+  DISTRIBUTED_TABLES, LARGE_TABLES, REFERENCE_TABLES, SCALE_OUT_EXCEPTIONS, UNPLACED_SCHEMAS, WAREHOUSE_SCHEMAS, checkRules, citusPlan,
+  isKnownException, readSchema, type SchemaFacts,
 } from '../../warehouse/scale-out.js';
+import { MANAGED_SCHEMAS } from '../../warehouse/db.js';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { cli } from '../operator/cli.js';
 
@@ -28,6 +29,12 @@ describe('the schema against Citus\'s rules for distributing by site_id', () => 
     const listed = [...LARGE_TABLES, ...REFERENCE_TABLES];
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed].sort()).toEqual(schema.tables.map((t) => t.name).sort());
+  });
+
+  it('classifies every schema the warehouse manages once: its tables placed, or none to place and why', () => {
+    const classified = [...WAREHOUSE_SCHEMAS, ...Object.keys(UNPLACED_SCHEMAS)];
+    expect(new Set(classified).size).toBe(classified.length);
+    expect([...classified].sort()).toEqual([...MANAGED_SCHEMAS].sort());
   });
 
   it('breaks the rules only where a listed exception says so, and every exception still breaks what it lists', () => {

@@ -1,5 +1,6 @@
 /**
- * Run-scoped staging tables: UNLOGGED (nothing to recover after a crash: the run simply failed),
+ * Run-scoped staging tables, in the schema `run` (warehouse/schema/run.ts), apart from the
+ * intermediate views in `staging`: UNLOGGED (nothing to recover after a crash: the run simply failed),
  * named after the run, dropped when the run ends and swept if a killed run left them behind.
  * Autovacuum is off for them: an auto-analyze of a freshly filled staging table only delays the
  * DROP at the end of the run (it waits for deadlock_timeout before the analyze is cancelled).
@@ -17,8 +18,16 @@ export const encodePatch: (row: PatchStatusRow) => CopyValue[] = copyEncoder(PAT
 
 export interface StagingTables { devices: string; patch: string }
 
+/** The schema of the run-scoped tables. */
+export const RUN_SCHEMA = 'run';
+/**
+ * Where they lived before migration 0025 (beside the views). A killed run of an older version may
+ * have left its tables there, so the sweep looks in both; the views never match its name pattern.
+ */
+const LEGACY_RUN_SCHEMA = 'staging';
+
 export function stagingNames(runId: number): StagingTables {
-  return { devices: `staging.run_${runId}_devices`, patch: `staging.run_${runId}_patch` };
+  return { devices: `${RUN_SCHEMA}.run_${runId}_devices`, patch: `${RUN_SCHEMA}.run_${runId}_patch` };
 }
 
 export async function createStaging(sql: Sql, runId: number): Promise<StagingTables> {
@@ -32,15 +41,15 @@ export async function dropStaging(sql: Sql, runId: number): Promise<void> {
   await sql.unsafe(`drop table if exists ${names.devices}; drop table if exists ${names.patch};`);
 }
 
-/** Staging tables of runs that are no longer running (killed processes) are garbage. */
+/** Staging tables of runs that are no longer running (killed processes) are garbage, in either schema. */
 export async function sweepStaging(sql: Sql): Promise<number> {
-  const tables = await sql<{ name: string }[]>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = 'staging' and c.relkind = 'r' and c.relname ~ '^run_[0-9]+_'
+  const tables = await sql<{ schema: string; name: string }[]>`
+    select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname in (${RUN_SCHEMA}, ${LEGACY_RUN_SCHEMA}) and c.relkind = 'r' and c.relname ~ '^run_[0-9]+_'
       and not exists (
         select 1 from ops.sync_runs r
         where r.status = 'running' and c.relname like 'run\\_' || r.run_id || '\\_%'
       )`;
-  for (const { name } of tables) await sql.unsafe(`drop table if exists staging."${name}"`);
+  for (const { schema, name } of tables) await sql.unsafe(`drop table if exists "${schema}"."${name}"`);
   return tables.length;
 }

@@ -9,3 +9,4 @@ export * from './core.js';
 export * from './rollup.js';
 export * from './compliance.js';
 export * from './alerts.js';
+export * from './run.js';
