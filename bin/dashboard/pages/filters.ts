@@ -1,10 +1,12 @@
 /** The fixed vocabularies the filters accept (DESIGN.md §6), and the form controls that offer them. */
 import type { Sql } from 'postgres';
 import { SOURCE_NAMES } from '../../../warehouse/config-table.js';
+import { DEVICE_CLASSES } from '../../../warehouse/rows.js';
 import { Html, html } from '../html.js';
 
 export const SOURCES_SHOWN = SOURCE_NAMES;
-export const DEVICE_CLASSES = ['workstation', 'server', 'vm_host', 'vm_guest', 'mobile', 'network', 'other'] as const;
+export { DEVICE_CLASSES };
+/** core.billing_status's answers (views/functions/billing.sql). */
 export const BILLING_STATUSES = ['billable', 'spare', 'not_billed', 'internal'] as const;
 
 const SELECTED = new Html(' selected');
