@@ -18,8 +18,8 @@ export async function benchAlerts(url: string, today: string): Promise<AlertsRun
     const firstMs = performance.now() - first;
     const { statements, value } = await client.capture(() => evaluateAlerts(client.sql, today));
     const reads = statements.filter(isRead);
-    const timedRuns = await sampleP95(() => evaluateAlerts(client.sql, today), 20, 30_000);
-    const replay = await replayP95(client.sql, reads, 20, 30_000);
+    const timedRuns = await sampleP95(() => evaluateAlerts(client.sql, today), 20, 10_000);
+    const replay = await replayP95(client.sql, reads, 20, 10_000);
     return { p95: timedRuns.p95, n: timedRuns.n, readsP95: replay.p95, reads: reads.length, open: value.open.length, firstMs };
   } finally {
     await client.sql.end({ timeout: 5 });

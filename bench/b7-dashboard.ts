@@ -53,8 +53,8 @@ export async function benchDashboard(ownerSql: Sql, url: string): Promise<PageRu
   try {
     for (const page of await pages(ownerSql)) {
       const { statements, value: first } = await reader.capture(() => get(page));
-      const timedRuns = await sampleP95(() => get(page), 20, 10_000);
-      const replay = await replayP95(reader.sql, statements, 20, 10_000);
+      const timedRuns = await sampleP95(() => get(page), 20, 4_000);
+      const replay = await replayP95(reader.sql, statements, 20, 4_000);
       runs.push({ page, p95: timedRuns.p95, n: timedRuns.n, readsP95: replay.p95, statements: statements.length, bytes: first.bytes, status: first.status });
     }
   } finally {
