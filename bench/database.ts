@@ -38,7 +38,7 @@ async function embedded(keep: boolean): Promise<BenchDatabase> {
   };
 }
 
-async function scratchDatabase(databaseUrl: string, keep: boolean): Promise<BenchDatabase> {
+export async function scratchDatabase(databaseUrl: string, keep: boolean): Promise<BenchDatabase> {
   const name = `warehouse_bench_${randomBytes(4).toString('hex')}`;
   const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {

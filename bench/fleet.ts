@@ -33,7 +33,12 @@ function hex(n: number, width: number): string {
   return (n >>> 0).toString(16).toUpperCase().padStart(width, '0').slice(-width);
 }
 
-function device(source: SourceName, i: number, sites: number): DeviceRow {
+/** Midnight UTC of a YYYY-MM-DD day, in ms: the fleet's contact and scan times hang off its day. */
+function dayStart(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`);
+}
+
+function device(source: SourceName, i: number, sites: number, day0: number): DeviceRow {
   const [deviceClass, vendorClass, osName] = CLASSES[i % 7 === 0 ? 3 : i % 31 === 0 ? 4 : i % 3 === 0 ? 1 : i % 11 === 0 ? 2 : 0] as [DeviceClass, string, string];
   const site = i % sites;
   const host = `C${site}-${deviceClass === 'server' ? 'SRV' : 'WS'}${String(i).padStart(6, '0')}`;
@@ -52,34 +57,39 @@ function device(source: SourceName, i: number, sites: number): DeviceRow {
     vendorClass,
     deviceClass,
     online: i % 5 !== 0,
-    lastContactAt: new Date(Date.UTC(2026, 0, 14, 23, 0, 0) - (i % 86_400) * 1000),
+    lastContactAt: new Date(day0 + 23 * 3_600_000 - (i % 86_400) * 1000),
     lastUser: `CLIENT${site}\\user${i % 500}`,
     agentVersion: '5.9.1234',
     extras: { deviceType: 'AGENT', approvalStatus: 'APPROVED', nodeClass: vendorClass, locationId: site * 10 + 1 },
   };
 }
 
-function patch(i: number, vendorId: string): PatchStatusRow {
+function patch(i: number, vendorId: string, day0: number): PatchStatusRow {
   return {
     vendorId,
     missingCritical: i % 4, missingImportant: i % 6, missingModerate: i % 3, missingLow: i % 2, missingUnrated: 0,
     missingOs: i % 5, missingThirdParty: null, missingDriver: i % 2, missingBios: null, installedCount: 20 + (i % 30),
-    lastScanAt: new Date(Date.UTC(2026, 0, 14, 2, 0, 0) + (i % 3600) * 1000), lastSuccessfulScanAt: null,
+    lastScanAt: new Date(day0 + 2 * 3_600_000 + (i % 3600) * 1000), lastSuccessfulScanAt: null,
     scanStatus: null, healthStatus: null,
     installedByKind: { ...NO_KIND_COUNTS }, totalByKind: { ...NO_KIND_COUNTS }, lastPatchedAt: null,
   };
 }
 
-export function buildFleet(source: SourceName, devices: number): SyntheticFleet {
+/**
+ * `contactDay`: the day the last contacts and scans are dated (the day before the snapshot that lists
+ * them: a fresh fleet, nobody stale). The B1 days keep the original 2026-01-14.
+ */
+export function buildFleet(source: SourceName, devices: number, contactDay = '2026-01-14'): SyntheticFleet {
   const sites = siteCount(devices);
+  const day0 = dayStart(contactDay);
   // Names match across sources, so threatlocker/pmp aliases map automatically to the sites ninjaone creates.
   const aliases: AliasRow[] = Array.from({ length: sites }, (_, k) => ({
     externalId: `${source}-org-${k}`, name: `Client ${k} Pty Ltd`, kind: 'organization', parentExternalId: null,
   }));
   const pages: SyntheticFleet['pages'] = [];
   for (let start = 0; start < devices; start += PAGE_SIZE) {
-    const rows = Array.from({ length: Math.min(PAGE_SIZE, devices - start) }, (_, k) => device(source, start + k, sites));
-    pages.push({ devices: rows, patches: rows.map((r, k) => patch(start + k, r.vendorId)) });
+    const rows = Array.from({ length: Math.min(PAGE_SIZE, devices - start) }, (_, k) => device(source, start + k, sites, day0));
+    pages.push({ devices: rows, patches: rows.map((r, k) => patch(start + k, r.vendorId, day0)) });
   }
   return { aliases, pages, devices };
 }

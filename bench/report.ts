@@ -7,6 +7,10 @@ import { SIM_PAGE_SIZE } from './b2-simulator.js';
 import type { RetentionRun } from './b4-retention.js';
 import type { BillingRun } from './b5-billing.js';
 import type { ComplianceWorkbookRun } from './b6-compliance.js';
+import type { AlertsRun } from './b6-alerts.js';
+import type { PageRun } from './b7-dashboard.js';
+import { VIEW_TIMEOUT_MS, type ExampleRun, type Timing, type ViewRun } from './b8-views.js';
+import type { HistoryRun } from './history.js';
 import type { DailyRollupRun } from './b5-rollup.js';
 import { fmt, verdict, type Figure } from './measure.js';
 import type { RawCopy } from './raw-copy.js';
@@ -34,7 +38,19 @@ export interface BenchResults {
   simRerunNoRaw: SimulatorRun | null;
   retention: RetentionRun;
   billing: BillingRun;
+  /** The rows on the warehouse with history (bench/history.ts); null with --history-days 0. */
+  history: HistoryRows | null;
+}
+
+export interface HistoryRows {
+  run: HistoryRun;
   compliance: ComplianceWorkbookRun[];
+  alerts: AlertsRun;
+  pages: PageRun[];
+  views: ViewRun[];
+  examples: ExampleRun[];
+  site: string;
+  month: string;
 }
 
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -129,9 +145,21 @@ function storage(r: BenchResults): Figure[] {
   ];
 }
 
-/** B6: the workbook against its own bi reads; targets 30 s for the estate, 10 s for one site (issue 18). */
-function b6(r: BenchResults): Figure[] {
-  return r.compliance.map((c) => {
+/** H: how the history was made (not a target). */
+function history(r: BenchResults, h: HistoryRows): Figure[] {
+  const { run } = h;
+  return [
+    { id: 'H', figure: `history: ${run.days.length} days (${run.days[0]} to ${run.end}) x 3 sources x ${fmt.int(r.devices)}, month-ends ${run.months.join(', ') || 'none'}`,
+      measured: fmt.ms(run.publishMs + run.replicateMs + run.rollupMs), limit: `publish ${fmt.ms(run.publishMs)} | copy ${fmt.ms(run.replicateMs)} | nightly rollup ${fmt.ms(run.rollupMs)}`,
+      ratio: '', target: '', met: null },
+    { id: 'H', figure: 'history rows: device days | patch rows | open findings', measured: `${fmt.int(run.deviceDays)} | ${fmt.int(run.patchRows)} | ${fmt.int(run.openFindings)}`,
+      limit: '', ratio: '', target: '', met: null },
+  ];
+}
+
+/** B6: the workbook against its own bi reads; targets 30 s for the estate, 10 s for one site (issue 18). Then the alert evaluation. */
+function b6(h: HistoryRows): Figure[] {
+  const workbooks = h.compliance.map((c): Figure => {
     const estate = c.scope === 'estate';
     const limit = estate ? 30_000 : 10_000;
     return {
@@ -140,10 +168,46 @@ function b6(r: BenchResults): Figure[] {
       target: `< ${limit / 1000} s`, met: c.ms < limit,
     };
   });
+  const a = h.alerts;
+  return [...workbooks,
+    { id: 'B6', figure: `alert evaluation, same day again (${a.open} open; first ${fmt.ms(a.firstMs)})`, measured: `p95 ${fmt.ms(a.p95)} (n=${a.n})`,
+      limit: `its ${a.reads} reads alone ${fmt.ms(a.readsP95)}`, ratio: fmt.ratio(a.p95, a.readsP95), target: '', met: null }];
+}
+
+/** B7: each dashboard page over a socket against its bi reads alone; target p95 < 300 ms (issue 19). */
+function b7(h: HistoryRows): Figure[] {
+  return h.pages.map((p) => ({
+    id: 'B7', figure: `serve ${p.page}${p.status === 200 ? '' : ` (HTTP ${p.status})`} (${fmt.bytes(p.bytes)})`, measured: `p95 ${fmt.ms(p.p95)} (n=${p.n})`,
+    limit: `its ${p.statements} bi reads alone ${fmt.ms(p.readsP95)}`, ratio: fmt.ratio(p.p95, p.readsP95), target: 'p95 < 300 ms', met: p.status === 200 && p.p95 < 300,
+  }));
+}
+
+const stopped = `> ${VIEW_TIMEOUT_MS / 1000} s (stopped)`;
+const p95 = (t: Timing | null): string => (t === null ? stopped : `p95 ${fmt.ms(t.p95)}, ${fmt.int(t.rows)} rows`);
+
+/** B8: every bi view, its typical filters and the whole view, and the README's example queries (issue 23). */
+function b8(h: HistoryRows): Figure[] {
+  const figures: Figure[] = [];
+  for (const v of h.views) {
+    figures.push({ id: 'B8', figure: `bi.${v.view}, whole view`, measured: v.full.ms === null ? stopped : `${fmt.ms(v.full.ms)}, ${fmt.int(v.full.rows)} rows`,
+      limit: v.full.tableMs === null ? '' : `same rows from a table ${fmt.ms(v.full.tableMs)}`,
+      ratio: v.full.ms === null || v.full.tableMs === null ? '' : fmt.ratio(v.full.ms, v.full.tableMs), target: '< 2 s', met: v.full.ms !== null && v.full.ms < 2000 });
+    for (const f of v.filters) {
+      figures.push({ id: 'B8', figure: `bi.${v.view}, ${f.label}`, measured: p95(f.view), limit: f.table === null ? '' : `same rows from a table ${fmt.ms(f.table.p95)}`,
+        ratio: f.view === null || f.table === null ? '' : fmt.ratio(f.view.p95, f.table.p95), target: 'p95 < 250 ms', met: f.view !== null && f.view.p95 < 250 });
+    }
+  }
+  for (const e of h.examples) {
+    figures.push({ id: 'B8', figure: `README: ${e.label.slice(0, 70)}`, measured: e.error ? `error: ${e.error.slice(0, 60)}` : p95(e.view),
+      limit: e.table === null ? '' : `on the tables ${fmt.ms(e.table.p95)}`, ratio: e.view === null || e.table === null ? '' : fmt.ratio(e.view.p95, e.table.p95),
+      target: 'p95 < 250 ms', met: e.view !== null && e.view.p95 < 250 });
+  }
+  return figures;
 }
 
 export function printReport(r: BenchResults): void {
-  const figures = [...b1(r), ...b2(r), ...b3(r), ...b4b5(r), ...b6(r), ...storage(r)];
+  const h = r.history;
+  const figures = [...b1(r), ...b2(r), ...b3(r), ...b4b5(r), ...storage(r), ...(h ? [...history(r, h), ...b6(h), ...b7(h), ...b8(h)] : [])];
   const rows = figures.map((f) => ({ '#': f.id, figure: f.figure, measured: f.measured, 'physical limit (same run)': f.limit, ratio: f.ratio, target: f.target, result: verdict(f.met) }));
   process.stdout.write(`\nwarehouse bench: ${fmt.int(r.devices)} devices per source, PostgreSQL ${r.server}, ${r.where}
 load average ${r.loadStart.toFixed(1)} at start, ${r.loadEnd.toFixed(1)} at end; ${fmt.ms(r.elapsedMs)} in all
@@ -151,7 +215,7 @@ load average ${r.loadStart.toFixed(1)} at start, ${r.loadEnd.toFixed(1)} at end;
 requests per endpoint: ${requestLine(r.collect)}; devices-detailed is ceil(${fmt.int(r.devices)}/${SIM_PAGE_SIZE}) + 1 (the empty page that ends a list)
 B1 raw COPY runs ${r.copies.map((c) => fmt.ms(c.ms)).join(' and ')} (the faster is the limit);
 B2 phases: fetch+stage ${phases(r.collect)}; CPU over ${fmt.ms(r.collect.child.ms)} wall: collector ${fmt.ms(r.collect.child.cpuMs)}, simulator ${fmt.ms(r.collect.simulatorCpuMs)} (the rest is PostgreSQL and waiting); month-end generation for B5 ${fmt.ms(r.billing.generateMs)} (${fmt.int(r.billing.monthEndRows)} rows).
-`);
+${h ? `H..B8 read a second database with ${h.run.days.length} days of history (the workbook's 90 days are bounded by the 65-day retention of the dailies); B8's largest client is ${h.site}, its latest month ${h.month}.\n` : ''}`);
 }
 
 /** fetch+stage | gate+device days | patch, commit and closing the run, from the child's marks. */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--devices N] [--sim-rerun] [--keep]`: every figure of issue 10 next to its
+ * `npm run bench -- [--devices N] [--history-days N] [--sim-rerun] [--keep]`: every figure of issue 10 next to its
  * physical limit, measured in the same run on the same database, printed as one table (bench/README.md
  * explains each line). Never fails on absolute times, only on errors. Progress goes to stderr.
  */
@@ -16,8 +16,12 @@ import { benchRetention } from './b4-retention.js';
 import { benchDailyRollup } from './b5-rollup.js';
 import { benchBilling } from './b5-billing.js';
 import { benchComplianceWorkbook } from './b6-compliance.js';
+import { benchAlerts } from './b6-alerts.js';
+import { benchDashboard } from './b7-dashboard.js';
+import { benchViews } from './b8-views.js';
+import { buildHistory, openHistoryDatabase } from './history.js';
 import { measureDay, rawPagesPerRun } from './storage.js';
-import { printReport, type BenchResults } from './report.js';
+import { printReport, type BenchResults, type HistoryRows } from './report.js';
 
 /** The fleet's first day, the day every source publishes (B1, B3, B4, B5), the simulator's day (B2). */
 const FIRST_DAY = '2026-01-14';
@@ -27,6 +31,7 @@ const SIM_DAY = '2026-01-16';
 const { values } = parseArgs({
   options: {
     devices: { type: 'string', default: '200000' },
+    'history-days': { type: 'string' },
     'sim-rerun': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'slow-log': { type: 'string' },
@@ -37,6 +42,10 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`usage: npm run bench -- [--devices N] [--sim-rerun] [--keep]
   --devices N   devices per source (default 200000; CI uses 20000)
+  --history-days N
+                days of dailies per source for the rows that read history (H, B6-B8), in a second
+                scratch database (default 65, the dailies' retention, at 100,000 devices and more;
+                10 below, so CI's run at 20,000 stays short; 0 skips those rows)
   --sim-rerun   also re-run the simulator collection twice (B3 on the HTTP path), with raw pages kept and off
   --keep        keep the benchmark database afterwards
   --slow-log MS log every statement slower than MS ms to the server log (needs superuser; use with --keep)
@@ -48,6 +57,12 @@ PostgreSQL in a temporary directory.
 const devices = Number(values.devices);
 if (!Number.isInteger(devices) || devices < 100) {
   process.stderr.write(`--devices ${values.devices}: use a whole number of at least 100\n`);
+  process.exit(2);
+}
+
+const historyDays = values['history-days'] === undefined ? (devices >= 100_000 ? 65 : 10) : Number(values['history-days']);
+if (!Number.isInteger(historyDays) || historyDays < 0 || historyDays === 1 || historyDays > 400) {
+  process.stderr.write(`--history-days ${values['history-days']}: use 0 (no history rows) or a whole number from 2 to 400\n`);
   process.exit(2);
 }
 
@@ -100,11 +115,6 @@ try {
   const daily = await benchDailyRollup(sql, DAY);
   step('storage of the day');
   const storage = await measureDay(sql, DAY);
-  step('B6: the compliance workbook, estate and one site, 90 days');
-  await quiesce(sql);
-  const compliance = await benchComplianceWorkbook(sql, DAY);
-  for (const c of compliance) step(`B6: ${c.scope}: workbook ${Math.round(c.ms)} ms, its bi reads ${Math.round(c.readMs)} ms`);
-
   step(`B2: NinjaOne simulator with ${devices} devices (${SIM_DAY}), collector in a child process`);
   const sim = await startSimulatorBench(sql, db.url, devices, SIM_DAY);
   let fetchOnly: SimulatorRun;
@@ -135,13 +145,43 @@ try {
   step('B5: generating 24 month-ends and timing bi.billing_monthly');
   const billing = await benchBilling(sql, SIM_DAY, await instanceOf('ninjaone', SIM_INSTANCE));
 
+  const history = historyDays > 0 ? await historyRows(db.url) : null;
+
   const results: BenchResults = {
     devices, where: db.where, server: server?.version ?? '?', loadStart, loadEnd: loadavg()[0] ?? 0,
     elapsedMs: Date.now() - started, firstDay, publish, findings, copy, copies, rerun, others, daily, storage,
-    fetchOnly, collect, simRerun, simRerunNoRaw, retention, billing, compliance,
+    fetchOnly, collect, simRerun, simRerunNoRaw, retention, billing, history,
   };
   printReport(results);
 } finally {
   await sql.end({ timeout: 5 });
   await db.close();
+}
+
+/** H, B6, B7, B8: on a second scratch database of the same server, with `historyDays` of dailies. */
+async function historyRows(serverUrl: string): Promise<HistoryRows> {
+  step(`H: a second database with ${historyDays} days of history (${devices} devices per source)`);
+  const hdb = await openHistoryDatabase(serverUrl, values.keep);
+  const hsql = postgres(hdb.url, { max: 2, onnotice: () => {}, connection: { application_name: 'bench' } });
+  try {
+    const run = await buildHistory(hsql, hdb.url, devices, historyDays);
+    step(`H: ${run.days.length} days in ${Math.round((run.publishMs + run.replicateMs + run.rollupMs) / 1000)} s (publish ${Math.round(run.publishMs)} ms, copy ${Math.round(run.replicateMs)} ms, nightly rollup ${Math.round(run.rollupMs)} ms)`);
+    step('B6: the compliance workbook, estate and one site, 90 days');
+    await quiesce(hsql);
+    const compliance = await benchComplianceWorkbook(hsql, run.end);
+    for (const c of compliance) step(`B6: ${c.scope}: workbook ${Math.round(c.ms)} ms, its bi reads ${Math.round(c.readMs)} ms`);
+    step('B6: the alert evaluation');
+    const alerts = await benchAlerts(hdb.url, run.end);
+    step('B7: the dashboard pages over a socket');
+    await quiesce(hsql);
+    const pages = await benchDashboard(hsql, hdb.url);
+    for (const p of pages) step(`B7: ${p.page}: p95 ${Math.round(p.p95)} ms, its reads ${Math.round(p.readsP95)} ms`);
+    step('B8: the bi views, their typical filters and the README queries');
+    await quiesce(hsql);
+    const views = await benchViews(hdb.url);
+    return { run, compliance, alerts, pages, ...views };
+  } finally {
+    await hsql.end({ timeout: 5 });
+    await hdb.close();
+  }
 }
