@@ -7,6 +7,7 @@ import { STAGED_DEVICE_COLUMNS, STAGED_PATCH_COLUMNS, encodeDevice, encodePatch,
 import { aliasProblem, deviceProblem, patchProblem } from '../load/validate.js';
 import { PayloadError } from '../errors.js';
 import { cleanJson, cleanText, jsonbSafe } from '../load/clean-text.js';
+import { NO_PHASE_CLOCK, type PhaseClock } from './phases.js';
 
 /** Beyond this many, quarantined records are counted but not stored (a whole fleet gone bad is one finding). */
 const QUARANTINE_STORED_MAX = 1000;
@@ -32,8 +33,10 @@ export async function createStagingSink(options: {
   keepRawPages: boolean;
   /** The source's name, for the errors the sink raises. */
   source: string;
+  phases?: PhaseClock;
 }): Promise<StagingSink> {
   const { sql, staging, runId, snapshotDay } = options;
+  const phases = options.phases ?? NO_PHASE_CLOCK;
   const devices: CopyWriter<DeviceRow> = await createCopyWriter(sql, staging.devices, STAGED_DEVICE_COLUMNS, encodeDevice);
   const patches: CopyWriter<PatchStatusRow> = await createCopyWriter(sql, staging.patch, STAGED_PATCH_COLUMNS, encodePatch);
   let pages = 0;
@@ -80,16 +83,18 @@ export async function createStagingSink(options: {
       }
     },
     quarantined,
-    async devices(rows) { await devices.write(await screen('devices', rows, (row) => deviceProblem(row))); },
-    async patchStatus(rows) { await patches.write(await screen('patch_status', rows, (row) => patchProblem(row))); },
+    devices: (rows) => phases.time('staging_copy', async () => devices.write(await screen('devices', rows, (row) => deviceProblem(row)))),
+    patchStatus: (rows) => phases.time('staging_copy', async () => patches.write(await screen('patch_status', rows, (row) => patchProblem(row)))),
     async quarantine(stream, record) { await setAside(stream, record.vendorId, record.reason, record.payload); },
     async patchSummary(row) { sink.summary = row; },
     async vulnDbStatus(row) { sink.vulnDb = row; },
     async rawPage(stream, page, payload) {
       if (!options.keepRawPages) return;
-      const { json, verbatim } = jsonbSafe(payload);
-      await sql`insert into raw.pages (snapshot_day, run_id, stream, page_no, fetched_at, payload, payload_verbatim)
-        values (${snapshotDay}, ${runId}, ${stream}, ${page}, now(), ${sql.json(json as never)}, ${verbatim})`;
+      await phases.time('raw_pages', async () => {
+        const { json, verbatim } = jsonbSafe(payload);
+        await sql`insert into raw.pages (snapshot_day, run_id, stream, page_no, fetched_at, payload, payload_verbatim)
+          values (${snapshotDay}, ${runId}, ${stream}, ${page}, now(), ${sql.json(json as never)}, ${verbatim})`;
+      });
     },
     expectTotal(stream, total) { sink.totals.set(stream, total); },
     page() { pages += 1; },
