@@ -228,6 +228,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     return result;
   } catch (thrown) {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    await sink?.settle();
     const error = input.signal?.aborted
       ? await deadlineError(input.databaseUrl, input.source.name, input.signal)
       : classifyRunError(thrown);
