@@ -10,10 +10,14 @@ import type { Sql } from 'postgres';
 import type { RunResult } from '../warehouse/run/runner.js';
 import { SOURCES } from '../collectors/registry.js';
 import { withWal } from './measure.js';
+import type { BareFetch } from './bare-fetch.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SIM_PAGE_SIZE = 1000;
 export const SIM_INSTANCE = 'bench-sim';
+
+/** collect: the real run; fetch-same: its requests made by a bare client (the limit); fetch-only: the device pages alone. */
+export type ChildMode = 'collect' | 'fetch-same' | 'fetch-only';
 
 export interface ChildReport {
   ms: number;
@@ -22,7 +26,7 @@ export interface ChildReport {
   maxRss: number;
   /** CPU the collector process used (user + system), start-up included. */
   cpuMs: number;
-  outcome: RunResult | { rows: number; requests: number };
+  outcome: RunResult | BareFetch;
 }
 
 export interface SimulatorRun {
@@ -54,7 +58,7 @@ function runChild(input: object): Promise<ChildReport> {
 
 export interface SimulatorBench {
   /** One collection (or fetch-only pass) of the simulated day in a child process. */
-  run(mode: 'collect' | 'fetch-only', extraEnv?: Record<string, string>): Promise<SimulatorRun>;
+  run(mode: ChildMode, extraEnv?: Record<string, string>): Promise<SimulatorRun>;
   close(): Promise<void>;
 }
 

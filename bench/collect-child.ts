@@ -1,14 +1,17 @@
 /**
  * B2's collector process: one NinjaOne run (fetch, map, stage, gate, publish) against the simulator
  * the parent serves, in a process of its own so its peak RSS is the collector's alone. With
- * `fetch-only` it just pages through /v2/devices-detailed (HTTP and JSON parsing, nothing else): the
- * floor the collector cannot beat. Input: one JSON argument; output: one JSON line on stdout.
+ * `fetch-same` it makes the collection's requests with a bare client (bench/bare-fetch.ts): the floor
+ * the collector cannot beat; `fetch-only` pages through /v2/devices-detailed alone. Input: one JSON
+ * argument; output: one JSON line on stdout.
  */
 import { runCollect } from '../warehouse/run/runner.js';
 import { SOURCES } from '../collectors/registry.js';
+import { bareFetch } from './bare-fetch.js';
+import type { ChildMode } from './b2-simulator.js';
 
 interface ChildInput {
-  mode: 'collect' | 'fetch-only';
+  mode: ChildMode;
   env: Record<string, string>;
   databaseUrl: string;
   date: string;
@@ -20,32 +23,6 @@ const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput;
 const startRss = process.memoryUsage().rss;
 let peakSampled = startRss;
 const sampler = setInterval(() => { peakSampled = Math.max(peakSampled, process.memoryUsage().rss); }, 50);
-
-async function fetchOnly(): Promise<{ rows: number; requests: number }> {
-  const base = input.env.NINJAONE_BASE_URL as string;
-  const tokenResponse = await fetch(`${base}/ws/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials', client_id: input.env.NINJAONE_CLIENT_ID as string,
-      client_secret: input.env.NINJAONE_CLIENT_SECRET as string, scope: 'monitoring',
-    }),
-  });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-  let rows = 0;
-  let requests = 1;
-  let after: number | undefined;
-  for (;;) {
-    const query = new URLSearchParams({ pageSize: String(input.pageSize), ...(after === undefined ? {} : { after: String(after) }) });
-    const response = await fetch(`${base}/v2/devices-detailed?${query}`, { headers: { authorization: `Bearer ${token}` } });
-    requests += 1;
-    const page = (await response.json()) as Array<{ id: number }>;
-    if (page.length === 0) break;
-    rows += page.length;
-    after = page[page.length - 1]?.id;
-  }
-  return { rows, requests };
-}
 
 const started = performance.now();
 async function collect(): Promise<object> {
@@ -60,7 +37,9 @@ async function collect(): Promise<object> {
   return { ...result, error: result.error ? { code: result.error.code, message: result.error.message } : undefined, marks };
 }
 
-const outcome = input.mode === 'fetch-only' ? await fetchOnly() : await collect();
+const outcome = input.mode === 'collect'
+  ? await collect()
+  : await bareFetch({ env: input.env, pageSize: input.pageSize, date: input.date, devicesOnly: input.mode === 'fetch-only' });
 const ms = performance.now() - started;
 clearInterval(sampler);
 const cpu = process.cpuUsage();

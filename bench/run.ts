@@ -118,11 +118,13 @@ try {
   step(`B2: NinjaOne simulator with ${devices} devices (${SIM_DAY}), collector in a child process`);
   const sim = await startSimulatorBench(sql, db.url, devices, SIM_DAY);
   let fetchOnly: SimulatorRun;
+  let fetchSame: SimulatorRun;
   let collect: SimulatorRun;
   let simRerun: SimulatorRun | null = null;
   let simRerunNoRaw: SimulatorRun | null = null;
   try {
     fetchOnly = await sim.run('fetch-only');
+    fetchSame = await sim.run('fetch-same');
     collect = await sim.run('collect');
     if (values['sim-rerun']) {
       step('B3: re-running the simulator collection, with raw pages and without');
@@ -150,7 +152,7 @@ try {
   const results: BenchResults = {
     devices, where: db.where, server: server?.version ?? '?', loadStart, loadEnd: loadavg()[0] ?? 0,
     elapsedMs: Date.now() - started, firstDay, publish, findings, copy, copies, rerun, others, daily, storage,
-    fetchOnly, collect, simRerun, simRerunNoRaw, retention, billing, history,
+    fetchOnly, fetchSame, collect, simRerun, simRerunNoRaw, retention, billing, history,
   };
   printReport(results);
 } finally {

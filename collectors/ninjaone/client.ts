@@ -18,6 +18,7 @@ import { PagingLoopError, createPageGuard, type Identity, type PageGuard } from 
 import { createTokenCache, type TokenCache } from './auth.js';
 import type { NinjaOneConfig } from './config.js';
 import type { NinjaErrorBody, NinjaQueryPage } from './types.js';
+import { NO_PHASE_CLOCK, type PhaseClock } from '../../warehouse/run/phases.js';
 
 const VENDOR = 'ninjaone';
 /** A list page whose ids do not follow the cursor is asked for again this many times before giving up. */
@@ -38,6 +39,8 @@ export interface ClientDeps {
   log: Logger;
   signal?: AbortSignal;
   now?: () => number;
+  /** The run's phase clock: each GET (JSON parsing included) is timed as `http`. */
+  phases?: PhaseClock;
 }
 
 const incidentIdOf = (body: unknown): string | undefined => {
@@ -53,6 +56,7 @@ export function createNinjaOneClient(config: NinjaOneConfig, deps: ClientDeps): 
     log: deps.log,
     requestIdFromBody: incidentIdOf,
     ...(deps.signal ? { signal: deps.signal } : {}),
+    ...(deps.phases ? { phases: deps.phases } : {}),
   });
   const tokens = createTokenCache(base, config, deps.log, deps.now);
   // The token is attached per attempt, so a retry after a long Retry-After uses a fresh one.
@@ -61,7 +65,8 @@ export function createNinjaOneClient(config: NinjaOneConfig, deps: ClientDeps): 
       beforeRequest: [async (options) => { options.headers.authorization = `Bearer ${await tokens.token()}`; }],
     },
   });
-  const get = (path: string, params: Params): Promise<unknown> => getJson(api, tokens, path, params);
+  const phases = deps.phases ?? NO_PHASE_CLOCK;
+  const get = (path: string, params: Params): Promise<unknown> => phases.time('http', () => getJson(api, tokens, path, params));
   return {
     list: (path, params = {}) => listPages(get, path, params, config.pageSize, deps.log),
     query: (path, params = {}) => queryPages(get, path, params, config.pageSize),

@@ -19,7 +19,7 @@ export const ninjaone = defineSource<NinjaOneConfig>({
   secretsOf: (config) => [config.clientSecret],
   async collect(ctx) {
     const started = Date.now();
-    const client = createNinjaOneClient(ctx.config, { budget: ctx.budget, log: ctx.log, signal: ctx.signal });
+    const client = createNinjaOneClient(ctx.config, { budget: ctx.budget, log: ctx.log, signal: ctx.signal, ...(ctx.phases ? { phases: ctx.phases } : {}) });
     const locations = await collectSites(client, ctx);
     const fleet = await collectDevices(client, ctx, locations);
     await collectPatches(client, ctx, fleet);

@@ -9,6 +9,7 @@ import { VendorAuthError, VendorConfigError, VendorUnavailableError, WarehouseEr
 import { redactUrl, redact } from '../../warehouse/redact.js';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
 import { BudgetExhaustedError, type RequestBudget } from '../../warehouse/run/budget.js';
+import type { PhaseClock } from '../../warehouse/run/phases.js';
 
 // The budget is the run's (warehouse/run/budget.ts); vendors reach it with the HTTP layer that spends it.
 export { BudgetExhaustedError, createBudget, type RequestBudget } from '../../warehouse/run/budget.js';
@@ -30,6 +31,8 @@ export interface HttpOptions {
   signal?: AbortSignal;
   /** The configuration key that holds prefixUrl, named when the address is wrong (default <VENDOR>_BASE_URL). */
   urlKey?: string;
+  /** The run's phase clock: JSON parsing of response bodies is timed as `json_parse`. */
+  phases?: PhaseClock;
 }
 
 /**
@@ -69,6 +72,7 @@ export function createHttp(options: HttpOptions): Got {
     prefixUrl: options.prefixUrl,
     ...extra,
     timeout: { request: options.timeoutMs ?? 60_000 },
+    ...(options.phases ? { parseJson: (text: string): unknown => options.phases!.timeSync('json_parse', () => JSON.parse(text)) } : {}),
     headers: { 'user-agent': 'msp-warehouse/0.1 (+inventory collector)', accept: 'application/json' },
     retry: {
       limit: policy.limit,

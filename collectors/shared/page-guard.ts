@@ -40,14 +40,18 @@ export interface PageGuard {
   earlierCopyOf(items: readonly unknown[]): number | undefined;
 }
 
-/** An item's identity for the digest; by default the item itself, as JSON. */
+/** An item's identity for the digest (default: the item itself, as JSON). */
 export type Identity = (item: unknown) => string;
 
-const asJson: Identity = (item) => JSON.stringify(item) ?? 'undefined';
-
-export function pageDigest(items: readonly unknown[], identity: Identity = asJson): string {
+/**
+ * A digest of the page's items: by default of their JSON, the whole page stringified at once (items
+ * are parsed JSON, so equal text is equal items; one string per page rather than one hash update
+ * per row, which cost a tenth of a NinjaOne collection's CPU).
+ */
+export function pageDigest(items: readonly unknown[], identity?: Identity): string {
   const hash = createHash('sha1');
-  for (const item of items) hash.update(identity(item)).update('\u0000');
+  if (identity === undefined) hash.update(JSON.stringify(items));
+  else for (const item of items) hash.update(identity(item)).update('\u0000');
   return hash.digest('base64');
 }
 
@@ -61,7 +65,7 @@ export interface GuardOptions {
   position?: 'strict' | 'once-growing';
 }
 
-export function createPageGuard(source: string, endpoint: string, identity: Identity = asJson, options: GuardOptions = {}): PageGuard {
+export function createPageGuard(source: string, endpoint: string, identity?: Identity, options: GuardOptions = {}): PageGuard {
   const positionRule = options.position ?? 'strict';
   let positionGrew = false;
   const digests = new Map<string, number>();

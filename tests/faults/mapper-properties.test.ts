@@ -16,7 +16,7 @@ import type { TlComputer } from '../../collectors/threatlocker/types.js';
 import { branchOfficeAlias, customerAlias, parseCustomers, toDevice, toPatchStatus } from '../../collectors/pmp/map.js';
 import type { AllSystemsRow, ScanDetailsRow } from '../../collectors/pmp/types.js';
 import { attempt, isRecord, FieldError, type Mapped } from '../../collectors/shared/fields.js';
-import { cleanJson, hasUnstorable, jsonbSafe } from '../../warehouse/load/clean-text.js';
+import { cleanJson, hasUnstorable, jsonbSafe, jsonbText } from '../../warehouse/load/clean-text.js';
 import { copyLine } from '../../warehouse/load/copy.js';
 import { encodeDevice, encodePatch } from '../../warehouse/load/staging.js';
 import { aliasProblem, deviceProblem, patchProblem } from '../../warehouse/load/validate.js';
@@ -152,5 +152,18 @@ describe('mappers are total over arbitrary JSON', () => {
     expect('row' in outcome && deviceProblem(outcome.row, NOW)).toBeUndefined();
     if (!('row' in outcome)) return;
     expect(outcome.row).toMatchObject({ displayName: 'A\uFFFDB', hostname: 'H\uFFFD', extras: expect.objectContaining({ netbiosName: '\uFFFDN' }) as unknown });
+  });
+});
+
+describe('raw pages as JSON text', () => {
+  it('jsonbText says what jsonbSafe says: the same stored value, the same verbatim text', () => {
+    const payload = fc.oneof(hostileValue, fc.array(hostileValue, { maxLength: 4 }), fc.constantFrom('\\u0000', { 'a\\ud800': 1 }, undefined));
+    fc.assert(fc.property(payload, (value) => {
+      const safe = jsonbSafe(value);
+      const text = jsonbText(value);
+      expect(text.verbatim).toBe(safe.verbatim);
+      expect(text.text).toBe(JSON.stringify(safe.json));
+      expect(strings(JSON.parse(text.text) as unknown).filter(hasUnstorable)).toEqual([]);
+    }), { numRuns: 500, seed: 23 });
   });
 });

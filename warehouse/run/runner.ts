@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Source } from './source.js';
 import { createBudget, type RequestBudget } from './budget.js';
 import { createStagingSink, type StagingSink } from './sink.js';
+import { createPhaseClock } from './phases.js';
 import { insertRun, recordDuration, recordFailed, recordPublished, type FailedRun, type RunStatus } from './sync-runs.js';
 import { redact } from '../redact.js';
 import { dayBounds, loadWarehouseConfig, type Env } from '../config.js';
@@ -33,6 +34,8 @@ export interface RunResult {
   requests: number;
   retries: number;
   durationMs: number;
+  /** Milliseconds per phase (http, json_parse, mapping, raw_pages, staging_copy, gate, publish; overlapping phases each count). */
+  phasesMs: Record<string, number>;
   error?: WarehouseError;
 }
 
@@ -167,13 +170,14 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
   const base = (): RunResult => ({
     runId, status: 'failed', exitCode: EXIT.internal, snapshotDay,
     rows: { devices: 0, aliases: 0, patchStatus: 0, changed: 0 },
-    pages: 0, requests: budget.used(), retries: budget.retries(), durationMs: 0,
+    pages: 0, requests: budget.used(), retries: budget.retries(), durationMs: 0, phasesMs: phases.totals(),
   });
+  const phases = createPhaseClock();
   let sink: StagingSink | undefined;
   const staging = await createStaging(sql, runId);
   try {
     await sql`select core.ensure_partitions(${snapshotDay}::date)`;
-    sink = await createStagingSink({ sql, staging, runId, snapshotDay, keepRawPages: input.keepRawPages, source: input.source.name });
+    sink = await createStagingSink({ sql, staging, runId, snapshotDay, keepRawPages: input.keepRawPages, source: input.source.name, phases });
     // A deadline must also end a run stalled inside COPY (after the last page), not only vendor calls.
     const staged = sink;
     input.signal?.addEventListener('abort', () => staged.abort(new Error(String(input.signal?.reason ?? 'aborted'))), { once: true });
@@ -181,16 +185,16 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     input.signal?.addEventListener('abort', () => controller.abort(input.signal?.reason));
     await input.source.collect({
       config: input.sourceConfig, snapshotDay, log, budget, signal: controller.signal,
-      progress: input.progress ?? (() => {}), sink,
+      progress: input.progress ?? (() => {}), sink, phases,
     });
-    const counted = await sink.finish();
+    const counted = await phases.time('staging_copy', () => staged.finish());
     await input.hooks?.afterStaged?.();
-    const gate = await runGate({
+    const gate = await phases.time('gate', () => runGate({
       sql, staging, sourceInstanceId: input.sourceInstanceId, snapshotDay,
-      orgExternalIds: sink.aliasRows.filter((a) => a.parentExternalId === null).map((a) => a.externalId),
-      expectedTotals: sink.totals, quarantined: sink.quarantined, maxQuarantineShare: input.maxQuarantineShare,
+      orgExternalIds: staged.aliasRows.filter((a) => a.parentExternalId === null).map((a) => a.externalId),
+      expectedTotals: staged.totals, quarantined: staged.quarantined, maxQuarantineShare: input.maxQuarantineShare,
       acceptShrink: input.acceptShrink ?? false, force: input.force ?? false,
-    });
+    }));
     await input.hooks?.afterGate?.();
     const partial = sink.optionalFailures.length > 0;
     const status: RunStatus = partial ? 'partial' : 'succeeded';
@@ -201,7 +205,7 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
     };
     const finalSink = sink;
     const publishHooks = input.hooks?.insidePublish ? { afterDeviceDays: input.hooks.insidePublish } : {};
-    await publish({
+    await phases.time('publish', () => publish({
       sql, runId, source: input.source.name, sourceInstanceId: input.sourceInstanceId, snapshotDay, staging,
       aliases: finalSink.aliasRows, summary: finalSink.summary, vulnDb: finalSink.vulnDb, complete: !partial, createsSites: input.createsSites,
       force: input.force ?? false, siteMap: input.siteMap, ...publishHooks,
@@ -219,10 +223,12 @@ async function executeRun(input: ExecuteInput): Promise<RunResult> {
           details: { gate, published, optionalFailures: failures, supplementFailures, quarantined: Object.fromEntries(finalSink.quarantined) },
         });
       },
-    });
+    }));
+    result.phasesMs = phases.totals();
     return result;
   } catch (thrown) {
     sink?.abort(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    await sink?.settle();
     const error = input.signal?.aborted
       ? await deadlineError(input.databaseUrl, input.source.name, input.signal)
       : classifyRunError(thrown);

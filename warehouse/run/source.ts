@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AliasRow, DeviceRow, PatchStatusRow, PatchSummaryRow, VulnDbStatusRow } from '../rows.js';
 import type { RequestBudget } from './budget.js';
 import type { Simulator } from './simulator.js';
+import type { PhaseClock } from './phases.js';
 
 export { SOURCE_NAMES, type SourceName } from '../config.js';
 import type { SourceName } from '../config.js';
@@ -31,6 +32,8 @@ export interface CollectContext<Config> {
   /** Progress for humans on a terminal; a no-op otherwise. */
   progress(stream: string, done: number, total?: number): void;
   sink: RunSink;
+  /** Where the run's time goes (HTTP, JSON parsing, mapping): absent outside a run. */
+  phases?: PhaseClock;
 }
 
 /**

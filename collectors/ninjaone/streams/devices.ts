@@ -10,6 +10,7 @@ import type { NinjaDetailedDevice } from '../types.js';
 import { quarantineUnmappable } from './mapped.js';
 import { isRecord } from '../../shared/fields.js';
 import type { LocationNames } from './sites.js';
+import { NO_PHASE_CLOCK } from '../../../warehouse/run/phases.js';
 
 export interface FleetIds {
   /** Every device id listed today. */
@@ -22,17 +23,22 @@ export async function collectDevices(
   client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, locations: LocationNames,
 ): Promise<FleetIds> {
   const fleet: FleetIds = { all: new Set(), patchable: new Set() };
+  const phases = ctx.phases ?? NO_PHASE_CLOCK;
   let page = 0;
   for await (const devices of client.list<NinjaDetailedDevice>('v2/devices-detailed')) {
     ctx.sink.page('devices');
     await ctx.sink.rawPage('devices', ++page, devices);
-    await ctx.sink.devices(await quarantineUnmappable(ctx, devices, (device) => deviceRow(device, locations)));
-    for (const device of devices) {
-      // A device whose id is not an integer was quarantined above; it has no patch row either.
-      if (!isRecord(device) || !Number.isSafeInteger(device.id)) continue;
-      fleet.all.add(device.id);
-      if (isPatchable(device)) fleet.patchable.add(device.id);
-    }
+    const rows = await phases.time('mapping', async () => {
+      const mappedRows = await quarantineUnmappable(ctx, devices, (device) => deviceRow(device, locations));
+      for (const device of devices) {
+        // A device whose id is not an integer was quarantined above; it has no patch row either.
+        if (!isRecord(device) || !Number.isSafeInteger(device.id)) continue;
+        fleet.all.add(device.id);
+        if (isPatchable(device)) fleet.patchable.add(device.id);
+      }
+      return mappedRows;
+    });
+    await ctx.sink.devices(rows);
     ctx.progress('devices', fleet.all.size);
   }
   ctx.log.info({ stream: 'devices', pages: page, devices: fleet.all.size, patchable: fleet.patchable.size }, 'ninjaone devices collected');

@@ -15,6 +15,7 @@ import { addMissingPatch, emptyPatchCounts, isMissingPatch, patchRowProblem, pat
 import { isRecord } from '../../shared/fields.js';
 import type { NinjaOsPatchRow } from '../types.js';
 import type { FleetIds } from './devices.js';
+import { NO_PHASE_CLOCK } from '../../../warehouse/run/phases.js';
 
 export const INSTALL_WINDOW_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -57,22 +58,13 @@ async function missingPatches(
 ): Promise<Map<number, PatchCounts>> {
   const counts = new Map<number, PatchCounts>();
   const counted = new Set<string>();
+  const phases = ctx.phases ?? NO_PHASE_CLOCK;
   let page = 0;
   let rows = 0;
   for await (const results of client.query<NinjaOsPatchRow>('v2/queries/os-patches')) {
     ctx.sink.page('os_patches');
     await ctx.sink.rawPage('os_patches', ++page, results);
-    for (const row of results) {
-      const deviceId: unknown = isRecord(row) ? row.deviceId : undefined;
-      if (typeof deviceId !== 'number') continue;
-      const problem = patchRowProblem(row);
-      if (problem !== undefined && !unreadable.has(deviceId)) unreadable.set(deviceId, { reason: problem, row });
-      if (problem !== undefined || !isMissingPatch(row)) continue;
-      if (!firstSight(counted, pendingPatchKey(row))) continue;
-      let deviceCounts = counts.get(deviceId);
-      if (deviceCounts === undefined) counts.set(deviceId, (deviceCounts = emptyPatchCounts()));
-      addMissingPatch(deviceCounts, row);
-    }
+    phases.timeSync('mapping', () => countMissing(results, counts, counted, unreadable));
     rows += results.length;
     ctx.progress('os_patches', rows);
   }
@@ -80,21 +72,41 @@ async function missingPatches(
   return counts;
 }
 
+/** Fold one page of os-patches rows into the per-device counts. */
+function countMissing(
+  results: NinjaOsPatchRow[], counts: Map<number, PatchCounts>, counted: Set<string>, unreadable: Map<number, { reason: string; row: unknown }>,
+): void {
+  for (const row of results) {
+    const deviceId: unknown = isRecord(row) ? row.deviceId : undefined;
+    if (typeof deviceId !== 'number') continue;
+    const problem = patchRowProblem(row);
+    if (problem !== undefined && !unreadable.has(deviceId)) unreadable.set(deviceId, { reason: problem, row });
+    if (problem !== undefined || !isMissingPatch(row)) continue;
+    if (!firstSight(counted, pendingPatchKey(row))) continue;
+    let deviceCounts = counts.get(deviceId);
+    if (deviceCounts === undefined) counts.set(deviceId, (deviceCounts = emptyPatchCounts()));
+    addMissingPatch(deviceCounts, row);
+  }
+}
+
 /** Successful installs per device since `afterSeconds`; null when the optional stream failed. */
 async function installsSince(client: NinjaOneClient, ctx: CollectContext<NinjaOneConfig>, afterSeconds: number): Promise<Map<number, number> | null> {
   const installed = new Map<number, number>();
   const counted = new Set<string>();
+  const phases = ctx.phases ?? NO_PHASE_CLOCK;
   let page = 0;
   try {
     const params = { status: 'INSTALLED', installedAfter: afterSeconds };
     for await (const results of client.query<NinjaOsPatchRow>('v2/queries/os-patch-installs', params)) {
       ctx.sink.page('os_patch_installs');
       await ctx.sink.rawPage('os_patch_installs', ++page, results);
-      for (const row of results) {
-        if (isRecord(row) && typeof row.deviceId === 'number' && upper(row.status) === 'INSTALLED' && firstSight(counted, installKey(row))) {
-          installed.set(row.deviceId, (installed.get(row.deviceId) ?? 0) + 1);
+      phases.timeSync('mapping', () => {
+        for (const row of results) {
+          if (isRecord(row) && typeof row.deviceId === 'number' && upper(row.status) === 'INSTALLED' && firstSight(counted, installKey(row))) {
+            installed.set(row.deviceId, (installed.get(row.deviceId) ?? 0) + 1);
+          }
         }
-      }
+      });
     }
     return installed;
   } catch (error) {
