@@ -9,6 +9,16 @@ export const DEVICE_CLASSES = ['workstation', 'server', 'vm_host', 'vm_guest', '
 
 export type DeviceClass = (typeof DEVICE_CLASSES)[number];
 
+/**
+ * The billing policy a new warehouse starts with (core.settings' column defaults, `billing policy`'s
+ * help, and the fallback should the settings row be missing): workstations and servers are seats, a
+ * billed device silent for 30 days is flagged stale.
+ */
+export const DEFAULT_BILLING_POLICY: { readonly billedClasses: readonly DeviceClass[]; readonly staleAfterDays: number } = {
+  billedClasses: ['workstation', 'server'],
+  staleAfterDays: 30,
+};
+
 /** A vendor's notion of a client (or a part of one) that maps to a canonical site. */
 export interface AliasRow {
   /** The vendor's id for it, as text: NinjaOne organization id, ThreatLocker organizationId GUID, PMP customer or branch office id. */

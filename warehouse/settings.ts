@@ -5,6 +5,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { Sql, TransactionSql } from 'postgres';
+import { DEFAULT_BILLING_POLICY } from './rows.js';
 
 type Tx = Sql | TransactionSql;
 
@@ -30,7 +31,10 @@ export async function recordTimeZone(sql: Tx, timeZone: string, changedBy = oper
 export async function billingPolicy(sql: Tx): Promise<BillingPolicy> {
   const [row] = await sql<{ billed_classes: string[]; stale_after_days: number }[]>`
     select billed_classes, stale_after_days from core.settings where singleton`;
-  return { billedClasses: row?.billed_classes ?? ['workstation', 'server'], staleAfterDays: row?.stale_after_days ?? 30 };
+  return {
+    billedClasses: row?.billed_classes ?? [...DEFAULT_BILLING_POLICY.billedClasses],
+    staleAfterDays: row?.stale_after_days ?? DEFAULT_BILLING_POLICY.staleAfterDays,
+  };
 }
 
 /** Store a new policy; returns the settings that changed (recorded), empty when none did. */
@@ -38,7 +42,7 @@ export async function setBillingPolicy(tx: TransactionSql, next: Partial<Billing
   const [current] = await tx<{ billed_classes: string[]; stale_after_days: number }[]>`
     select billed_classes, stale_after_days from core.settings where singleton for update`;
   const changes: Array<[string, string, string]> = [];
-  const before = { billedClasses: current?.billed_classes ?? [], staleAfterDays: current?.stale_after_days ?? 30 };
+  const before = { billedClasses: current?.billed_classes ?? [], staleAfterDays: current?.stale_after_days ?? DEFAULT_BILLING_POLICY.staleAfterDays };
   if (next.billedClasses && next.billedClasses.join(',') !== before.billedClasses.join(',')) {
     changes.push(['billed_classes', before.billedClasses.join(','), next.billedClasses.join(',')]);
   }

@@ -4,7 +4,7 @@ import { rollupPending } from '../../rollups/run.js';
 import { requestRollup } from '../../warehouse/billing/rollup-requests.js';
 import { verifySeals, type VerifyProblem } from '../../warehouse/billing/seal.js';
 import { EXIT, UsageError } from '../../warehouse/errors.js';
-import { DEVICE_CLASSES } from '../../warehouse/rows.js';
+import { DEFAULT_BILLING_POLICY, DEVICE_CLASSES } from '../../warehouse/rows.js';
 import { billingPolicy, operatorName, setBillingPolicy } from '../../warehouse/settings.js';
 import { parse, str } from '../args.js';
 import { withJob } from './rollup.js';
@@ -29,8 +29,8 @@ verify   Recomputes every seal (up to YYYY-MM when given) and the chain. Exit 0 
          naming the first month and device that no longer match.
 policy   Shows the billing policy; with options, changes it (recorded in ops.setting_changes) and
          re-judges the open months (closed months keep what was invoiced):
-  --classes C,...   device classes billed as seats (default workstation,server; of ${CLASSES.join(', ')})
-  --stale-days N    a billed device silent for more than N days at the month-end is flagged stale (default 30)`,
+  --classes C,...   device classes billed as seats (default ${DEFAULT_BILLING_POLICY.billedClasses.join(',')}; of ${CLASSES.join(', ')})
+  --stale-days N    a billed device silent for more than N days at the month-end is flagged stale (default ${DEFAULT_BILLING_POLICY.staleAfterDays})`,
   async run(argv) {
     const { values, positionals } = parse('billing', argv, {
       note: { type: 'string' }, today: { type: 'string' }, classes: { type: 'string' }, 'stale-days': { type: 'string' },

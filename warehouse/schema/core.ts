@@ -3,6 +3,7 @@ import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgSchem
 import { sql } from 'drizzle-orm';
 import { createdAt, updatedAt } from './_columns.js';
 import { sourceInstances } from './ops.js';
+import { DEFAULT_BILLING_POLICY } from '../rows.js';
 
 export const core = pgSchema('core');
 
@@ -76,8 +77,8 @@ export const settings = core.table('settings', {
   singleton: boolean().primaryKey().default(true),
   /** IANA zone of WAREHOUSE_TIMEZONE, written by every command that reads the config. */
   timeZone: text().notNull().default('UTC'),
-  billedClasses: text().array().notNull().default(sql`'{workstation,server}'::text[]`),
-  staleAfterDays: integer().notNull().default(30),
+  billedClasses: text().array().notNull().default(sql.raw(`'{${DEFAULT_BILLING_POLICY.billedClasses.join(',')}}'::text[]`)),
+  staleAfterDays: integer().notNull().default(DEFAULT_BILLING_POLICY.staleAfterDays),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, (t) => [check('settings_singleton', sql`${t.singleton}`), check('settings_stale_after_days', sql`${t.staleAfterDays} between 1 and 3650`)]);
 
