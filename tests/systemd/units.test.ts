@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SOURCES } from '../../collectors/registry.js';
+import { WAREHOUSE_KEY_TABLE } from '../../warehouse/config-table.js';
 import { hasSystemdAnalyze, parseUnit, specifiers, value, values, type Unit } from './units.js';
 import { hiddenPathWarnings } from '../../bin/commands/systemd.js';
 
@@ -145,8 +146,12 @@ describe('warehouse systemd install', () => {
     for (const file of ['warehouse-rollup.service', 'warehouse-retention.service', 'warehouse-notify@.service']) {
       expect(values(units.get(file)!, 'Service', 'LoadCredential'), file).toEqual([]);
     }
-    // The dashboard: its own token only, never a vendor's secret.
-    expect(values(units.get('warehouse-serve.service')!, 'Service', 'LoadCredential')).toEqual(['warehouse_dashboard_token']);
+    // The dashboard: its own secrets (the token, its reader login), never a vendor's.
+    const dashboardSecrets = Object.values(WAREHOUSE_KEY_TABLE)
+      .filter((key) => 'secret' in key && key.secret && key.name.startsWith('WAREHOUSE_DASHBOARD_'))
+      .map((key) => key.name.toLowerCase());
+    expect(dashboardSecrets).toEqual(['warehouse_dashboard_token', 'warehouse_dashboard_database_url']);
+    expect(values(units.get('warehouse-serve.service')!, 'Service', 'LoadCredential').sort()).toEqual(dashboardSecrets.sort());
   });
 
   it('--dry-run prints every file and writes nothing', () => {
