@@ -76,9 +76,9 @@ function stateOf(tx: TransactionSql, day: string, previous: string | null, first
       order by ps.device_id, ps.site_id
     ) as c
     full join (
-      select pe.* from rollup.patch_exposure as pe where pe.snapshot_day = ${previous}::date
-    ) as p on p.device_id = c.device_id
-    where c.device_id is not null or p.status_day >= ${firstRetained}::date`;
+      -- a device not observed since before the first retained day is forgotten: it starts anew
+      select pe.* from rollup.patch_exposure as pe where pe.snapshot_day = ${previous}::date and pe.status_day >= ${firstRetained}::date
+    ) as p on p.device_id = c.device_id`;
 }
 
 /** Compute one day's states, writing only what changed; returns the rows written. */
