@@ -1,7 +1,7 @@
 /**
- * Retention by dropping partitions: dailies (device days, patch status, daily counts, patch exposure) 65 days,
- * raw vendor pages 7 days, month-end rows 24 months, run history 24 months; all configurable.
- * Dropping costs what is dropped, never a scan or rewrite of what is kept.
+ * Retention by dropping partitions: dailies (device days, patch status, daily counts, patch
+ * exposure) 65 days, raw vendor pages 7 days, month-end rows 24 months, run history 24 months; all
+ * configurable. Dropping costs what is dropped, never a scan or rewrite of what is kept.
  *
  * A day is never dropped before its month's month-end exists (retention materialises a missing one
  * first), and a month's month-end can only exist once the month has ended in the warehouse's time
@@ -10,10 +10,11 @@
  *
  * A day goes whole or not at all: its partitions of every daily table, its ops.source_days rows and
  * its rollup.patch_exposure_days row are detached, dropped and deleted in one transaction, after
- * taking every lock it needs without waiting (NOWAIT, retried until the lock timeout): a BI query is never queued behind retention, and
- * a day one of whose partitions a query holds stays entirely readable, is recorded in
- * ops.retention_pending_days (bi.collection_health lists it) and is tried again next night. Raw pages
- * and month-end partitions stand alone and are detached CONCURRENTLY under the lock timeout.
+ * taking every lock it needs without waiting (NOWAIT, retried until the lock timeout): a BI query is
+ * never queued behind retention, and a day one of whose partitions a query holds stays entirely
+ * readable, is recorded in ops.retention_pending_days (bi.collection_health lists it) and is tried
+ * again next night. Raw pages and month-end partitions stand alone and are detached CONCURRENTLY
+ * under the lock timeout.
  */
 import type { Sql } from 'postgres';
 import type { ConfigReader } from '../warehouse/config.js';
