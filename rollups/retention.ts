@@ -1,19 +1,20 @@
 /**
- * Retention by dropping partitions: dailies (device days, patch status, daily counts) 65 days,
- * raw vendor pages 7 days, month-end rows 24 months, run history 24 months; all configurable.
- * Dropping costs what is dropped, never a scan or rewrite of what is kept.
+ * Retention by dropping partitions: dailies (device days, patch status, daily counts, patch
+ * exposure) 65 days, raw vendor pages 7 days, month-end rows 24 months, run history 24 months; all
+ * configurable. Dropping costs what is dropped, never a scan or rewrite of what is kept.
  *
  * A day is never dropped before its month's month-end exists (retention materialises a missing one
  * first), and a month's month-end can only exist once the month has ended in the warehouse's time
  * zone: the dailies of the month in progress are kept whatever WAREHOUSE_RETENTION_DAILY_DAYS says
  * (reported as held), so a short window never materialises an unfinished month.
  *
- * A day goes whole or not at all: its partitions of every daily table and its ops.source_days rows
- * are detached, dropped and deleted in one transaction, after taking every lock it needs without
- * waiting (NOWAIT, retried until the lock timeout): a BI query is never queued behind retention, and
- * a day one of whose partitions a query holds stays entirely readable, is recorded in
- * ops.retention_pending_days (bi.collection_health lists it) and is tried again next night. Raw pages
- * and month-end partitions stand alone and are detached CONCURRENTLY under the lock timeout.
+ * A day goes whole or not at all: its partitions of every daily table, its ops.source_days rows and
+ * its rollup.patch_exposure_days row are detached, dropped and deleted in one transaction, after
+ * taking every lock it needs without waiting (NOWAIT, retried until the lock timeout): a BI query is
+ * never queued behind retention, and a day one of whose partitions a query holds stays entirely
+ * readable, is recorded in ops.retention_pending_days (bi.collection_health lists it) and is tried
+ * again next night. Raw pages and month-end partitions stand alone and are detached CONCURRENTLY
+ * under the lock timeout.
  */
 import type { Sql } from 'postgres';
 import type { ConfigReader } from '../warehouse/config.js';
@@ -38,7 +39,7 @@ export function loadRetentionPolicy(reader: ConfigReader): RetentionPolicy {
   };
 }
 
-const DAILY_PARENTS = ['core.device_days', 'core.patch_status', 'rollup.daily_counts'];
+const DAILY_PARENTS = ['core.device_days', 'core.patch_status', 'rollup.daily_counts', 'rollup.patch_exposure'];
 
 export interface Partition { parent: string; name: string; bound: string; detachPending: boolean }
 export interface RetentionPlan {
@@ -239,6 +240,8 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
   // still held or pending.
   await sql`delete from ops.source_days as sd where sd.snapshot_day < ${plan.sourceDaysBefore}::date
     and ${sql.unsafe(DAILY_PARENTS.map((parent) => `to_regclass(${dayPartitionSql(parent, 'sd.snapshot_day')}) is null`).join(' and '))}`;
+  await sql`delete from rollup.patch_exposure_days as e where e.snapshot_day < ${plan.sourceDaysBefore}::date
+    and to_regclass(${sql.unsafe(dayPartitionSql('rollup.patch_exposure', 'e.snapshot_day'))}) is null`;
   await sql`delete from ops.exception_refreshes where refreshed_at < ${plan.runsBefore}::date`;
   await deleteRunsBefore(sql, plan.runsBefore);
   return { plan: { ...plan, heldForMonthEnd: [...new Set([...plan.heldForMonthEnd, ...held])].sort() }, dropped, busy, pendingDays: pending.map((p) => p.day) };
@@ -308,6 +311,7 @@ async function dropDay(sql: Sql, conn: Sql, day: string, policy: RetentionPolicy
         for (const table of attached) await withinLockTimeout(tx, `alter table ${table.parent} detach partition ${table.name}`, policy.lockTimeoutMs);
         for (const table of tables) await withinLockTimeout(tx, `drop table ${table.name}`, policy.lockTimeoutMs);
         await tx`delete from ops.source_days where snapshot_day = ${day}::date`;
+        await tx`delete from rollup.patch_exposure_days where snapshot_day = ${day}::date`;
       });
       return { dropped: tables.map((t) => t.name) };
     } catch (error) {

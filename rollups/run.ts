@@ -6,8 +6,16 @@ import { dayPartition } from '../warehouse/partitions.js';
 import { addDays, daysBetween } from '../warehouse/time.js';
 import { rollupDailyCounts, type MissingSourceDay } from './daily.js';
 import { endedMonthsIn, materialiseMonthEnd, type MonthEndResult } from './month-end.js';
+import { rollupPatchExposure, type ExposureResult } from './patch-exposure.js';
 
-export interface RollupResult { days: number; rows: number; missing: MissingSourceDay[]; months: MonthEndResult[] }
+export interface RollupResult {
+  days: number;
+  rows: number;
+  missing: MissingSourceDay[];
+  months: MonthEndResult[];
+  /** Patch exposure (rollup.patch_exposure): the days (re)computed, those given and every later one or owed. */
+  exposure: ExposureResult;
+}
 
 export function daysOf(from: string, to: string): string[] {
   return Array.from({ length: daysBetween(from, to) + 1 }, (_, i) => addDays(from, i));
@@ -18,11 +26,11 @@ export interface RollupOptions {
   force?: boolean;
   /** More months (YYYY-MM) whose month-ends to refresh, if ended: those of rollup requests, whose dailies may be gone. */
   months?: string[];
-  /** Told before each step: 'daily counts' per day, 'month-ends' per month, then 'findings' (for a terminal's progress line). */
+  /** Told before each step: 'daily counts' and 'patch exposure' per day, 'month-ends' per month, then 'findings' (for a terminal's progress line). */
   onProgress?: (step: RollupStep, done: number, total: number) => void;
 }
 
-export type RollupStep = 'daily counts' | 'month-ends' | 'findings';
+export type RollupStep = 'daily counts' | 'patch exposure' | 'month-ends' | 'findings';
 
 export async function rollupDays(sql: Sql, days: string[], options: RollupOptions): Promise<RollupResult> {
   let rows = 0;
@@ -33,6 +41,9 @@ export async function rollupDays(sql: Sql, days: string[], options: RollupOption
     rows += result.rows;
     missing.push(...result.missing);
   }
+  // Each day's exposure follows from the day before's: from the earliest day rolled up (or owed)
+  // through the latest published day, in order.
+  const exposure = await rollupPatchExposure(sql, days, (done, total) => options.onProgress?.('patch exposure', done, total));
   const wanted = new Set((options.months ?? []).filter((m) => m < options.today.slice(0, 7)));
   if (days.length > 0) {
     const sorted = [...days].sort();
@@ -43,7 +54,7 @@ export async function rollupDays(sql: Sql, days: string[], options: RollupOption
     options.onProgress?.('month-ends', index, wanted.size);
     months.push(await materialiseMonthEnd(sql, month, options.force ? { force: true } : {}));
   }
-  return { days: days.length, rows, missing, months };
+  return { days: days.length, rows, missing, months, exposure };
 }
 
 /**

@@ -34,7 +34,7 @@ const POLICY: RetentionPolicy = { dailyDays: 65, rawDays: 7, monthEndMonths: 24,
 const home = scratchHome();
 
 /** Rows that are instants or serial ids of a particular run differ between any two runs; the rest must not. */
-const VOLATILE = `array['run_id', 'published_at', 'materialised_at', 'created_at', 'updated_at', 'closed_at', 'fetched_at', 'rolled_up_at', 'sealed_at']::text[]`;
+const VOLATILE = `array['run_id', 'published_at', 'materialised_at', 'created_at', 'updated_at', 'closed_at', 'fetched_at', 'rolled_up_at', 'sealed_at', 'computed_at']::text[]`;
 
 /** Everything the warehouse holds for billing and history, as one comparable value. */
 async function content(url: string): Promise<Record<string, unknown>> {
@@ -47,6 +47,8 @@ async function content(url: string): Promise<Record<string, unknown>> {
       patchStatus: await table('core.patch_status', 'snapshot_day, device_id'),
       sourceDays: await table('ops.source_days', 'source_instance_id, snapshot_day'),
       dailyCounts: await table('rollup.daily_counts', 'snapshot_day, site_id, source_instance_id, device_class, billing_status'),
+      patchExposure: await table('rollup.patch_exposure', 'snapshot_day, device_id'),
+      patchExposureDays: await table('rollup.patch_exposure_days', 'snapshot_day'),
       monthEnds: await table('rollup.month_ends', 'month, source_instance_id'),
       monthEndDevices: await table('rollup.month_end_devices', 'month, source_instance_id, device_id'),
       monthEndSites: await table('rollup.month_end_sites', 'month, site_id, source_instance_id'),

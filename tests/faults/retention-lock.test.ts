@@ -17,7 +17,7 @@ import { inOrder } from '../helpers/in-order.js';
 const LOCK_TIMEOUT_MS = 700;
 const policy: RetentionPolicy = { dailyDays: 65, rawDays: 7, monthEndMonths: 24, runMonths: 24, lockTimeoutMs: LOCK_TIMEOUT_MS };
 const partition = (parent: string, day: string) => `${parent}_${day.replaceAll('-', '')}`;
-const DAILY_PARENTS = ['core.device_days', 'core.patch_status', 'rollup.daily_counts'];
+const DAILY_PARENTS = ['core.device_days', 'core.patch_status', 'rollup.daily_counts', 'rollup.patch_exposure'];
 const dailyPartitions = (day: string) => DAILY_PARENTS.map((parent) => partition(parent, day));
 
 let db: TestDatabase;

@@ -1,7 +1,7 @@
 /**
  * A partial retention leaves every day whole or gone. A query holds one partition of an expired day
  * (a lock from another connection, held for as long as the test says, so nothing races): retention
- * keeps that day entirely (device days, patch status, daily counts and its source-days, all still
+ * keeps that day entirely (device days, patch status, daily counts, patch exposure and its source-days, all still
  * readable through the bi views), lists it in bi.collection_health as pending, and drops it whole
  * the next night, when nothing holds it. Whichever daily table is the busy one.
  */
@@ -18,7 +18,7 @@ const policy: RetentionPolicy = { dailyDays: 65, rawDays: 7, monthEndMonths: 24,
 const EXPIRED = '2026-01-05';
 const KEPT = '2026-01-06';
 const TODAY = '2026-03-11'; // EXPIRED is just past the 65-day window, KEPT is not
-const DAILY_PARENTS = ['core.device_days', 'core.patch_status', 'rollup.daily_counts'] as const;
+const DAILY_PARENTS = ['core.device_days', 'core.patch_status', 'rollup.daily_counts', 'rollup.patch_exposure'] as const;
 const partition = (parent: string, day: string) => `${parent}_${day.replaceAll('-', '')}`;
 
 async function published(db: TestDatabase): Promise<void> {
@@ -36,6 +36,8 @@ async function dayAsRead(sql: Sql, day: string): Promise<Record<string, number>>
       (select count(*)::int from bi.patch_compliance_site where snapshot_day = ${day}::date) as bi_patch_compliance_site,
       (select count(*)::int from core.device_days where snapshot_day = ${day}::date) as device_days,
       (select count(*)::int from core.patch_status where snapshot_day = ${day}::date) as patch_status,
+      (select count(*)::int from rollup.patch_exposure where snapshot_day = ${day}::date) as patch_exposure,
+      (select count(*)::int from rollup.patch_exposure_days where snapshot_day = ${day}::date) as patch_exposure_days,
       (select count(*)::int from ops.source_days where snapshot_day = ${day}::date) as source_days`;
   return row as Record<string, number>;
 }
@@ -85,7 +87,7 @@ describe('a day one of whose partitions is busy', () => {
       const second = await applyRetention(db.sql, await planRetention(db.sql, TODAY, policy), policy);
       expect(second).toMatchObject({ busy: [], pendingDays: [] });
       expect(second.dropped).toEqual(expect.arrayContaining(DAILY_PARENTS.map((p) => partition(p, EXPIRED))));
-      expect(await dayAsRead(db.sql, EXPIRED)).toEqual({ bi_daily_counts: 0, bi_patch_compliance_site: 0, device_days: 0, patch_status: 0, source_days: 0 });
+      expect(await dayAsRead(db.sql, EXPIRED)).toEqual({ bi_daily_counts: 0, bi_patch_compliance_site: 0, device_days: 0, patch_status: 0, patch_exposure: 0, patch_exposure_days: 0, source_days: 0 });
       const tables = await db.sql`select t from unnest(${DAILY_PARENTS.map((p) => partition(p, EXPIRED))}::text[]) as t where to_regclass(t) is not null`;
       expect(tables).toEqual([]);
       expect(await pendingInHealth(db.sql)).toEqual([[]]);
@@ -125,7 +127,7 @@ describe('a day an earlier version left half-detached', () => {
       const result = await applyRetention(db.sql, plan, policy);
       expect(result).toMatchObject({ busy: [], pendingDays: [] });
       expect(result.dropped).toEqual(expect.arrayContaining(DAILY_PARENTS.map((p) => partition(p, EXPIRED))));
-      expect(await dayAsRead(db.sql, EXPIRED)).toEqual({ bi_daily_counts: 0, bi_patch_compliance_site: 0, device_days: 0, patch_status: 0, source_days: 0 });
+      expect(await dayAsRead(db.sql, EXPIRED)).toEqual({ bi_daily_counts: 0, bi_patch_compliance_site: 0, device_days: 0, patch_status: 0, patch_exposure: 0, patch_exposure_days: 0, source_days: 0 });
     } finally {
       await db.close();
     }

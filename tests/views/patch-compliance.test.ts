@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, type TestDatabase } from '../helpers/db.js';
 import { PatchFixtures, pmpSummary, type PatchRow } from './patch-fixtures.js';
+import { rollupPatchExposure } from '../../rollups/patch-exposure.js';
 
 const D = '2026-03-10';
 const D1 = '2026-03-09';
@@ -64,6 +65,8 @@ beforeAll(async () => {
   await earlier(D2, 'Delta', 'd1', 6);
   await f.publish(pmp, D40);
   await earlier(D40, 'Gamma', 'c1', 3);
+  // Exposure is materialised by the rollup: every published day is owed it.
+  await rollupPatchExposure(db.sql, []);
 });
 afterAll(async () => { await db.close(); });
 

@@ -64,7 +64,7 @@ left join exposure as ex
     and ex.source = psd.source
 where psd.scope = 'site';
 
-comment on view bi.patch_compliance_site is 'One row per site × patch source (ninjaone, pmp) × snapshot day. Denominators are explicit: devices_total = in scope + spare + stale or offline + unknown, and only in-scope devices count towards the patch, health, scan and exposure columns. Sites add up to the estate rows of bi.compliance_checks.';
+comment on view bi.patch_compliance_site is 'One row per site × patch source (ninjaone, pmp) × snapshot day. Denominators are explicit: devices_total = in scope + spare + stale or offline + unknown, and only in-scope devices count towards the patch, health, scan and exposure columns. Sites add up to the estate rows of bi.compliance_checks. The exposure columns read the exposure the rollup materialises (rollup.patch_exposure, each day from the day before); everything else is computed on read from the day''s rows.';
 comment on column bi.patch_compliance_site.snapshot_day is 'Snapshot day (MSP time zone).';
 comment on column bi.patch_compliance_site.site_id is 'Canonical site id (the unmapped site holds devices of unmapped vendor organisations).';
 comment on column bi.patch_compliance_site.site is 'Canonical site name.';
@@ -98,5 +98,5 @@ comment on column bi.patch_compliance_site.devices_scan_outcome_unknown is 'Scan
 comment on column bi.patch_compliance_site.devices_scanned_within_window is 'In-scope devices whose last scan is within compliance_settings.scan_window_days (default 14, ISM-1702).';
 comment on column bi.patch_compliance_site.devices_not_scanned_within_window is 'In-scope devices whose last scan is older than the scan window, or never scanned.';
 comment on column bi.patch_compliance_site.devices_scan_window_unknown is 'In-scope devices with no scan time, so the window cannot be checked.';
-comment on column bi.patch_compliance_site.devices_exposed_over_30_days is 'In-scope devices that have had missing critical patches for more than 30 consecutive days.';
-comment on column bi.patch_compliance_site.max_exposure_days is 'Longest current run of consecutive days with missing critical patches among in-scope devices (0 when none).';
+comment on column bi.patch_compliance_site.devices_exposed_over_30_days is 'In-scope devices that have had missing critical patches for more than 30 consecutive days (materialised by the rollup: 0 for a day not rolled up yet).';
+comment on column bi.patch_compliance_site.max_exposure_days is 'Longest current run of consecutive days with missing critical patches among in-scope devices (0 when none, or for a day not rolled up yet; materialised by the rollup).';

@@ -1,4 +1,5 @@
--- The partitions a day needs (core.device_days, core.patch_status, raw.pages, rollup.daily_counts)
+-- The partitions a day needs (core.device_days, core.patch_status, raw.pages, rollup.daily_counts,
+-- rollup.patch_exposure)
 -- and its month's rollup.month_end_devices partition, created when missing. Called by publish and
 -- the rollups inside their transactions; idempotent. Two sources publishing the same new day at once
 -- both see a partition missing and both create it: one that appears between the check and the
@@ -9,7 +10,7 @@ declare
     t record;
     suffix text := to_char(p_day, 'YYYYMMDD');
 begin
-    for t in select v.s, v.n from (values ('core', 'device_days'), ('core', 'patch_status'), ('raw', 'pages'), ('rollup', 'daily_counts')) as v(s, n) loop
+    for t in select v.s, v.n from (values ('core', 'device_days'), ('core', 'patch_status'), ('raw', 'pages'), ('rollup', 'daily_counts'), ('rollup', 'patch_exposure')) as v(s, n) loop
         if to_regclass(format('%I.%I', t.s, t.n || '_' || suffix)) is null then
             begin
                 execute format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%L) TO (%L)',

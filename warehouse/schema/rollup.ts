@@ -123,3 +123,15 @@ export const monthEndCompliance = rollup.table('month_end_compliance', {
   check('month_end_compliance_status', sql`${t.status} in ('pass', 'fail', 'unknown')`),
   check('month_end_compliance_threshold_source', sql`${t.thresholdSource} in ('rule', 'site override')`),
 ]);
+
+/**
+ * The days whose patch exposure (rollup.patch_exposure, partitioned: hand-written in its migration)
+ * the rollup has computed, and when. A day is owed a recompute when a source-day of it was published
+ * since, or when the day before it was computed after it (rollups/patch-exposure.ts).
+ */
+export const patchExposureDays = rollup.table('patch_exposure_days', {
+  snapshotDay: date().primaryKey(),
+  computedAt: timestamp({ withTimezone: true }).notNull(),
+  /** Devices with a state that day: those with a patch status row, and those carried over a gap. */
+  devices: integer().notNull(),
+});
