@@ -95,6 +95,9 @@ select
 from staging.device_days_billing as b
 inner join staging.source_days_latest as l on l.source_instance_id = b.source_instance_id and l.snapshot_day = b.snapshot_day
 left join staging.month_ends_latest as lme on lme.source_instance_id = b.source_instance_id
+-- the oldest of the latest days, as an init plan: the executor prunes the day partitions before it
+-- (the join alone, its day from a subquery, read every day of the dailies' retention)
+where b.snapshot_day >= (select min(ld.snapshot_day) from staging.source_days_latest as ld)
 union all
 -- month_to_date, previous: the last month-end's rows
 select
@@ -117,4 +120,6 @@ select
     l.snapshot_day
 from rollup.month_end_devices as med
 inner join staging.month_ends_latest as lme on lme.source_instance_id = med.source_instance_id and lme.month = med.month
-left join staging.source_days_latest as l on l.source_instance_id = med.source_instance_id;
+left join staging.source_days_latest as l on l.source_instance_id = med.source_instance_id
+-- likewise the month partitions: only those from the oldest of the last month-ends on
+where med.month >= (select min(lm.month) from staging.month_ends_latest as lm);
