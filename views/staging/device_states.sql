@@ -92,8 +92,30 @@ select
     lme.source_instance_id is not null as has_previous,
     lme.month_end_day as compared_month_end_day,
     l.snapshot_day
-from staging.device_days_billing as b
-inner join staging.source_days_latest as l on l.source_instance_id = b.source_instance_id and l.snapshot_day = b.snapshot_day
+from staging.source_days_latest as l
+-- Each source's latest day read as a lateral subquery with that source and day as parameters: the
+-- executor then reads only that day's partition (joined on a day from a subquery, every day of the
+-- dailies' retention was read), and the rows are estimated per day and source. (Joined, the day and
+-- source were estimated from the partitioned table's statistics, which nothing gathers: a few rows for
+-- tens of thousands, and every row of the day looked up its site and alias one at a time.) offset 0
+-- keeps the subquery from being flattened back into that join.
+cross join lateral (
+    select
+        d.source_instance_id,
+        d.device_id,
+        d.vendor_id,
+        d.hostname,
+        d.display_name,
+        d.site_id,
+        d.device_class,
+        d.billing_status,
+        d.billing_reason,
+        d.is_stale,
+        d.last_contact_at
+    from staging.device_days_billing as d
+    where d.source_instance_id = l.source_instance_id and d.snapshot_day = l.snapshot_day
+    offset 0
+) as b
 left join staging.month_ends_latest as lme on lme.source_instance_id = b.source_instance_id
 union all
 -- month_to_date, previous: the last month-end's rows
@@ -117,4 +139,6 @@ select
     l.snapshot_day
 from rollup.month_end_devices as med
 inner join staging.month_ends_latest as lme on lme.source_instance_id = med.source_instance_id and lme.month = med.month
-left join staging.source_days_latest as l on l.source_instance_id = med.source_instance_id;
+left join staging.source_days_latest as l on l.source_instance_id = med.source_instance_id
+-- likewise the month partitions: only those from the oldest of the last month-ends on
+where med.month >= (select min(lm.month) from staging.month_ends_latest as lm);
