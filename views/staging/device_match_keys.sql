@@ -30,13 +30,12 @@ devices as (
         b.billing_status,
         b.is_spare,
         b.spare_rule_id,
-        latest.as_of,
-        b.snapshot_day = latest.as_of as is_current,
+        (select latest.as_of from latest) as as_of,
+        b.snapshot_day = (select latest.as_of from latest) as is_current,
         sr.role as source_role,
         coalesce(sr.vendor, b.source) as vendor_name
     -- each source instance's latest day, read from those days' partitions alone
     from staging.device_days_latest as b
-    cross join latest
     inner join core.sites as s on s.site_id = b.site_id
     left join core.source_roles as sr on sr.source = b.source
 ),
