@@ -1,7 +1,7 @@
 /**
  * The latest-day reads touch only the latest days' partitions of core.device_days (issues 19 and 23):
- * bi.devices_current (whole, one site, and the dashboard's /devices statement), bi.sites and
- * bi.billing_today_vs_last_month_end, on a warehouse of four days where one source instance is a day
+ * bi.devices_current (whole, one site, one instance), bi.sites, bi.billing_today_vs_last_month_end and
+ * the month-to-date side of staging.device_states, on a warehouse of four days where one source instance is a day
  * behind the other. EXPLAIN ANALYZE says which partitions were read: a partition pruned at run time
  * is either left out of the plan or shown never executed (loops 0). And the rows are the same as the
  * plain definition's: each source instance's rows of its own latest published day.
@@ -92,9 +92,11 @@ inOrder('latest-day reads', () => {
     expect(one.filter((p) => !LATEST_PARTITIONS.includes(p))).toEqual([]);
   });
 
-  it('bi.sites and bi.billing_today_vs_last_month_end read only the latest days\' partitions', async () => {
+  it('bi.sites, bi.billing_today_vs_last_month_end and the month-to-date seat states read only the latest days\' partitions', async () => {
     expect(await partitionsRead('select * from bi.sites')).toEqual(LATEST_PARTITIONS);
     expect(await partitionsRead('select * from bi.billing_today_vs_last_month_end')).toEqual(LATEST_PARTITIONS);
+    // The month-to-date side of the seat comparisons (bi.billing_changes_month_to_date reads it).
+    expect(await partitionsRead(`select * from staging.device_states where comparison = 'month_to_date'`)).toEqual(LATEST_PARTITIONS);
   });
 
   it('the second instance catches up: with every instance on the same latest day, only that day\'s partition is read', async () => {

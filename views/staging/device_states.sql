@@ -2,7 +2,7 @@
 -- comparison of billable seats, which staging.seat_transitions pairs (previous against current)
 -- depends: staging.source_days_latest
 -- depends: staging.month_ends_latest
--- depends: staging.device_days_billing
+-- depends: staging.device_days_latest
 --
 -- Two comparisons. month_end: each month-end (current) against the month-end before (previous), for
 -- every month with a month-end, the first one and one after a gap included: a missing previous month-end
@@ -77,7 +77,7 @@ union all
 select
     'month_to_date'::text as comparison,
     'current'::text as side,
-    date_trunc('month', l.snapshot_day)::date as month,
+    date_trunc('month', b.snapshot_day)::date as month,
     b.source_instance_id,
     b.device_id,
     b.vendor_id,
@@ -91,9 +91,9 @@ select
     b.last_contact_at,
     lme.source_instance_id is not null as has_previous,
     lme.month_end_day as compared_month_end_day,
-    l.snapshot_day
-from staging.device_days_billing as b
-inner join staging.source_days_latest as l on l.source_instance_id = b.source_instance_id and l.snapshot_day = b.snapshot_day
+    b.snapshot_day
+-- each source instance's latest day, read from those days' partitions alone
+from staging.device_days_latest as b
 left join staging.month_ends_latest as lme on lme.source_instance_id = b.source_instance_id
 union all
 -- month_to_date, previous: the last month-end's rows
