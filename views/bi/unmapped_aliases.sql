@@ -17,6 +17,8 @@ devices as (
         on sdl.source_instance_id = dd.source_instance_id
         and sdl.snapshot_day = dd.snapshot_day
     where dd.alias_id in (select unmapped.alias_id from unmapped)
+        -- computed once before the scan: only the latest days' partitions are read (staging.device_days_latest says why)
+        and dd.snapshot_day >= (select min(l.snapshot_day) from staging.source_days_latest as l)
     group by dd.alias_id
 ),
 
