@@ -3,14 +3,21 @@
 -- depends: staging.device_days_billing
 -- The latest days are known only when the query runs, so PostgreSQL cannot prune core.device_days'
 -- day partitions when it plans the join, and a plain join reads every day held (65 of them) to keep
--- one. The bound in the where clause is an uncorrelated subquery, computed once before the scan (an
--- InitPlan): run-time partition pruning then skips every partition older than the earliest latest
--- day, and a filter on the site reaches the latest partitions' primary key. The join still picks each
--- instance's own day, so an instance a day behind costs one more partition, never a wrong row.
+-- one. The where clause names the days with uncorrelated subqueries, each computed once before the
+-- scan (an InitPlan), and run-time partition pruning skips every other day's partition: the three
+-- latest distinct days exactly (one per vendor, when each lags on its own), and from the earliest on
+-- when there are more (null otherwise). A filter on the site still reaches the latest partitions'
+-- primary key. The join picks each instance's own day, so the where clause only ever saves reading.
+-- bi.unmapped_aliases bounds its own read of core.device_days the same way.
 create view staging.device_days_latest as
 select b.*
 from staging.device_days_billing as b
 inner join staging.source_days_latest as latest
     on latest.source_instance_id = b.source_instance_id
     and latest.snapshot_day = b.snapshot_day
-where b.snapshot_day >= (select min(l.snapshot_day) from staging.source_days_latest as l);
+where b.snapshot_day = any(array[
+    (select d.snapshot_day from staging.source_days_latest as d group by d.snapshot_day order by d.snapshot_day desc limit 1),
+    (select d.snapshot_day from staging.source_days_latest as d group by d.snapshot_day order by d.snapshot_day desc limit 1 offset 1),
+    (select d.snapshot_day from staging.source_days_latest as d group by d.snapshot_day order by d.snapshot_day desc limit 1 offset 2)
+])
+or b.snapshot_day >= (select min(d.snapshot_day) from staging.source_days_latest as d having count(distinct d.snapshot_day) > 3);
