@@ -20,19 +20,14 @@ export interface DeviceRow {
   last_contact_at: Date | null; last_user: string | null; is_stale: boolean;
 }
 
-/**
- * The filtered devices, one page of them, and how many match (one statement: one snapshot of the
- * data). The count is its own aggregate over the same filtered rows (`not materialized`: PostgreSQL
- * plans it again, reading only the columns the filters need), not a window over the page's rows: a
- * window count keeps every matching row, all columns wide, in a tuplestore before the sort picks 50.
- */
+/** The filtered devices, one page of them, and how many match (one statement: one snapshot of the data). */
 export async function deviceRows(context: PageContext, filter: DeviceFilter, limit: number, offset: number): Promise<{ rows: DeviceRow[]; total: number }> {
   const pattern = filter.search === null ? null : likePattern(filter.search);
   const rows = await context.sql<(DeviceRow & { total: number })[]>`
     with policy as (
         select p.stale_after_days, p.time_zone from bi.billing_policy as p
     ),
-    listed as not materialized (
+    matching as (
         select
             d.source,
             d.instance,
@@ -58,15 +53,13 @@ export async function deviceRows(context: PageContext, filter: DeviceFilter, lim
             and (${filter.deviceClass}::text is null or d.device_class = ${filter.deviceClass}::text)
             and (${filter.status}::text is null or d.billing_status = ${filter.status}::text)
             and (${pattern}::text is null or d.hostname ilike ${pattern}::text or d.display_name ilike ${pattern}::text or d.serial_number ilike ${pattern}::text)
-    ),
-    matching as not materialized (
-        select l.* from listed as l where ${filter.stale}::boolean is null or l.is_stale = ${filter.stale}::boolean
     )
-    select m.*, (select count(*) from matching)::int as total
+    select m.*, count(*) over ()::int as total
     from matching as m
+    where ${filter.stale}::boolean is null or m.is_stale = ${filter.stale}::boolean
     order by m.site, lower(coalesce(m.hostname, m.display_name, m.vendor_id)), m.source, m.instance, m.vendor_id
     limit ${limit} offset ${offset}`;
-  // Past the last page no row carries the count: count again, rarely.
+  // Past the last page the window count is gone with the rows: count again, rarely.
   if (rows.length === 0 && offset > 0) return { rows: [], total: (await deviceRows(context, filter, 1, 0)).total };
   return { rows, total: rows[0]?.total ?? 0 };
 }
