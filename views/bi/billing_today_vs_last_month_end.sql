@@ -1,8 +1,7 @@
 -- one row per site × source: billable seats at the latest snapshot against the last month-end
 -- grain: site_id, source, instance
--- depends: staging.source_days_latest
+-- depends: staging.device_days_latest
 -- depends: staging.month_ends_latest
--- depends: staging.device_days_billing
 -- depends: staging.month_end_site_counts
 create view bi.billing_today_vs_last_month_end as
 with today as (
@@ -13,8 +12,8 @@ with today as (
         count(*) filter (where b.billing_status = 'billable') as billable,
         count(*) filter (where b.billing_status = 'spare') as spares,
         count(*) as total
-    from staging.device_days_billing as b
-    inner join staging.source_days_latest as l on l.source_instance_id = b.source_instance_id and l.snapshot_day = b.snapshot_day
+    -- each source instance's latest day, read from those days' partitions alone
+    from staging.device_days_latest as b
     group by b.site_id, b.source_instance_id, b.snapshot_day
 ),
 month_end as (

@@ -1,7 +1,6 @@
 -- one row per device per source instance, at the latest published snapshot of that source instance
 -- grain: source, instance, vendor_id
--- depends: staging.source_days_latest
--- depends: staging.device_days_billing
+-- depends: staging.device_days_latest
 create view bi.devices_current as
 select
     b.source,
@@ -31,10 +30,8 @@ select
     b.last_contact_at,
     b.last_user,
     b.agent_version
-from staging.device_days_billing as b
-inner join staging.source_days_latest as latest
-    on latest.source_instance_id = b.source_instance_id
-    and latest.snapshot_day = b.snapshot_day;
+-- only the latest days' partitions are read (staging.device_days_latest says how)
+from staging.device_days_latest as b;
 
 comment on view bi.devices_current is 'One row per device per source instance, at the latest published (complete) snapshot day of that source instance.';
 comment on column bi.devices_current.source is 'Vendor: ninjaone, threatlocker or pmp.';

@@ -17,6 +17,16 @@ devices as (
         on sdl.source_instance_id = dd.source_instance_id
         and sdl.snapshot_day = dd.snapshot_day
     where dd.alias_id in (select unmapped.alias_id from unmapped)
+        -- the latest days, each computed once before the scan, so only their partitions are read
+        -- (as staging.device_days_latest does, which says why)
+        and (
+            dd.snapshot_day = any(array[
+                (select d.snapshot_day from staging.source_days_latest as d group by d.snapshot_day order by d.snapshot_day desc limit 1),
+                (select d.snapshot_day from staging.source_days_latest as d group by d.snapshot_day order by d.snapshot_day desc limit 1 offset 1),
+                (select d.snapshot_day from staging.source_days_latest as d group by d.snapshot_day order by d.snapshot_day desc limit 1 offset 2)
+            ])
+            or dd.snapshot_day >= (select min(d.snapshot_day) from staging.source_days_latest as d having count(distinct d.snapshot_day) > 3)
+        )
     group by dd.alias_id
 ),
 

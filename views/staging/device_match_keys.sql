@@ -1,12 +1,10 @@
 -- one row per device per source instance at that instance's latest published snapshot day, with the keys cross-vendor matching uses
 -- depends: staging.source_days_latest
--- depends: staging.device_days_billing
+-- depends: staging.device_days_latest
 create view staging.device_match_keys as
 with latest as (
-    select
-        sdl.source_instance_id,
-        sdl.snapshot_day,
-        max(sdl.snapshot_day) over () as as_of
+    -- the as-of day: the latest day any source instance published (one row)
+    select max(sdl.snapshot_day) as as_of
     from staging.source_days_latest as sdl
 ),
 
@@ -32,14 +30,12 @@ devices as (
         b.billing_status,
         b.is_spare,
         b.spare_rule_id,
-        latest.as_of,
-        latest.snapshot_day = latest.as_of as is_current,
+        (select latest.as_of from latest) as as_of,
+        b.snapshot_day = (select latest.as_of from latest) as is_current,
         sr.role as source_role,
         coalesce(sr.vendor, b.source) as vendor_name
-    from staging.device_days_billing as b
-    inner join latest
-        on latest.source_instance_id = b.source_instance_id
-        and latest.snapshot_day = b.snapshot_day
+    -- each source instance's latest day, read from those days' partitions alone
+    from staging.device_days_latest as b
     inner join core.sites as s on s.site_id = b.site_id
     left join core.source_roles as sr on sr.source = b.source
 ),

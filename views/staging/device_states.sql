@@ -2,7 +2,7 @@
 -- comparison of billable seats, which staging.seat_transitions pairs (previous against current)
 -- depends: staging.source_days_latest
 -- depends: staging.month_ends_latest
--- depends: staging.device_days_billing
+-- depends: staging.device_days_latest
 --
 -- Two comparisons. month_end: each month-end (current) against the month-end before (previous), for
 -- every month with a month-end, the first one and one after a gap included: a missing previous month-end
@@ -77,7 +77,7 @@ union all
 select
     'month_to_date'::text as comparison,
     'current'::text as side,
-    date_trunc('month', l.snapshot_day)::date as month,
+    date_trunc('month', b.snapshot_day)::date as month,
     b.source_instance_id,
     b.device_id,
     b.vendor_id,
@@ -91,31 +91,9 @@ select
     b.last_contact_at,
     lme.source_instance_id is not null as has_previous,
     lme.month_end_day as compared_month_end_day,
-    l.snapshot_day
-from staging.source_days_latest as l
--- Each source's latest day read as a lateral subquery with that source and day as parameters: the
--- executor then reads only that day's partition (joined on a day from a subquery, every day of the
--- dailies' retention was read), and the rows are estimated per day and source. (Joined, the day and
--- source were estimated from the partitioned table's statistics, which nothing gathers: a few rows for
--- tens of thousands, and every row of the day looked up its site and alias one at a time.) offset 0
--- keeps the subquery from being flattened back into that join.
-cross join lateral (
-    select
-        d.source_instance_id,
-        d.device_id,
-        d.vendor_id,
-        d.hostname,
-        d.display_name,
-        d.site_id,
-        d.device_class,
-        d.billing_status,
-        d.billing_reason,
-        d.is_stale,
-        d.last_contact_at
-    from staging.device_days_billing as d
-    where d.source_instance_id = l.source_instance_id and d.snapshot_day = l.snapshot_day
-    offset 0
-) as b
+    b.snapshot_day
+-- each source instance's latest day, read from those days' partitions alone
+from staging.device_days_latest as b
 left join staging.month_ends_latest as lme on lme.source_instance_id = b.source_instance_id
 union all
 -- month_to_date, previous: the last month-end's rows
