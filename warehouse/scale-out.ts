@@ -26,7 +26,7 @@ export const UNPLACED_SCHEMAS: Readonly<Record<string, string>> = {
 
 /** Tables that grow with devices × days or months: distributed by site_id, co-located (the first is the anchor). */
 export const DISTRIBUTED_TABLES = [
-  'core.device_days', 'core.patch_status', 'core.device_matches', 'core.exceptions',
+  'core.device_days', 'core.patch_status', 'core.device_matches', 'core.exceptions', 'core.match_keys', 'core.current_findings',
   'rollup.daily_counts', 'rollup.month_end_devices', 'rollup.month_end_counts', 'rollup.month_end_sites',
   'rollup.patch_exposure',
 ] as const;

@@ -16,9 +16,18 @@
  * refresh also records the per-device picture it judged (core.device_matches, with the rule that
  * matched) and itself (ops.exception_refreshes); bi.coverage reads both, so it always agrees with
  * the exceptions.
+ *
+ * Two ways to find the day's findings, one way to record them. The full re-judgement reads the views
+ * over every device. The incremental one (incremental.ts, the default) re-judges only the devices
+ * the night's changes can affect and keeps the rest of the last refresh's findings; it is used only
+ * when that state can be trusted: a refresh before it kept it, with the same basis (roles, sites,
+ * aliases, billing policy, site sources, scopes, the views), and the as-of day did not go back.
+ * Otherwise, or with `--full`, the refresh is full. Both leave the same findings (tests/sites/
+ * incremental-findings.test.ts compares them after random churn), and all of it is one transaction.
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { UsageError } from '../errors.js';
+import { currentBasis, diffKeys, keepFindings, rebuildKeys, rejudge } from './incremental.js';
 
 /** Serialises concurrent refreshes (several collectors finishing together). "WA" 2. */
 const LOCK_CLASS = 0x5741_0002;
@@ -33,22 +42,48 @@ export interface RefreshResult {
   /** Findings open or acknowledged after the refresh. */
   open: number;
   acknowledged: number;
+  /** full: every device re-judged by the views; incremental: only what the night's changes touch. */
+  mode: 'full' | 'incremental';
+  /** Why the refresh was full (null when incremental). */
+  fullBecause: string | null;
+  /** Devices new, gone or with a changed key row since the last refresh. */
+  changed: number;
+  /** Non-RMM devices re-matched (incremental), or every device (full). */
+  rematched: number;
 }
 
-export async function refreshExceptions(sql: Sql): Promise<RefreshResult> {
+export interface RefreshOptions {
+  /** Re-judge every device from the views, whatever the kept state (`warehouse exceptions refresh --full`). */
+  full?: boolean;
+}
+
+export async function refreshExceptions(sql: Sql, options: RefreshOptions = {}): Promise<RefreshResult> {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${LOCK_CLASS}, 0)`;
     const [asOf] = await tx<{ day: string | null }[]>`select max(snapshot_day)::text as day from staging.source_days_latest`;
-    const result: RefreshResult = { asOf: asOf?.day ?? null, opened: 0, reopened: 0, resolved: 0, removed: 0, open: 0, acknowledged: 0 };
+    const result: RefreshResult = {
+      asOf: asOf?.day ?? null, opened: 0, reopened: 0, resolved: 0, removed: 0, open: 0, acknowledged: 0,
+      mode: 'full', fullBecause: null, changed: 0, rematched: 0,
+    };
     if (result.asOf === null) return result;
     const day = result.asOf;
     // The matching views join derived sets whose row counts the planner cannot see (the latest
     // snapshot of each source); a nested loop over them is quadratic, hash joins are linear.
     await tx`set local enable_nestloop = off`;
-    await tx`create temp table found on commit drop as select * from staging.cross_vendor_findings`;
+    const basis = await currentBasis(tx);
+    result.fullBecause = options.full ? 'asked for (--full)' : await untrusted(tx, basis, day);
+    if (result.fullBecause === null) {
+      result.mode = 'incremental';
+      result.changed = await diffKeys(tx);
+      result.rematched = (await rejudge(tx)).rematched;
+    } else {
+      result.changed = result.rematched = await rebuildKeys(tx);
+      await tx`create temp table found on commit drop as select * from staging.cross_vendor_findings`;
+      await recordPicture(tx);
+    }
+    await keepFindings(tx);
     await tx`create temp table judged on commit drop as select kind, source_instance_id from staging.cross_vendor_scopes`;
     await tx`create unique index on found (site_id, kind, subject_key)`;
-    await recordPicture(tx, day);
 
     const [returning] = await tx<{ n: number }[]>`
       select count(*)::int as n from core.exceptions as e
@@ -101,36 +136,48 @@ export async function refreshExceptions(sql: Sql): Promise<RefreshResult> {
     result.open = counts?.open ?? 0;
     result.acknowledged = counts?.acknowledged ?? 0;
     await tx`
-      insert into ops.exception_refreshes (as_of, judged, opened, reopened, resolved, removed, open, acknowledged)
+      insert into ops.exception_refreshes (as_of, judged, opened, reopened, resolved, removed, open, acknowledged, mode, basis, changed, rematched)
       values (${day}::date, array(select kind || ':' || source_instance_id from judged order by 1),
-        ${result.opened}, ${result.reopened}, ${result.resolved}, ${result.removed}, ${result.open}, ${result.acknowledged})`;
+        ${result.opened}, ${result.reopened}, ${result.resolved}, ${result.removed}, ${result.open}, ${result.acknowledged},
+        ${result.mode}, ${basis}, ${result.changed}, ${result.rematched})`;
     return result;
   });
 }
 
-/** Replace core.device_matches with today's picture, rewriting no row that did not change. */
-async function recordPicture(tx: TransactionSql, day: string): Promise<void> {
+/** Why the kept state cannot be trusted for an incremental refresh, or null when it can. */
+async function untrusted(tx: TransactionSql, basis: string, day: string): Promise<string | null> {
+  const [last] = await tx<{ basis: string | null; as_of: string }[]>`
+    select basis, as_of::text as as_of from ops.exception_refreshes order by refresh_id desc limit 1`;
+  if (!last) return 'first refresh';
+  if (last.basis === null) return 'no incremental state kept yet';
+  if (last.basis !== basis) return 'roles, sites, aliases, billing policy, site sources, scopes or the matching views changed';
+  if (day < last.as_of) return `the as-of day went back (${last.as_of} to ${day})`;
+  return null;
+}
+
+/** Replace core.device_matches with today's picture (from core.match_keys, just rebuilt), rewriting no row that did not change. */
+async function recordPicture(tx: TransactionSql): Promise<void> {
   await tx`
     create temp table picture on commit drop as
-    select k.site_id, k.device_id, k.source_instance_id, k.snapshot_day, ${day}::date as evaluated_on, k.billing_status,
+    select k.site_id, k.device_id, k.source_instance_id, k.billing_status,
       k.is_spare, k.host_key, m.rmm_device_id, m.rmm_site_id, m.match_rule, m.ambiguity
-    from staging.device_match_keys as k
+    from core.match_keys as k
     left join staging.device_matches as m on m.device_id = k.device_id`;
   await tx`
     delete from core.device_matches as dm
     where not exists (select 1 from picture as p where p.site_id = dm.site_id and p.device_id = dm.device_id)`;
   await tx`
-    insert into core.device_matches as dm (site_id, device_id, source_instance_id, snapshot_day, evaluated_on, billing_status,
+    insert into core.device_matches as dm (site_id, device_id, source_instance_id, billing_status,
       is_spare, host_key, rmm_device_id, rmm_site_id, match_rule, ambiguity)
     select * from picture
     on conflict (site_id, device_id) do update set
-      source_instance_id = excluded.source_instance_id, snapshot_day = excluded.snapshot_day, evaluated_on = excluded.evaluated_on,
+      source_instance_id = excluded.source_instance_id,
       billing_status = excluded.billing_status, is_spare = excluded.is_spare, host_key = excluded.host_key,
       rmm_device_id = excluded.rmm_device_id, rmm_site_id = excluded.rmm_site_id, match_rule = excluded.match_rule,
       ambiguity = excluded.ambiguity
-    where (dm.source_instance_id, dm.snapshot_day, dm.evaluated_on, dm.billing_status, dm.is_spare, dm.host_key,
+    where (dm.source_instance_id, dm.billing_status, dm.is_spare, dm.host_key,
         dm.rmm_device_id, dm.rmm_site_id, dm.match_rule, dm.ambiguity)
-      is distinct from (excluded.source_instance_id, excluded.snapshot_day, excluded.evaluated_on, excluded.billing_status,
+      is distinct from (excluded.source_instance_id, excluded.billing_status,
         excluded.is_spare, excluded.host_key, excluded.rmm_device_id, excluded.rmm_site_id, excluded.match_rule, excluded.ambiguity)`;
 }
 

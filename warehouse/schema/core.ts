@@ -142,16 +142,21 @@ export const exceptions = core.table('exceptions', {
 /**
  * The cross-vendor picture as of the last exceptions refresh (warehouse/matching/exceptions.ts): one
  * row per device of every source at its latest snapshot, with the RMM device it matched and the rule
- * that matched. Replaced by each refresh; bi.coverage reads it, so coverage and exceptions agree.
+ * that matched. Kept in step by each refresh, rewriting only the devices it re-judged; bi.coverage
+ * reads it, so coverage and exceptions agree.
  */
 export const deviceMatches = core.table('device_matches', {
   siteId: integer().notNull(),
   deviceId: bigint({ mode: 'number' }).notNull(),
   sourceInstanceId: integer().notNull(),
-  /** The device's snapshot day the picture used (its source's latest published day). */
-  snapshotDay: date().notNull(),
-  /** The refresh's as-of day: the latest day any source published. */
-  evaluatedOn: date().notNull(),
+  /**
+   * No longer kept (null since migration 0027): they changed every night for every device, so each
+   * refresh rewrote the whole picture. The as-of day is the refresh's (ops.exception_refreshes), the
+   * snapshot day its source's latest (staging.source_days_latest). Not dropped: bi.coverage as
+   * created by earlier releases reads the table's every column, and views built on it would block it.
+   */
+  snapshotDay: date(),
+  evaluatedOn: date(),
   billingStatus: text().notNull(),
   isSpare: boolean().notNull(),
   hostKey: text(),
@@ -165,6 +170,70 @@ export const deviceMatches = core.table('device_matches', {
 }, (t) => [
   primaryKey({ columns: [t.siteId, t.deviceId] }),
   index().on(t.rmmDeviceId),
+]);
+
+/**
+ * The incremental refresh's inputs (warehouse/matching/exceptions.ts): staging.device_match_keys as
+ * the last refresh read it, one row per device of every source instance at that instance's latest
+ * snapshot, without the snapshot day (it changes every night for every device, the keys rarely). A
+ * refresh diffs the view against it to find the devices whose keys, site or attributes changed, and
+ * re-judges only the match groups they touch.
+ */
+export const matchKeys = core.table('match_keys', {
+  siteId: integer().notNull(),
+  deviceId: bigint({ mode: 'number' }).notNull(),
+  sourceInstanceId: integer().notNull(),
+  source: text().notNull(),
+  instance: text().notNull(),
+  vendorId: text().notNull(),
+  /** The device-day columns the keys are made of, as read, so the nightly diff compares columns instead of recomputing every device's keys. */
+  aliasId: integer().notNull(),
+  fqdn: text(),
+  serialNumber: text(),
+  macAddresses: text().array().notNull(),
+  ipAddresses: text().array().notNull(),
+  site: text().notNull(),
+  isUnmapped: boolean().notNull(),
+  aliasExternalId: text(),
+  namespace: text().notNull(),
+  hostname: text(),
+  displayName: text(),
+  subjectName: text(),
+  deviceClass: text().notNull(),
+  billingStatus: text().notNull(),
+  isSpare: boolean().notNull(),
+  spareRuleId: text(),
+  hostKey: text(),
+  serialKey: text(),
+  macKeys: text().array().notNull(),
+  ipKeys: text().array().notNull(),
+  sourceRole: text(),
+  vendorName: text().notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.siteId, t.deviceId] }),
+  // The incremental refresh's look-ups, one per matching key: devices sharing a key with a change.
+  index('match_keys_host_prefix_index').on(sql`left(${t.hostKey}, 15)`),
+  index().on(t.serialKey),
+  index().using('gin', t.macKeys),
+  index().on(t.sourceInstanceId, t.hostKey),
+  index().on(t.deviceId),
+]);
+
+/**
+ * The findings the last refresh found (staging.cross_vendor_findings as it then read, without as_of):
+ * an incremental refresh replaces the rows of the subjects it re-judged and keeps the rest.
+ */
+export const currentFindings = core.table('current_findings', {
+  siteId: integer().notNull(),
+  kind: text().notNull(),
+  subjectKey: text().notNull(),
+  sourceInstanceId: integer().notNull(),
+  deviceId: bigint({ mode: 'number' }),
+  subjectName: text(),
+  detail: text().notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.siteId, t.kind, t.subjectKey] }),
+  index().on(t.deviceId),
 ]);
 
 export const pmpSummaries = core.table('pmp_summaries', {

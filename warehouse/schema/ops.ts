@@ -187,6 +187,13 @@ export const exceptionRefreshes = ops.table('exception_refreshes', {
   removed: integer().notNull(),
   open: integer().notNull(),
   acknowledged: integer().notNull(),
+  /** full (every device re-judged from the views) or incremental (only the devices the changes touch). */
+  mode: text().notNull().default('full'),
+  /** md5 of what the incremental state depends on beyond the device keys (roles, site sources, scopes, the matching views); null before it was kept. */
+  basis: text(),
+  /** Devices whose keys changed since the previous refresh, and devices re-matched (incremental only). */
+  changed: integer(),
+  rematched: integer(),
 }, (t) => [index().on(t.asOf)]);
 
 /**
