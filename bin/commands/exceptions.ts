@@ -10,7 +10,7 @@ import { withDatabase, withSql } from '../database.js';
 import { renderTable, shorten } from '../table.js';
 import type { Verb } from '../verbs.js';
 
-const USAGE = 'usage: warehouse exceptions list [--status open|acknowledged|resolved|all] [--site S] [--kind K] [--json] | ack <id> --note T | refresh';
+const USAGE = 'usage: warehouse exceptions list [--status open|acknowledged|resolved|all] [--site S] [--kind K] [--json] | ack <id> --note T | refresh [--full]';
 const STATUSES = ['open', 'acknowledged', 'resolved', 'all'];
 /** The kinds bi.exceptions describes (its kind_description CASE; a test keeps the two lists equal). */
 export const KINDS = ['not_in_rmm', 'no_threatlocker', 'no_pmp', 'site_mismatch', 'threatlocker_on_spare', 'duplicate_hostname'];
@@ -27,7 +27,11 @@ export const exceptionsCommand: Verb = {
   ack       acknowledge a finding with a note; it stays acknowledged across re-runs until its
             condition clears (then it is resolved with that day, and reopens if it returns)
   refresh   re-evaluate the findings now (\`warehouse rollup\` and the nightly do this once every
-            source has published; a collect alone does not)
+            source has published; a collect alone does not). Incremental: only the devices whose
+            rows changed since the last refresh, and those sharing a host name, serial or MAC with
+            them, are re-judged; the refresh is full by itself when it cannot trust what it kept
+            (first refresh, roles, sites, aliases, billing policy or scopes changed, an earlier
+            as-of day). --full re-judges every device from the views; both give the same findings
 
 list --json prints one JSON array of the findings, each with its full detail (the table cuts it).
 
@@ -36,6 +40,7 @@ opens nor resolves findings about it.`,
   async run(argv) {
     const { values, positionals } = parse('exceptions', argv, {
       note: { type: 'string' }, status: { type: 'string' }, site: { type: 'string' }, kind: { type: 'string' }, json: { type: 'boolean' },
+      full: { type: 'boolean' },
     });
     const [action, ...args] = positionals;
     const config = loadWarehouseConfig(process.env);
@@ -52,9 +57,14 @@ opens nor resolves findings about it.`,
     }
     if (action === 'refresh') {
       return withDatabase(config, (url) => withSql(url, 'warehouse:exceptions', async (sql) => {
-        const r = await refreshExceptions(sql);
+        const r = await refreshExceptions(sql, { full: values.full === true });
         process.stdout.write(r.asOf === null ? 'nothing published yet\n'
           : `as of ${r.asOf}: ${r.opened} opened, ${r.reopened} reopened, ${r.resolved} resolved; ${r.open} open, ${r.acknowledged} acknowledged\n`);
+        // How it was judged, on stderr: the line above is the result scripts read.
+        if (r.asOf !== null) {
+          process.stderr.write(r.mode === 'full' ? `full re-judgement (${r.fullBecause}): ${r.rematched} devices\n`
+            : `incremental: ${r.changed} devices changed since the last refresh, ${r.rematched} re-matched\n`);
+        }
         return EXIT.ok;
       }));
     }

@@ -96,6 +96,17 @@ inOrder('warehouse exceptions', () => {
     expect(cli(['exceptions', 'list', '--status', 'acknowledged', '--kind', 'not_in_rmm']).out).toMatch(/acknowledged .*lab machine, never in the RMM/u);
   });
 
+  it('refresh is incremental once it has state, and --full re-judges every device with the same findings', () => {
+    cli(['exceptions', 'refresh']);
+    const again = cli(['exceptions', 'refresh']);
+    expect(again.code).toBe(EXIT.ok);
+    expect(again.err).toMatch(/^incremental: 0 devices changed since the last refresh, 0 re-matched$/mu);
+    const full = cli(['exceptions', 'refresh', '--full']);
+    expect(full.code).toBe(EXIT.ok);
+    expect(full.out).toBe(again.out);
+    expect(full.err).toMatch(/^full re-judgement \(asked for \(--full\)\): \d+ devices$/mu);
+  });
+
   it('--json lists the findings in full; a mistyped --site or --kind is a usage error with the near ones', () => {
     cli(['exceptions', 'refresh']);
     const listed = cli(['exceptions', 'list', '--json', '--site', 'harbour dental pty ltd']);
