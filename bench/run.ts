@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import { openBenchDatabase } from './database.js';
 import { buildFleet } from './fleet.js';
 import { findingsRefresh, publishFleet } from './b1-publish.js';
+import { findingsNight } from './b1-findings.js';
 import { rawCopy, type RawCopy } from './raw-copy.js';
 import { quiesce } from './measure.js';
 import { SIM_INSTANCE, startSimulatorBench, type SimulatorRun } from './b2-simulator.js';
@@ -98,6 +99,8 @@ try {
   const publish = await publishFleet(sql, db.url, 'ninjaone', ninja, DAY);
   step('the nightly cross-vendor findings refresh over the three sources');
   const findings = await findingsRefresh(sql);
+  step('the findings refresh on a night with 1 % churn: incremental (the nightly), then the full re-judgement');
+  const night = await findingsNight(sql, DAY, () => quiesce(sql));
   step('B1: raw COPY of the same rows, twice (the faster is the limit)');
   const ninjaId = await instanceOf('ninjaone');
   const copies = [];
@@ -151,7 +154,7 @@ try {
 
   const results: BenchResults = {
     devices, where: db.where, server: server?.version ?? '?', loadStart, loadEnd: loadavg()[0] ?? 0,
-    elapsedMs: Date.now() - started, firstDay, publish, findings, copy, copies, rerun, others, daily, storage,
+    elapsedMs: Date.now() - started, firstDay, publish, findings, night, copy, copies, rerun, others, daily, storage,
     fetchOnly, fetchSame, collect, simRerun, simRerunNoRaw, retention, billing, history,
   };
   printReport(results);
