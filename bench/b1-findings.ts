@@ -21,13 +21,14 @@ export async function timedRefresh(sql: Sql, full: boolean): Promise<FindingsRun
   return { ms, wal, result: value };
 }
 
-/** Which devices churn, and how: one in 100 by device id, in four kinds by the next digits. */
-const CHURNS = 'dd.device_id % 100 = 37';
-const kind = (k: number): string => `(${CHURNS} and (dd.device_id / 100) % 4 = ${k})`;
+/** Which devices churn, and how: one in 100 by device id (a different one each day of the month), in four kinds by the next digits. */
+const churns = (day: string): string => `dd.device_id % 100 = ${37 + Number(day.slice(8, 10))}`;
 
 /** Publish (set-based) the day after `day` for every source that published `day`, with 1 % churn. Returns the new day. */
 export async function churnNight(sql: Sql, day: string): Promise<{ day: string; churned: number }> {
   const next = addDays(day, 1);
+  const CHURNS = churns(next);
+  const kind = (k: number): string => `(${CHURNS} and (dd.device_id / 100) % 4 = ${k})`;
   const columns = await sql<{ name: string }[]>`
     select column_name as name from information_schema.columns
     where table_schema = 'core' and table_name = 'device_days' order by ordinal_position`;

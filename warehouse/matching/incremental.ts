@@ -79,13 +79,20 @@ export async function currentBasis(tx: TransactionSql): Promise<string> {
   return row?.basis as string;
 }
 
-/** The latest day's device rows of every source instance, by their partitions (the days are literal, so PostgreSQL prunes the rest). */
-async function latestRows(tx: TransactionSql): Promise<string> {
+/**
+ * Which rows of a device-day relation (alias d) are each source instance's latest: the days are
+ * literal, so PostgreSQL prunes every other day's partition when it plans.
+ */
+async function latestFilter(tx: TransactionSql): Promise<string> {
   const pairs = await tx<{ id: number; day: string }[]>`select source_instance_id as id, snapshot_day::text as day from staging.source_days_latest`;
-  if (pairs.length === 0) return 'select * from core.device_days where false';
-  const days = [...new Set(pairs.map((p) => `'${p.day}'`))].join(', ');
+  if (pairs.length === 0) return 'false';
+  const days = [...new Set(pairs.map((p) => `date '${p.day}'`))].join(', ');
   const match = pairs.map((p) => `(${Number(p.id)}, date '${p.day}')`).join(', ');
-  return `select * from core.device_days where snapshot_day in (${days}) and (source_instance_id, snapshot_day) in (${match})`;
+  return `d.snapshot_day in (${days}) and (d.source_instance_id, d.snapshot_day) in (${match})`;
+}
+
+async function latestRows(tx: TransactionSql): Promise<string> {
+  return `select * from core.device_days as d where ${await latestFilter(tx)}`;
 }
 
 /** Rebuild core.match_keys from every latest row (the full refresh). */
@@ -106,8 +113,10 @@ export async function rebuildKeys(tx: TransactionSql): Promise<number> {
  * ones (present true). Returns how many devices changed.
  */
 export async function diffKeys(tx: TransactionSql): Promise<number> {
-  const rows = await latestRows(tx);
-  // The one read of every latest row: columns compared, no key computed.
+  const filter = await latestFilter(tx);
+  const rows = `select * from core.device_days as d where ${filter}`;
+  // The one read of every latest row: columns compared, no key computed; its hash table in memory.
+  await tx`set local work_mem = '256MB'`;
   await tx.unsafe(`
     create temp table key_raw on commit drop as
     select coalesce(d.site_id, k.site_id) as site_id, coalesce(d.device_id, k.device_id) as device_id,
@@ -117,68 +126,71 @@ export async function diffKeys(tx: TransactionSql): Promise<number> {
     full join core.match_keys as k on k.site_id = d.site_id and k.device_id = d.device_id
     where k.device_id is null or d.device_id is null
       or (${RAW_COLUMNS.map((c) => `d.${c}`).join(', ')}) is distinct from (${RAW_COLUMNS.map((c) => `k.${c}`).join(', ')})`);
-  // From here on the sets are small and analyzed: index look-ups (nested loops) are the fast plans.
+  await tx`set local work_mem to default`;
+  // Small temp tables, analyzed so the planner looks their rows up by key instead of scanning.
   await tx`analyze key_raw`;
+  // From here on the sets are small: index look-ups (nested loops) are the fast plans.
   await tx`set local enable_nestloop = on`;
   await tx`
     create temp table key_changes on commit drop as
     select c.site_id, c.device_id, c.source_instance_id, c.namespace, c.host_key, c.serial_key, c.mac_keys, c.source_role, false as present
     from key_raw as c where c.known`;
   await tx`delete from core.match_keys as k using key_raw as c where c.site_id = k.site_id and c.device_id = k.device_id and c.known`;
-  const present = (await tx<{ id: string }[]>`select device_id::text as id from key_raw where present`).map((r) => r.id);
-  if (present.length > 0) {
-    // Keys computed for the changed devices only: the filter reaches the scan of the latest days.
-    await tx.unsafe(`
-      with added as (
-        insert into core.match_keys (${KEY_COLUMNS.join(', ')}, ${RAW_OWN.join(', ')})
-        select ${KEY_COLUMNS.map((c) => `k.${c}`).join(', ')}, ${RAW_OWN.map((c) => `d.${c}`).join(', ')}
-        from (select * from staging.device_match_keys where device_id = any($1::bigint[])) as k
-        inner join (select * from (${rows}) as r where r.device_id = any($1::bigint[])) as d on d.site_id = k.site_id and d.device_id = k.device_id
-        returning site_id, device_id, source_instance_id, namespace, host_key, serial_key, mac_keys, source_role
-      )
-      insert into key_changes select added.*, true from added`, [present]);
-  }
+  // Keys computed for the changed devices only, by the view's own text over their rows.
+  await tx.unsafe(`
+    create temp table changed_rows on commit drop as
+    select d.* from staging.device_days_billing as d
+    inner join key_raw as c on c.site_id = d.site_id and c.device_id = d.device_id and c.present
+    where ${filter}`);
+  await tx.unsafe(`
+    with added as (
+      insert into core.match_keys (${KEY_COLUMNS.join(', ')}, ${RAW_OWN.join(', ')})
+      select ${KEY_COLUMNS.map((c) => `k.${c}`).join(', ')}, ${RAW_OWN.map((c) => `d.${c}`).join(', ')}
+      from (${viewQueryOver('device_match_keys', { 'staging.device_days_latest': 'pg_temp.changed_rows' })}) as k
+      inner join changed_rows as d on d.site_id = k.site_id and d.device_id = k.device_id
+      returning site_id, device_id, source_instance_id, namespace, host_key, serial_key, mac_keys, source_role
+    )
+    insert into key_changes select added.*, true from added`);
   await tx`analyze key_changes`;
   const [n] = await tx<{ n: number }[]>`select count(distinct device_id)::int as n from key_raw`;
   return n?.n ?? 0;
 }
 
-/** core.match_keys rows shaped as staging.device_match_keys (with each source's latest day), for the devices a filter selects. */
-function keysShaped(filter: string): string {
+/** Rows of core.match_keys (or of a query over it) shaped as staging.device_match_keys, with each source's latest day. */
+function keysShaped(from: string): string {
   return `
     select k.site_id, k.device_id, k.source_instance_id, k.source, k.instance, k.vendor_id, l.snapshot_day,
       l.as_of, l.snapshot_day = l.as_of as is_current, k.site, k.is_unmapped, k.alias_external_id, k.namespace,
       k.hostname, k.display_name, k.subject_name, k.device_class, k.billing_status, k.is_spare, k.spare_rule_id,
       k.host_key, k.serial_key, k.mac_keys, k.ip_keys, k.source_role, k.vendor_name
-    from core.match_keys as k
+    from ${from} as k
     inner join (
       select sdl.source_instance_id, sdl.snapshot_day, max(sdl.snapshot_day) over () as as_of from staging.source_days_latest as sdl
-    ) as l on l.source_instance_id = k.source_instance_id
-    where ${filter}`;
+    ) as l on l.source_instance_id = k.source_instance_id`;
 }
 
-interface KeySet { p: string[]; s: string[]; m: string[] }
-
-/** The matching keys (host name prefix, serial, MACs) of the rows a query over alias r names. */
-async function keySet(tx: TransactionSql, from: string): Promise<KeySet> {
-  const [row] = await tx.unsafe<KeySet[]>(`
-    select coalesce(array_agg(distinct left(r.host_key, 15)) filter (where r.host_key is not null), '{}') as p,
-      coalesce(array_agg(distinct r.serial_key) filter (where r.serial_key is not null), '{}') as s,
-      coalesce((select array_agg(distinct m.mac) from (${from}) as r2 cross join lateral unnest(r2.mac_keys) as m (mac)), '{}') as m
-    from (${from}) as r`);
-  return row ?? { p: [], s: [], m: [] };
+/** The matching keys (p: host name prefix, s: serial, m: MAC) of the rows a query names, as a small analyzed temp table. */
+async function keySet(tx: TransactionSql, name: string, from: string): Promise<void> {
+  await tx.unsafe(`
+    create temp table ${name} on commit drop as
+    select distinct x.kind, x.key from (${from}) as r
+    cross join lateral (
+      select 'p', left(r.host_key, 15) where r.host_key is not null
+      union all select 's', r.serial_key where r.serial_key is not null
+      union all select 'm', m.mac from unnest(r.mac_keys) as m (mac)
+    ) as x (kind, key)`);
+  await tx.unsafe(`analyze ${name}`);
 }
 
 /**
- * core.match_keys rows (alias k) carrying a key of the set ($1 prefixes, $2 serials, $3 MACs), or
- * named by `more` (a select of site and device ids): one index look-up per kind, never a scan.
+ * The core.match_keys rows carrying a key of the set, and those `more` (a select of match_keys rows)
+ * names: one index look-up per key (the host name prefix, serial and GIN MAC indexes), never a scan.
  */
-const carries = (more = ''): string => `(k.site_id, k.device_id) in (
-  select x.site_id, x.device_id from core.match_keys as x where left(x.host_key, 15) = any($1::text[])
-  union all select x.site_id, x.device_id from core.match_keys as x where x.serial_key = any($2::text[])
-  union all select x.site_id, x.device_id from core.match_keys as x where x.mac_keys && $3::text[]
-  ${more ? `union all ${more}` : ''})`;
-const keyParams = (set: KeySet): string[][] => [set.p, set.s, set.m];
+const carrying = (set: string, more = ''): string => `(
+  select x.* from core.match_keys as x inner join ${set} as t on t.kind = 'p' and left(x.host_key, 15) = t.key
+  union select x.* from core.match_keys as x inner join ${set} as t on t.kind = 's' and x.serial_key = t.key
+  union select x.* from core.match_keys as x inner join ${set} as t on t.kind = 'm' and x.mac_keys @> array[t.key]
+  ${more ? `union ${more}` : ''})`;
 
 export interface Rejudged { rematched: number; found: number }
 
@@ -188,19 +200,19 @@ export interface Rejudged { rematched: number; found: number }
  * staging.cross_vendor_findings would list them.
  */
 export async function rejudge(tx: TransactionSql): Promise<Rejudged> {
-  const touched = await keySet(tx, 'select * from key_changes');
+  await keySet(tx, 'touched', 'select * from key_changes');
   // The non-RMM devices to re-match: changed, or sharing a key with a change.
   await tx.unsafe(`
     create temp table rematch on commit drop as
-    select k.site_id, k.device_id, k.host_key, k.serial_key, k.mac_keys from core.match_keys as k
-    where k.source_role is distinct from 'rmm'
-      and ${carries('select c.site_id, c.device_id from key_changes as c where c.present')}`, keyParams(touched));
+    select k.site_id, k.device_id, k.host_key, k.serial_key, k.mac_keys
+    from ${carrying('touched', `select x.* from core.match_keys as x
+      inner join key_changes as c on c.site_id = x.site_id and c.device_id = x.device_id and c.present`)} as k
+    where k.source_role is distinct from 'rmm'`);
   await tx`analyze rematch`;
-  const reach = await keySet(tx, 'select * from rematch');
+  await keySet(tx, 'reach', 'select * from rematch');
   // Every device carrying a key of a re-matched device: its candidates, its rivals for a name, the
   // RMM devices that make a serial or MAC ambiguous.
-  await tx.unsafe(`create temp table scope_keys on commit drop as ${keysShaped(carries())}`, keyParams(reach));
-  await tx`analyze scope_keys`;
+  await tx.unsafe(`create temp table scope_keys on commit drop as ${keysShaped(carrying('reach'))}`);
   // The view's own joins over a derived set: hash joins, as in the full refresh.
   await tx`set local enable_nestloop = off`;
   await tx.unsafe(`
@@ -208,6 +220,7 @@ export async function rejudge(tx: TransactionSql): Promise<Rejudged> {
     select m.* from (${viewQueryOver('device_matches', { 'staging.device_match_keys': 'pg_temp.scope_keys' })}) as m
     where (m.site_id, m.device_id) in (select r.site_id, r.device_id from rematch as r)`);
   await tx`set local enable_nestloop = on`;
+  await tx`analyze scope_matches`;
 
   // The RMM devices whose links may change: changed ones, and those a re-matched, gone or moved
   // device left (the picture before this night) or joined.
@@ -252,9 +265,9 @@ export async function rejudge(tx: TransactionSql): Promise<Rejudged> {
   // The findings' inputs: the relinked RMM devices and the devices of those host names (keys), and
   // from the kept picture every non-RMM device re-matched or linked to an RMM device among the keys.
   await tx.unsafe(`
-    create temp table finding_keys on commit drop as ${keysShaped(`(k.site_id, k.device_id) in (
-      select x.site_id, x.device_id from core.match_keys as x where x.device_id in (select r.device_id from relinked as r)
-      union all select x.site_id, x.device_id from core.match_keys as x
+    create temp table finding_keys on commit drop as ${keysShaped(`(
+      select x.* from core.match_keys as x where x.device_id in (select r.device_id from relinked as r)
+      union select x.* from core.match_keys as x
         where (x.source_instance_id, x.host_key) in (select n.source_instance_id, n.host_key from renamed as n))`)}`);
   await tx`analyze finding_keys`;
   await tx.unsafe(`
@@ -271,7 +284,7 @@ export async function rejudge(tx: TransactionSql): Promise<Rejudged> {
         where d.rmm_device_id in (select f.device_id from finding_keys as f where f.source_role = 'rmm')
     ) as todo
     inner join core.device_matches as dm on dm.site_id = todo.site_id and dm.device_id = todo.device_id
-    inner join (${keysShaped('true')}) as o on o.site_id = dm.site_id and o.device_id = dm.device_id
+    inner join (${keysShaped('core.match_keys')}) as o on o.site_id = dm.site_id and o.device_id = dm.device_id
     left join core.match_keys as r on r.site_id = dm.rmm_site_id and r.device_id = dm.rmm_device_id
     where o.source_role is distinct from 'rmm'`);
   await tx`analyze finding_matches`;

@@ -50,7 +50,7 @@ ALTER TABLE "ops"."exception_refreshes" ADD COLUMN "rematched" integer;--> state
 CREATE INDEX "current_findings_device_id_index" ON "core"."current_findings" USING btree ("device_id");--> statement-breakpoint
 CREATE INDEX "match_keys_host_prefix_index" ON "core"."match_keys" USING btree (left("host_key", 15));--> statement-breakpoint
 CREATE INDEX "match_keys_serial_key_index" ON "core"."match_keys" USING btree ("serial_key");--> statement-breakpoint
-CREATE INDEX "match_keys_mac_keys_index" ON "core"."match_keys" USING gin ("mac_keys");--> statement-breakpoint
+CREATE INDEX "match_keys_mac_keys_index" ON "core"."match_keys" USING gin ("mac_keys") WITH (fastupdate=false);--> statement-breakpoint
 CREATE INDEX "match_keys_source_instance_id_host_key_index" ON "core"."match_keys" USING btree ("source_instance_id","host_key");--> statement-breakpoint
 CREATE INDEX "match_keys_device_id_index" ON "core"."match_keys" USING btree ("device_id");--> statement-breakpoint
 UPDATE "core"."device_matches" SET "snapshot_day" = NULL, "evaluated_on" = NULL;
