@@ -21,7 +21,8 @@
  * the kept picture; every other finding is kept as found the night before.
  *
  * Anything else a finding reads (roles, sites and their names, aliases, the billing policy, which
- * sources a site uses, the scopes judged, the views' definitions) is folded into one md5, the basis:
+ * sources a site uses, the scopes judged, the views' and the billing function's definitions) is
+ * folded into one md5, the basis:
  * when it differs from the last refresh's, the refresh re-judges everything (exceptions.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -74,7 +75,11 @@ export async function currentBasis(tx: TransactionSql): Promise<string> {
       (select string_agg(concat_ws(':', kind, source_instance_id), ',' order by kind, source_instance_id) from staging.cross_vendor_scopes),
       (select string_agg(md5(pg_get_viewdef(v::regclass)), ',' order by v) from unnest(array[
         'staging.device_days_billing', 'staging.device_match_keys', 'staging.device_matches', 'staging.cross_vendor_findings',
-        'staging.cross_vendor_scopes', 'staging.site_sources']) as v)
+        'staging.cross_vendor_scopes', 'staging.site_sources']) as v),
+      -- the billing decision the keys' billing_status comes from
+      (select string_agg(md5(pg_get_functiondef(p.oid)), ',' order by p.oid::regprocedure::text)
+        from pg_proc as p inner join pg_namespace as n on n.oid = p.pronamespace
+        where n.nspname = 'core' and p.proname = 'billing_status')
     )) as basis`;
   return row?.basis as string;
 }
