@@ -61,6 +61,8 @@ export const KEY_COLUMNS = [
 const RAW_COLUMNS = ['source_instance_id', 'vendor_id', 'alias_id', 'hostname', 'display_name', 'fqdn', 'serial_number',
   'mac_addresses', 'ip_addresses', 'device_class', 'is_spare', 'spare_rule_id'] as const;
 const RAW_OWN = ['alias_id', 'fqdn', 'serial_number', 'mac_addresses', 'ip_addresses'] as const;
+/** The md5 of each MAC key of a key row k (core.match_keys.mac_hashes). */
+const MAC_HASHES = 'array(select md5(m.mac) from unnest(k.mac_keys) as m (mac))';
 
 /** Everything a finding depends on besides the devices' own rows, as one md5. */
 export async function currentBasis(tx: TransactionSql): Promise<string> {
@@ -105,8 +107,8 @@ export async function rebuildKeys(tx: TransactionSql): Promise<number> {
   const rows = await latestRows(tx);
   await tx`delete from core.match_keys`;
   const inserted = await tx.unsafe(`
-    insert into core.match_keys (${KEY_COLUMNS.join(', ')}, ${RAW_OWN.join(', ')})
-    select ${KEY_COLUMNS.map((c) => `k.${c}`).join(', ')}, ${RAW_OWN.map((c) => `d.${c}`).join(', ')}
+    insert into core.match_keys (${KEY_COLUMNS.join(', ')}, ${RAW_OWN.join(', ')}, mac_hashes)
+    select ${KEY_COLUMNS.map((c) => `k.${c}`).join(', ')}, ${RAW_OWN.map((c) => `d.${c}`).join(', ')}, ${MAC_HASHES}
     from staging.device_match_keys as k
     inner join (${rows}) as d on d.site_id = k.site_id and d.device_id = k.device_id`);
   return inserted.count;
@@ -149,8 +151,8 @@ export async function diffKeys(tx: TransactionSql): Promise<number> {
     where ${filter}`);
   await tx.unsafe(`
     with added as (
-      insert into core.match_keys (${KEY_COLUMNS.join(', ')}, ${RAW_OWN.join(', ')})
-      select ${KEY_COLUMNS.map((c) => `k.${c}`).join(', ')}, ${RAW_OWN.map((c) => `d.${c}`).join(', ')}
+      insert into core.match_keys (${KEY_COLUMNS.join(', ')}, ${RAW_OWN.join(', ')}, mac_hashes)
+      select ${KEY_COLUMNS.map((c) => `k.${c}`).join(', ')}, ${RAW_OWN.map((c) => `d.${c}`).join(', ')}, ${MAC_HASHES}
       from (${viewQueryOver('device_match_keys', { 'staging.device_days_latest': 'pg_temp.changed_rows' })}) as k
       inner join changed_rows as d on d.site_id = k.site_id and d.device_id = k.device_id
       returning site_id, device_id, source_instance_id, namespace, host_key, serial_key, mac_keys, source_role
@@ -193,8 +195,9 @@ async function keySet(tx: TransactionSql, name: string, from: string): Promise<v
  */
 const carrying = (set: string, more = ''): string => `(
   select x.* from core.match_keys as x inner join ${set} as t on t.kind = 'p' and left(x.host_key, 15) = t.key
-  union select x.* from core.match_keys as x inner join ${set} as t on t.kind = 's' and x.serial_key = t.key
-  union select x.* from core.match_keys as x inner join ${set} as t on t.kind = 'm' and x.mac_keys @> array[t.key]
+  union select x.* from core.match_keys as x inner join ${set} as t on t.kind = 's' and md5(x.serial_key) = md5(t.key) and x.serial_key = t.key
+  union select x.* from core.match_keys as x inner join ${set} as t
+    on t.kind = 'm' and x.mac_hashes @> array[md5(t.key)] and x.mac_keys @> array[t.key]
   ${more ? `union ${more}` : ''})`;
 
 export interface Rejudged { rematched: number; found: number }
@@ -273,7 +276,8 @@ export async function rejudge(tx: TransactionSql): Promise<Rejudged> {
     create temp table finding_keys on commit drop as ${keysShaped(`(
       select x.* from core.match_keys as x where x.device_id in (select r.device_id from relinked as r)
       union select x.* from core.match_keys as x
-        where (x.source_instance_id, x.host_key) in (select n.source_instance_id, n.host_key from renamed as n))`)}`);
+        where (x.source_instance_id, md5(x.host_key)) in (select n.source_instance_id, md5(n.host_key) from renamed as n)
+          and (x.source_instance_id, x.host_key) in (select n.source_instance_id, n.host_key from renamed as n))`)}`);
   await tx`analyze finding_keys`;
   await tx.unsafe(`
     create temp table finding_matches on commit drop as

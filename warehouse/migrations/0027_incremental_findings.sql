@@ -38,6 +38,7 @@ CREATE TABLE "core"."match_keys" (
 	"ip_keys" text[] NOT NULL,
 	"source_role" text,
 	"vendor_name" text NOT NULL,
+	"mac_hashes" text[] NOT NULL,
 	CONSTRAINT "match_keys_site_id_device_id_pk" PRIMARY KEY("site_id","device_id")
 );
 --> statement-breakpoint
@@ -49,8 +50,8 @@ ALTER TABLE "ops"."exception_refreshes" ADD COLUMN "changed" integer;--> stateme
 ALTER TABLE "ops"."exception_refreshes" ADD COLUMN "rematched" integer;--> statement-breakpoint
 CREATE INDEX "current_findings_device_id_index" ON "core"."current_findings" USING btree ("device_id");--> statement-breakpoint
 CREATE INDEX "match_keys_host_prefix_index" ON "core"."match_keys" USING btree (left("host_key", 15));--> statement-breakpoint
-CREATE INDEX "match_keys_serial_key_index" ON "core"."match_keys" USING btree ("serial_key");--> statement-breakpoint
-CREATE INDEX "match_keys_mac_keys_index" ON "core"."match_keys" USING gin ("mac_keys") WITH (fastupdate=false);--> statement-breakpoint
-CREATE INDEX "match_keys_source_instance_id_host_key_index" ON "core"."match_keys" USING btree ("source_instance_id","host_key");--> statement-breakpoint
+CREATE INDEX "match_keys_serial_md5_index" ON "core"."match_keys" USING btree (md5("serial_key"));--> statement-breakpoint
+CREATE INDEX "match_keys_mac_hashes_index" ON "core"."match_keys" USING gin ("mac_hashes") WITH (fastupdate=false);--> statement-breakpoint
+CREATE INDEX "match_keys_host_md5_index" ON "core"."match_keys" USING btree ("source_instance_id",md5("host_key"));--> statement-breakpoint
 CREATE INDEX "match_keys_device_id_index" ON "core"."match_keys" USING btree ("device_id");--> statement-breakpoint
 UPDATE "core"."device_matches" SET "snapshot_day" = NULL, "evaluated_on" = NULL;

@@ -209,14 +209,18 @@ export const matchKeys = core.table('match_keys', {
   ipKeys: text().array().notNull(),
   sourceRole: text(),
   vendorName: text().notNull(),
+  /** md5 of each MAC key, for the GIN index: a vendor's value can be of any length, an index entry cannot. */
+  macHashes: text().array().notNull(),
 }, (t) => [
   primaryKey({ columns: [t.siteId, t.deviceId] }),
   // The incremental refresh's look-ups, one per matching key: devices sharing a key with a change.
+  // Names and serials can be of any length (tests/faults/long-names.test.ts): the indexes hold a
+  // 15-character prefix or an md5, and the queries compare the whole value too.
   index('match_keys_host_prefix_index').on(sql`left(${t.hostKey}, 15)`),
-  index().on(t.serialKey),
+  index('match_keys_serial_md5_index').on(sql`md5(${t.serialKey})`),
   // No pending list: each look-up would read all of it (11 ms a key once a night's rows are in it).
-  index().using('gin', t.macKeys).with({ fastupdate: false }),
-  index().on(t.sourceInstanceId, t.hostKey),
+  index().using('gin', t.macHashes).with({ fastupdate: false }),
+  index('match_keys_host_md5_index').on(t.sourceInstanceId, sql`md5(${t.hostKey})`),
   index().on(t.deviceId),
 ]);
 
