@@ -249,6 +249,26 @@ describe('what every answer guarantees', () => {
     await expect(dashboard.reader`select count(*) from core.sites`).rejects.toMatchObject({ code: '42501' });
   });
 
+  it('plans every statement for its values: a prepared page query never switches to its generic plan', async () => {
+    // The pages' optional filters, ($1 is null or column = $1), are dropped only by a plan that knows
+    // $1; a generic plan guesses each one selective (at 20,000 devices per source: nested loops over
+    // 60,000 rows, 4x the custom plan).
+    const session = await dashboard.reader.reserve();
+    try {
+      const [mode] = await session<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+      expect(mode?.mode).toBe('force_custom_plan');
+      for (let run = 0; run < 8; run++) {
+        await session`select count(*)::int as n from bi.devices_current as d where (${null}::int is null or d.site_id = ${null}::int) and (${null}::text is null or d.source = ${null}::text)`;
+      }
+      const plans = await session<{ custom: number; generic: number }[]>`
+        select custom_plans::int as custom, generic_plans::int as generic from pg_prepared_statements
+        where statement like '%bi.devices_current as d where%' and statement not like '%pg_prepared_statements%'`;
+      expect(plans).toEqual([{ custom: 8, generic: 0 }]);
+    } finally {
+      session.release();
+    }
+  });
+
   it('never logs the database password', async () => {
     await page('/');
     await get('/devices?size=5000');
