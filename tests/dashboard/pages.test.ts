@@ -104,6 +104,18 @@ describe('the pages show what the bi views hold', () => {
     expect(tableOf(html, 'change-summary').rows.map((r) => [r[1], numberOf(r[2]), numberOf(r[3]), numberOf(r[7])])).toEqual(changes.map((c) => [c.source, c.added, c.removed, c.seats]));
     const [devices] = await db.sql<{ n: number }[]>`select count(*)::int as n from bi.billing_month_devices where month = ${OPEN_MONTH}`;
     expect(html).toContain(`of ${(devices?.n ?? -1).toLocaleString('en-US')}`);
+    // The totals line and the listed changes (read with the summary in one statement) are the view's too.
+    const [totals] = await db.sql<{ n: number; added: number; removed: number; moved: number; reclassified: number }[]>`
+      select count(*)::int as n, (count(*) filter (where change = 'added'))::int as added, (count(*) filter (where change = 'removed'))::int as removed,
+             (count(*) filter (where change in ('moved_in', 'moved_out')))::int as moved, (count(*) filter (where change = 'reclassified'))::int as reclassified
+      from bi.billing_changes where month = ${OPEN_MONTH}`;
+    expect(totals?.n).toBeGreaterThan(0);
+    expect(textOf(html)).toContain(`${totals?.n} change(s): ${totals?.added} added, ${totals?.removed} removed, ${totals?.moved} moved (in or out), ${totals?.reclassified} reclassified`);
+    const listed = await db.sql<{ site: string; source: string; name: string; change: string; detail: string }[]>`
+      select site, source, coalesce(hostname, vendor_id) as name, change, detail from bi.billing_changes where month = ${OPEN_MONTH}
+      order by site, change, lower(coalesce(hostname, vendor_id)), source, vendor_id limit 200`;
+    expect(tableOf(html, 'changes').rows.map((r) => [r[0], r[1], r[2], r[3], r[5]])).toEqual(listed.map((c) => [c.site, c.source, c.name, c.change, c.detail]));
+    expect((await get('/billing?month=2025-05')).status).toBe(404);
     const spare = await page(`/billing?month=${OPEN_MONTH}&status=spare&size=200`);
     const spares = await db.sql<{ reason: string; spare_rule: string | null }[]>`
       select reason, spare_rule from bi.billing_month_devices where month = ${OPEN_MONTH} and billing_status = 'spare'
