@@ -135,3 +135,83 @@ export const patchExposureDays = rollup.table('patch_exposure_days', {
   /** Devices with a state that day: those with a patch status row, and those carried over a gap. */
   devices: integer().notNull(),
 });
+
+/**
+ * The per site × source instance × day patch-scope aggregates (issue 23), materialised by the rollup
+ * (rollups/patch-scope.ts) from the on-read definition staging.patch_site_instance_days_computed, so
+ * that bi.patch_compliance_site, bi.compliance_checks and the month-end evidence read rows instead
+ * of judging every device's scope on every day held on every read. Columns as that view's, in its
+ * order. A row counts only while its source-day's rollup.patch_scope_computed row still matches what
+ * the day is computed from (staging.patch_site_instance_days); retention deletes a day's rows with
+ * its partitions.
+ */
+const count = () => bigint({ mode: 'number' }).notNull();
+export const patchSiteInstanceDays = rollup.table('patch_site_instance_days', {
+  siteId: integer().notNull(),
+  snapshotDay: date().notNull(),
+  source: text().notNull(),
+  sourceInstanceId: integer().notNull(),
+  devicesTotal: count(),
+  devicesInScope: count(),
+  devicesSpare: count(),
+  devicesStaleOrOffline: count(),
+  devicesUnknown: count(),
+  devicesMissingCritical: count(),
+  devicesMissingImportant: count(),
+  devicesImportantUnknown: count(),
+  devicesModerateUnknown: count(),
+  devicesLowUnknown: count(),
+  devicesUnratedUnknown: count(),
+  missingCritical: count(),
+  missingImportant: count(),
+  missingModerate: count(),
+  missingLow: count(),
+  missingUnrated: count(),
+  missingOs: bigint({ mode: 'number' }),
+  missingThirdParty: bigint({ mode: 'number' }),
+  missingDriver: bigint({ mode: 'number' }),
+  missingBios: bigint({ mode: 'number' }),
+  maxCriticalOnOneDevice: integer().notNull(),
+  maxImportantOnOneDevice: integer().notNull(),
+  maxModerateOnOneDevice: integer().notNull(),
+  maxLowOnOneDevice: integer().notNull(),
+  maxUnratedOnOneDevice: integer().notNull(),
+  devicesHealthy: count(),
+  devicesVulnerable: count(),
+  devicesHighlyVulnerable: count(),
+  devicesHealthUnknown: count(),
+  devicesScanned: count(),
+  devicesNotScanned: count(),
+  devicesScanUnknown: count(),
+  devicesScanSucceeded: count(),
+  devicesScanNotSucceeded: count(),
+  devicesScanOutcomeUnknown: count(),
+  devicesScannedWithinWindow: count(),
+  devicesNotScannedWithinWindow: count(),
+  devicesScanWindowUnknown: count(),
+  /** In-scope devices with more than 30 days of missing critical patches (rollup.patch_exposure of the day). */
+  devicesExposedOver30Days: bigint('devices_exposed_over_30_days', { mode: 'number' }).notNull(),
+  /** Longest exposure among in-scope devices; null when none has an exposure row. */
+  maxExposureDays: integer(),
+}, (t) => [primaryKey({ columns: [t.siteId, t.snapshotDay, t.sourceInstanceId] }), index().on(t.snapshotDay, t.sourceInstanceId)]);
+
+/**
+ * For each patch source-day the rollup has aggregated into rollup.patch_site_instance_days: what the
+ * aggregates were computed from. They stand for the day only while all of it still holds: the same
+ * publish (published_at), the same compliance settings and time zone, the same exposure computation,
+ * and no rollup request (a re-mapping moves device-days in place) filed for the day since; otherwise
+ * the day is judged on read, and the next rollup recomputes it (rollups/patch-scope.ts).
+ */
+export const patchScopeComputed = rollup.table('patch_scope_computed', {
+  sourceInstanceId: integer().notNull(),
+  snapshotDay: date().notNull(),
+  publishedAt: timestamp({ withTimezone: true }).notNull(),
+  staleAfterDays: numeric().notNull(),
+  scanWindowDays: numeric().notNull(),
+  timeZone: text().notNull(),
+  /** rollup.patch_exposure_days.computed_at of the day (null: exposure not computed then). */
+  exposureComputedAt: timestamp({ withTimezone: true }),
+  /** The newest ops.rollup_requests id when computed (0: none): a later request covering the day voids the rows. */
+  requestsThrough: bigint({ mode: 'number' }).notNull(),
+  computedAt: timestamp({ withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);

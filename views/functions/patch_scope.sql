@@ -1,0 +1,159 @@
+-- The patch reads whose days are known only when a query runs (issue 23). A view can name such days
+-- only with subqueries, which PostgreSQL plans before it knows them: every day partition of
+-- core.device_days, core.patch_status and rollup.patch_exposure is planned (hundreds of milliseconds
+-- of planning alone at 65 days) and most of them only pruned at run time. These functions look the
+-- days up first and then run one query per day with the day as a value (EXECUTE ... USING plans it
+-- as a constant), so only that day's partitions are planned and read, and nothing at all when there
+-- is no such day. SECURITY DEFINER: the bi views call them for their readers, who may read bi only;
+-- they take no arguments and read what the views they stand in for read.
+
+-- staging.patch_site_instance_days_computed for every source-day the materialised aggregates do not
+-- stand for (staging.patch_scope_source_days): none after the nightly rollup, the latest day between
+-- its publish and the rollup, every day held after a compliance setting changed until the next one.
+create or replace function staging.patch_site_instance_days_owed() returns table (
+    site_id integer,
+    snapshot_day date,
+    source text,
+    source_instance_id integer,
+    devices_total bigint,
+    devices_in_scope bigint,
+    devices_spare bigint,
+    devices_stale_or_offline bigint,
+    devices_unknown bigint,
+    devices_missing_critical bigint,
+    devices_missing_important bigint,
+    devices_important_unknown bigint,
+    devices_moderate_unknown bigint,
+    devices_low_unknown bigint,
+    devices_unrated_unknown bigint,
+    missing_critical bigint,
+    missing_important bigint,
+    missing_moderate bigint,
+    missing_low bigint,
+    missing_unrated bigint,
+    missing_os bigint,
+    missing_third_party bigint,
+    missing_driver bigint,
+    missing_bios bigint,
+    max_critical_on_one_device integer,
+    max_important_on_one_device integer,
+    max_moderate_on_one_device integer,
+    max_low_on_one_device integer,
+    max_unrated_on_one_device integer,
+    devices_healthy bigint,
+    devices_vulnerable bigint,
+    devices_highly_vulnerable bigint,
+    devices_health_unknown bigint,
+    devices_scanned bigint,
+    devices_not_scanned bigint,
+    devices_scan_unknown bigint,
+    devices_scan_succeeded bigint,
+    devices_scan_not_succeeded bigint,
+    devices_scan_outcome_unknown bigint,
+    devices_scanned_within_window bigint,
+    devices_not_scanned_within_window bigint,
+    devices_scan_window_unknown bigint,
+    devices_exposed_over_30_days bigint,
+    max_exposure_days integer
+)
+language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $fn$
+#variable_conflict use_column
+declare
+    owed record;
+begin
+    for owed in
+        select o.snapshot_day as day, array_agg(o.source_instance_id) as instances
+        from staging.patch_scope_source_days as o
+        where not o.materialised
+        group by o.snapshot_day
+        order by o.snapshot_day
+    loop
+        return query execute
+            'select c.* from staging.patch_site_instance_days_computed as c where c.snapshot_day = $1 and c.source_instance_id = any($2)'
+            using owed.day, owed.instances;
+    end loop;
+end
+$fn$;
+
+-- staging.patch_device_days at each source instance's latest published day (staging.source_days_latest),
+-- with the day's exposure (staging.patch_exposure): one query per distinct latest day, so the day
+-- reaches core.device_days, core.patch_status, rollup.patch_exposure and ops.source_days as a constant.
+create or replace function staging.patch_device_days_at_latest() returns table (
+    site_id integer,
+    snapshot_day date,
+    device_id bigint,
+    source_instance_id integer,
+    source text,
+    instance text,
+    vendor_id text,
+    display_name text,
+    hostname text,
+    device_class text,
+    is_spare boolean,
+    spare_rule_id text,
+    online boolean,
+    last_contact_at timestamp with time zone,
+    as_of timestamp with time zone,
+    has_patch_status boolean,
+    scope_status text,
+    scope_reason text,
+    missing_critical integer,
+    missing_important integer,
+    missing_moderate integer,
+    missing_low integer,
+    missing_unrated integer,
+    missing_os integer,
+    missing_third_party integer,
+    missing_driver integer,
+    missing_bios integer,
+    installed_count integer,
+    last_scan_at timestamp with time zone,
+    last_successful_scan_at timestamp with time zone,
+    scan_status text,
+    health_status text,
+    known_health text,
+    last_seen_at timestamp with time zone,
+    days_since_seen numeric,
+    scan_age_days numeric,
+    scanned boolean,
+    scan_succeeded boolean,
+    scanned_within_window boolean,
+    installed_os integer,
+    installed_third_party integer,
+    installed_driver integer,
+    installed_bios integer,
+    total_os integer,
+    total_third_party integer,
+    total_driver integer,
+    total_bios integer,
+    last_patched_at timestamp with time zone,
+    extras jsonb,
+    agent_version text,
+    first_seen_on date,
+    exposed_since date,
+    exposure_days integer,
+    exposure_is_lower_bound boolean
+)
+language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $fn$
+#variable_conflict use_column
+declare
+    latest record;
+begin
+    for latest in
+        select l.snapshot_day as day, array_agg(l.source_instance_id) as instances
+        from staging.source_days_latest as l
+        group by l.snapshot_day
+        order by l.snapshot_day
+    loop
+        return query execute
+            'select pdd.*, pe.exposed_since, pe.exposure_days, pe.exposure_is_lower_bound
+            from staging.patch_device_days as pdd
+            left join staging.patch_exposure as pe
+                on pe.site_id = pdd.site_id
+                and pe.snapshot_day = pdd.snapshot_day
+                and pe.device_id = pdd.device_id
+            where pdd.snapshot_day = $1 and pdd.source_instance_id = any($2)'
+            using latest.day, latest.instances;
+    end loop;
+end
+$fn$;
