@@ -9,8 +9,9 @@
  * (reported as held), so a short window never materialises an unfinished month.
  *
  * A day goes whole or not at all: its partitions of every daily table, its ops.source_days rows and
- * its rollup.patch_exposure_days row, patch-scope aggregates (rollup.patch_site_instance_days) and
- * their records (rollup.patch_scope_computed) are detached, dropped and deleted in one transaction, after
+ * its rollup.patch_exposure_days row, patch-scope aggregates (rollup.patch_site_instance_days), their
+ * records (rollup.patch_scope_computed) and any latest-day device rows (rollup.patch_device_latest, a
+ * source that stopped publishing) are detached, dropped and deleted in one transaction, after
  * taking every lock it needs without waiting (NOWAIT, retried until the lock timeout): a BI query is
  * never queued behind retention, and a day one of whose partitions a query holds stays entirely
  * readable, is recorded in ops.retention_pending_days (bi.collection_health lists it) and is tried
@@ -321,6 +322,8 @@ async function dropDay(sql: Sql, conn: Sql, day: string, policy: RetentionPolicy
         // The day's patch-scope aggregates (not partitioned: a few rows per site) go with it.
         await tx`delete from rollup.patch_site_instance_days where snapshot_day = ${day}::date`;
         await tx`delete from rollup.patch_scope_computed where snapshot_day = ${day}::date`;
+        await tx`delete from rollup.patch_device_latest where snapshot_day = ${day}::date`;
+        await tx`delete from rollup.patch_device_latest_computed where snapshot_day = ${day}::date`;
       });
       return { dropped: tables.map((t) => t.name) };
     } catch (error) {

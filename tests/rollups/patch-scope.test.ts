@@ -5,9 +5,11 @@
  * at three sites over several days: spare, stale, unknown and in-scope devices, missing and unknown
  * counts, scans in and out of the window, health, and runs of missing critical patches (exposure).
  * Rolled up night by night, then a re-run of a day with other rows, a compliance setting change, a
- * time zone change, a re-mapping made in place, a re-run of unchanged days and retention: at every
- * step staging.patch_site_instance_days (materialised where it stands, on read where not) equals the
- * definition, and the bi views read from it equal what they give with nothing materialised.
+ * time zone change, a re-mapping made in place, a re-run of unchanged days, a back-fill and
+ * retention: at every step staging.patch_site_instance_days (materialised where it stands, on read
+ * where not) equals the definition, so does each instance's latest day device by device
+ * (rollup.patch_device_latest, staging.patch_device_days_latest), and the bi views read from them
+ * equal what they give with nothing materialised.
  */
 import type { Sql } from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -38,6 +40,20 @@ function random(seed: number): () => number {
 
 const stored = (sql: Sql) => sql.unsafe(`select * from staging.patch_site_instance_days ${ORDER}`);
 const computed = (sql: Sql) => sql.unsafe(`select * from staging.patch_site_instance_days_computed ${ORDER}`);
+/** Each patch instance's latest day, device by device: as the views read it, and by the on-read definition. */
+const DEVICE_ORDER = 'order by source_instance_id, device_id';
+const devicesStored = (sql: Sql) => sql.unsafe(`select * from staging.patch_device_days_latest ${DEVICE_ORDER}`);
+const devicesComputed = (sql: Sql) => sql.unsafe(`
+  select e.* from staging.patch_device_days_exposed as e
+  inner join staging.source_days_latest as l on l.source_instance_id = e.source_instance_id and l.snapshot_day = e.snapshot_day
+  ${DEVICE_ORDER}`);
+const devicesOwed = async (sql: Sql) => (await sql<{ instance: number }[]>`
+  select source_instance_id as instance from staging.patch_device_latest_sources where not materialised order by 1`).map((r) => r.instance);
+/** Both materialised reads equal their definitions. */
+async function expectAsDefined(sql: Sql): Promise<void> {
+  expect(await stored(sql)).toEqual(await computed(sql));
+  expect(await devicesStored(sql)).toEqual(await devicesComputed(sql));
+}
 const materialisedRows = async (sql: Sql) => (await sql`select count(*)::int as n from rollup.patch_site_instance_days`)[0]!.n as number;
 const owed = async (sql: Sql) => (await sql<{ day: string }[]>`
   select distinct snapshot_day::text as day from staging.patch_scope_source_days where not materialised order by 1`).map((r) => r.day);
@@ -57,6 +73,8 @@ async function biViewsOnRead(sql: Sql): Promise<Record<string, unknown[]>> {
   await sql.begin(async (tx) => {
     await tx`delete from rollup.patch_site_instance_days`;
     await tx`delete from rollup.patch_scope_computed`;
+    await tx`delete from rollup.patch_device_latest`;
+    await tx`delete from rollup.patch_device_latest_computed`;
     views = await biViews(tx as unknown as Sql);
     await tx`select 1/0`; // roll back
   }).catch((error: { code?: string }) => { if (error.code !== '22012') throw error; });
@@ -140,12 +158,15 @@ for (const seed of [1, 2]) inOrder(`patch-scope aggregates materialised by the r
       if (day !== DAYS[3]) await fleet.publish(1, day); // one night the NinjaOne run is missing
       // Published, not rolled up: judged on read, as the definition gives it.
       expect(await owed(db.sql)).toEqual([day]);
-      expect(await stored(db.sql)).toEqual(await computed(db.sql));
+      expect(await devicesOwed(db.sql)).toEqual(fleet.instances.filter((_, i) => i === 0 || day !== DAYS[3]));
+      await expectAsDefined(db.sql);
       const rolled = await rollupDays(db.sql, [day], { today: TODAY });
       expect(rolled.patchScope.days).toEqual([day]);
       expect(await owed(db.sql)).toEqual([]);
-      expect(await stored(db.sql)).toEqual(await computed(db.sql));
+      expect(await devicesOwed(db.sql)).toEqual([]);
+      await expectAsDefined(db.sql);
     }
+    expect(await db.sql`select count(*)::int as n from rollup.patch_device_latest`).toEqual([{ n: 24 }]);
     const rows = await stored(db.sql);
     expect(rows.length).toBe(await materialisedRows(db.sql));
     // The fleet is not trivial: every denominator and some exposure occur.
@@ -169,6 +190,9 @@ for (const seed of [1, 2]) inOrder(`patch-scope aggregates materialised by the r
     expect(rolled.exposure.days).toEqual(DAYS.slice(2));
     expect(rolled.patchScope.days).toEqual(DAYS.slice(2));
     expect(rolled.patchScope.rows).toBe(0);
+    // The latest day's exposure was recomputed too, so its devices are: the same rows, none written.
+    expect(rolled.patchDevices.instances.map((i) => i.instance)).toEqual(fleet.instances);
+    expect(rolled.patchDevices.rows).toBe(0);
     expect(await stored(db.sql)).toEqual(before);
   });
 
@@ -194,14 +218,19 @@ for (const seed of [1, 2]) inOrder(`patch-scope aggregates materialised by the r
     await db.sql`update core.compliance_settings set value = 3 where setting = 'stale_after_days'`;
     await db.sql`update core.compliance_settings set value = 2 where setting = 'scan_window_days'`;
     expect(await owed(db.sql)).toEqual(DAYS);
+    expect(await devicesOwed(db.sql)).toEqual(fleet.instances);
     const changed = await stored(db.sql);
     expect(changed).toEqual(await computed(db.sql));
+    expect(await devicesStored(db.sql)).toEqual(await devicesComputed(db.sql));
     expect(changed).not.toEqual(before);
     const views = await biViews(db.sql);
     const rolled = await rollupDays(db.sql, [], { today: TODAY });
     expect(rolled.patchScope.days).toEqual(DAYS);
     expect(rolled.patchScope.rows).toBeGreaterThan(0);
+    expect(rolled.patchDevices.instances.map((i) => i.instance)).toEqual(fleet.instances);
     expect(await owed(db.sql)).toEqual([]);
+    expect(await devicesOwed(db.sql)).toEqual([]);
+    await expectAsDefined(db.sql);
     expect(await stored(db.sql)).toEqual(changed);
     expect(await biViews(db.sql)).toEqual(views);
     expect(views).toEqual(await biViewsOnRead(db.sql));
@@ -210,10 +239,12 @@ for (const seed of [1, 2]) inOrder(`patch-scope aggregates materialised by the r
   it('takes a time zone change at once (the instant a back-filled day stands for)', async () => {
     await db.sql`update core.settings set time_zone = 'Pacific/Kiritimati'`;
     expect(await owed(db.sql)).toEqual(DAYS);
-    expect(await stored(db.sql)).toEqual(await computed(db.sql));
+    expect(await devicesOwed(db.sql)).toEqual(fleet.instances);
+    await expectAsDefined(db.sql);
     await rollupDays(db.sql, [], { today: TODAY });
     expect(await owed(db.sql)).toEqual([]);
-    expect(await stored(db.sql)).toEqual(await computed(db.sql));
+    expect(await devicesOwed(db.sql)).toEqual([]);
+    await expectAsDefined(db.sql);
   });
 
   it('judges on read the days a re-mapping moved in place, until the rollup the request asks for', async () => {
@@ -225,12 +256,41 @@ for (const seed of [1, 2]) inOrder(`patch-scope aggregates materialised by the r
       await requestRollup(tx, day, day, 'test: alias re-attributed');
     });
     expect(await owed(db.sql)).toEqual([day]);
-    expect(await stored(db.sql)).toEqual(await computed(db.sql));
+    await expectAsDefined(db.sql);
     const rolled = await rollupDays(db.sql, [day], { today: TODAY });
     expect(rolled.patchScope.days[0]).toBe(day);
     await db.sql`delete from ops.rollup_requests`; // what requestsDone does after the rollup
     expect(await owed(db.sql)).toEqual([]);
-    expect(await stored(db.sql)).toEqual(await computed(db.sql));
+    await expectAsDefined(db.sql);
+    // The latest day, whose devices are materialised one by one, too.
+    const latest = DAYS.at(-1) as string;
+    await db.sql.begin(async (tx) => {
+      await tx`update core.device_days set site_id = ${from} where snapshot_day = ${latest} and site_id = ${to}`;
+      await tx`update core.patch_status set site_id = ${from} where snapshot_day = ${latest} and site_id = ${to}`;
+      await requestRollup(tx, latest, latest, 'test: alias re-attributed');
+    });
+    expect(await devicesOwed(db.sql)).toEqual(fleet.instances);
+    await expectAsDefined(db.sql);
+    await rollupDays(db.sql, [latest], { today: TODAY });
+    await db.sql`delete from ops.rollup_requests`;
+    expect(await devicesOwed(db.sql)).toEqual([]);
+    await expectAsDefined(db.sql);
+  });
+
+  it('after a back-fill of an earlier day (first_seen_on moves), reads the latest day on read until the rollup', async () => {
+    const earlier = addDays(FIRST, -1);
+    await fleet.publish(0, earlier);
+    expect(await owed(db.sql)).toEqual([earlier]);
+    expect(await devicesOwed(db.sql)).toEqual([fleet.instances[0]]);
+    await expectAsDefined(db.sql);
+    const rolled = await rollupDays(db.sql, [earlier], { today: TODAY });
+    expect(rolled.patchScope.days[0]).toBe(earlier);
+    // Its exposure, and so every later day's, was recomputed: the latest day of both instances too.
+    expect(rolled.patchDevices.instances.map((i) => i.instance)).toEqual(fleet.instances);
+    expect(rolled.patchDevices.rows).toBeGreaterThan(0);
+    expect(await owed(db.sql)).toEqual([]);
+    expect(await devicesOwed(db.sql)).toEqual([]);
+    await expectAsDefined(db.sql);
   });
 
   it('drops a day\'s aggregates with its partitions', async () => {
@@ -243,7 +303,14 @@ for (const seed of [1, 2]) inOrder(`patch-scope aggregates materialised by the r
         + (select count(*) from rollup.patch_scope_computed where to_char(snapshot_day, 'YYYYMMDD') = any(${droppedDays}::text[]))::int as n`;
     expect(Number(left!.n)).toBe(0);
     expect(await owed(db.sql)).toEqual([]);
-    expect(await stored(db.sql)).toEqual(await computed(db.sql));
+    await expectAsDefined(db.sql);
+    // The back-filled day was the instance's newest publish: with it gone, its latest day's devices
+    // are read on read until the next rollup (first_seen_on is as it was, but the record cannot tell).
+    expect(await devicesOwed(db.sql)).toEqual([fleet.instances[0]]);
+    await rollupDays(db.sql, [], { today: TODAY });
+    expect(await devicesOwed(db.sql)).toEqual([]);
+    await expectAsDefined(db.sql);
     expect(await stored(db.sql)).not.toEqual([]);
+    expect(await devicesStored(db.sql)).not.toEqual([]);
   });
 });

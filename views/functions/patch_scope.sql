@@ -4,7 +4,7 @@
 -- of planning alone at 65 days) and most of them only pruned at run time. These functions look the
 -- days up first and then run one query per day with the day as a value (EXECUTE ... USING plans it
 -- as a constant), so only that day's partitions are planned and read, and nothing at all when there
--- is no such day. SECURITY DEFINER: the bi views call them for their readers, who may read bi only;
+-- is no such day, or when the rollup has materialised it. SECURITY DEFINER: the bi views call them for their readers, who may read bi only;
 -- they take no arguments and read what the views they stand in for read.
 
 -- staging.patch_site_instance_days_computed for every source-day the materialised aggregates do not
@@ -75,9 +75,10 @@ begin
 end
 $fn$;
 
--- staging.patch_device_days at each source instance's latest published day (staging.source_days_latest),
--- with the day's exposure (staging.patch_exposure): one query per distinct latest day, so the day
--- reaches core.device_days, core.patch_status, rollup.patch_exposure and ops.source_days as a constant.
+-- Each patch source instance's latest published day, device by device, with the day's exposure: the
+-- rows the rollup materialised (rollup.patch_device_latest) where they still stand
+-- (staging.patch_device_latest_sources), otherwise staging.patch_device_days_exposed with the day and
+-- instance as constants, so only that day's partitions are planned and read.
 create or replace function staging.patch_device_days_at_latest() returns table (
     site_id integer,
     snapshot_day date,
@@ -140,20 +141,17 @@ declare
     latest record;
 begin
     for latest in
-        select l.snapshot_day as day, array_agg(l.source_instance_id) as instances
-        from staging.source_days_latest as l
-        group by l.snapshot_day
-        order by l.snapshot_day
+        select l.source_instance_id as instance, l.snapshot_day as day, l.materialised
+        from staging.patch_device_latest_sources as l
+        order by l.source_instance_id
     loop
-        return query execute
-            'select pdd.*, pe.exposed_since, pe.exposure_days, pe.exposure_is_lower_bound
-            from staging.patch_device_days as pdd
-            left join staging.patch_exposure as pe
-                on pe.site_id = pdd.site_id
-                and pe.snapshot_day = pdd.snapshot_day
-                and pe.device_id = pdd.device_id
-            where pdd.snapshot_day = $1 and pdd.source_instance_id = any($2)'
-            using latest.day, latest.instances;
+        if latest.materialised then
+            return query select m.* from rollup.patch_device_latest as m where m.source_instance_id = latest.instance;
+        else
+            return query execute
+                'select e.* from staging.patch_device_days_exposed as e where e.snapshot_day = $1 and e.source_instance_id = $2'
+                using latest.day, latest.instance;
+        end if;
     end loop;
 end
 $fn$;

@@ -1,5 +1,5 @@
 /** Month-end bookkeeping (the per-device month-end rows and the daily counts are partitioned: created by hand-written migrations, see index.ts). */
-import { bigint, boolean, check, date, index, integer, numeric, pgSchema, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, numeric, pgSchema, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { sourceInstances } from './ops.js';
 
@@ -215,3 +215,87 @@ export const patchScopeComputed = rollup.table('patch_scope_computed', {
   requestsThrough: bigint({ mode: 'number' }).notNull(),
   computedAt: timestamp({ withTimezone: true }).notNull(),
 }, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);
+
+/**
+ * Each patch source instance's latest published day, device by device (issue 23): what
+ * staging.patch_device_days_exposed gives for that instance and day (its compliance scope, scan facts
+ * and exposure), materialised by the rollup (rollups/patch-device-latest.ts) so bi.patch_compliance_device
+ * reads one instance's rows instead of joining its device-days, patch status, devices and exposure on
+ * every read. Only the latest day is kept (no bi view reads an older day per device); columns as the
+ * view's, in its order. The rows stand only while rollup.patch_device_latest_computed matches what
+ * holds now (staging.patch_device_latest_sources); otherwise the instance is read on read.
+ */
+export const patchDeviceLatest = rollup.table('patch_device_latest', {
+  siteId: integer().notNull(),
+  snapshotDay: date().notNull(),
+  deviceId: bigint({ mode: 'number' }).notNull(),
+  sourceInstanceId: integer().notNull(),
+  source: text(),
+  instance: text(),
+  vendorId: text(),
+  displayName: text(),
+  hostname: text(),
+  deviceClass: text(),
+  isSpare: boolean(),
+  spareRuleId: text(),
+  online: boolean(),
+  lastContactAt: timestamp({ withTimezone: true }),
+  asOf: timestamp({ withTimezone: true }),
+  hasPatchStatus: boolean(),
+  scopeStatus: text(),
+  scopeReason: text(),
+  missingCritical: integer(),
+  missingImportant: integer(),
+  missingModerate: integer(),
+  missingLow: integer(),
+  missingUnrated: integer(),
+  missingOs: integer(),
+  missingThirdParty: integer(),
+  missingDriver: integer(),
+  missingBios: integer(),
+  installedCount: integer(),
+  lastScanAt: timestamp({ withTimezone: true }),
+  lastSuccessfulScanAt: timestamp({ withTimezone: true }),
+  scanStatus: text(),
+  healthStatus: text(),
+  knownHealth: text(),
+  lastSeenAt: timestamp({ withTimezone: true }),
+  daysSinceSeen: numeric(),
+  scanAgeDays: numeric(),
+  scanned: boolean(),
+  scanSucceeded: boolean(),
+  scannedWithinWindow: boolean(),
+  installedOs: integer(),
+  installedThirdParty: integer(),
+  installedDriver: integer(),
+  installedBios: integer(),
+  totalOs: integer(),
+  totalThirdParty: integer(),
+  totalDriver: integer(),
+  totalBios: integer(),
+  lastPatchedAt: timestamp({ withTimezone: true }),
+  extras: jsonb(),
+  agentVersion: text(),
+  firstSeenOn: date(),
+  exposedSince: date(),
+  exposureDays: integer(),
+  exposureIsLowerBound: boolean(),
+}, (t) => [primaryKey({ columns: [t.siteId, t.snapshotDay, t.deviceId] }), index().on(t.sourceInstanceId)]);
+
+/**
+ * For each patch source instance whose latest day's rows rollup.patch_device_latest holds: what they
+ * were computed from, as rollup.patch_scope_computed, and the instance's newest publish of any day
+ * (a back-fill of an earlier day moves a device's first_seen_on).
+ */
+export const patchDeviceLatestComputed = rollup.table('patch_device_latest_computed', {
+  sourceInstanceId: integer().primaryKey(),
+  snapshotDay: date().notNull(),
+  publishedAt: timestamp({ withTimezone: true }).notNull(),
+  publishedThrough: timestamp({ withTimezone: true }).notNull(),
+  staleAfterDays: numeric().notNull(),
+  scanWindowDays: numeric().notNull(),
+  timeZone: text().notNull(),
+  exposureComputedAt: timestamp({ withTimezone: true }),
+  requestsThrough: bigint({ mode: 'number' }).notNull(),
+  computedAt: timestamp({ withTimezone: true }).notNull(),
+});
