@@ -7,10 +7,12 @@
 -- is no such day, or when the rollup has materialised it. SECURITY DEFINER: the bi views call them for their readers, who may read bi only;
 -- they take no arguments and read what the views they stand in for read.
 
--- staging.patch_site_instance_days_computed for every source-day the materialised aggregates do not
--- stand for (staging.patch_scope_source_days): none after the nightly rollup, the latest day between
--- its publish and the rollup, every day held after a compliance setting changed until the next one.
-create or replace function staging.patch_site_instance_days_owed() returns table (
+-- staging.patch_site_instance_days_computed for the source-days of p_day that the materialised
+-- aggregates do not stand for (staging.patch_scope_source_days): staging.patch_site_instance_days
+-- calls it for each day that has one (none after the nightly rollup, the latest day between its
+-- publish and the rollup, every day held after a compliance setting changed until the next one), by
+-- a lateral join on the day, so a filter on the day keeps it to that day.
+create or replace function staging.patch_site_instance_days_owed(p_day date) returns table (
     site_id integer,
     snapshot_day date,
     source text,
@@ -59,19 +61,17 @@ create or replace function staging.patch_site_instance_days_owed() returns table
 language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $fn$
 #variable_conflict use_column
 declare
-    owed record;
+    owed integer[];
 begin
-    for owed in
-        select o.snapshot_day as day, array_agg(o.source_instance_id) as instances
-        from staging.patch_scope_source_days as o
-        where not o.materialised
-        group by o.snapshot_day
-        order by o.snapshot_day
-    loop
-        return query execute
-            'select c.* from staging.patch_site_instance_days_computed as c where c.snapshot_day = $1 and c.source_instance_id = any($2)'
-            using owed.day, owed.instances;
-    end loop;
+    select array_agg(o.source_instance_id) into owed
+    from staging.patch_scope_source_days as o
+    where not o.materialised and o.snapshot_day = p_day;
+    if owed is null then
+        return;
+    end if;
+    return query execute
+        'select c.* from staging.patch_site_instance_days_computed as c where c.snapshot_day = $1 and c.source_instance_id = any($2)'
+        using p_day, owed;
 end
 $fn$;
 

@@ -8,8 +8,9 @@
 -- day instead of judging every device's scope on every day held. The others (a day published but not
 -- rolled up yet, a re-run, a changed compliance setting or time zone, a re-mapping) are judged on
 -- read from their devices by staging.patch_site_instance_days_computed, the definition the rollup
--- materialises, so the rows are the same either way; staging.patch_site_instance_days_owed()
--- (views/functions/patch_scope.sql) reads those source-days alone, planning only their partitions.
+-- materialises, so the rows are the same either way; staging.patch_site_instance_days_owed(day)
+-- (views/functions/patch_scope.sql) reads those source-days alone, planning only their partitions,
+-- once for each such day the query asks for.
 create view staging.patch_site_instance_days as
 select
     m.site_id,
@@ -64,7 +65,7 @@ where sd.materialised
 union all
 select
     o.site_id,
-    o.snapshot_day,
+    d.snapshot_day,
     o.source,
     o.source_instance_id,
     o.devices_total,
@@ -107,4 +108,11 @@ select
     o.devices_scan_window_unknown,
     o.devices_exposed_over_30_days,
     o.max_exposure_days
-from staging.patch_site_instance_days_owed() as o;
+from (
+    -- the days with a source-day the rows do not stand for (a filter on the day reaches here)
+    select sd.snapshot_day
+    from staging.patch_scope_source_days as sd
+    where not sd.materialised
+    group by sd.snapshot_day
+) as d
+cross join lateral staging.patch_site_instance_days_owed(d.snapshot_day) as o;
