@@ -1,11 +1,13 @@
--- The patch reads whose days are known only when a query runs (issue 23). A view can name such days
--- only with subqueries, which PostgreSQL plans before it knows them: every day partition of
--- core.device_days, core.patch_status and rollup.patch_exposure is planned (hundreds of milliseconds
--- of planning alone at 65 days) and most of them only pruned at run time. These functions look the
--- days up first and then run one query per day with the day as a value (EXECUTE ... USING plans it
--- as a constant), so only that day's partitions are planned and read, and nothing at all when there
--- is no such day, or when the rollup has materialised it. SECURITY DEFINER: the bi views call them for their readers, who may read bi only;
--- they take no arguments and read what the views they stand in for read.
+-- The patch reads whose days are known only when a query runs (issue 23): the source-days the
+-- rollup's materialised rows do not stand for. A view can name such days only with subqueries, which
+-- PostgreSQL plans before it knows them: every day partition of core.device_days, core.patch_status
+-- and rollup.patch_exposure is planned (hundreds of milliseconds of planning alone at 65 days) and
+-- most of them only pruned at run time. The views find those days first and call these functions by
+-- a lateral join, once per day (and instance), and each runs its query with the day as a value
+-- (EXECUTE ... USING plans it as a constant), so only that day's partitions are planned and read, and
+-- nothing at all when there is no such day. SECURITY DEFINER: the bi views call them for their
+-- readers, who may read bi only (and cannot name these: they have no usage on staging); they read
+-- what the views they stand in for read.
 
 -- staging.patch_site_instance_days_computed for the source-days of p_day that the materialised
 -- aggregates do not stand for (staging.patch_scope_source_days): staging.patch_site_instance_days
@@ -75,11 +77,11 @@ begin
 end
 $fn$;
 
--- Each patch source instance's latest published day, device by device, with the day's exposure: the
--- rows the rollup materialised (rollup.patch_device_latest) where they still stand
--- (staging.patch_device_latest_sources), otherwise staging.patch_device_days_exposed with the day and
--- instance as constants, so only that day's partitions are planned and read.
-create or replace function staging.patch_device_days_at_latest() returns table (
+-- One patch source instance's day, device by device, with the day's exposure: staging.patch_device_days_exposed
+-- with the day and instance as constants, so only that day's partitions are planned and read.
+-- staging.patch_device_days_latest calls it for each instance whose latest day the rows the rollup
+-- materialised (rollup.patch_device_latest) do not stand for (staging.patch_device_latest_sources).
+create or replace function staging.patch_device_days_on(p_day date, p_source_instance_id integer) returns table (
     site_id integer,
     snapshot_day date,
     device_id bigint,
@@ -136,22 +138,9 @@ create or replace function staging.patch_device_days_at_latest() returns table (
     exposure_is_lower_bound boolean
 )
 language plpgsql stable security definer set search_path = pg_catalog, pg_temp as $fn$
-#variable_conflict use_column
-declare
-    latest record;
 begin
-    for latest in
-        select l.source_instance_id as instance, l.snapshot_day as day, l.materialised
-        from staging.patch_device_latest_sources as l
-        order by l.source_instance_id
-    loop
-        if latest.materialised then
-            return query select m.* from rollup.patch_device_latest as m where m.source_instance_id = latest.instance;
-        else
-            return query execute
-                'select e.* from staging.patch_device_days_exposed as e where e.snapshot_day = $1 and e.source_instance_id = $2'
-                using latest.day, latest.instance;
-        end if;
-    end loop;
+    return query execute
+        'select e.* from staging.patch_device_days_exposed as e where e.snapshot_day = $1 and e.source_instance_id = $2'
+        using p_day, p_source_instance_id;
 end
 $fn$;
