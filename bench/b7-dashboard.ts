@@ -1,15 +1,16 @@
 /**
  * B7: each page of `warehouse serve` on the history, over a real socket: the dashboard server
  * (bin/dashboard/server.ts createDashboard, in this process, on 127.0.0.1 and an ephemeral port) with
- * a warehouse_reader pool set up as bin/dashboard/reader.ts openReader does (read-only sessions in the
- * reader role, a statement timeout), each page fetched n times: p95 of the time to the last byte.
+ * a warehouse_reader pool set up as bin/dashboard/reader.ts openReader does (its session parameters:
+ * read-only sessions in the reader role, custom plans only, a statement timeout), each page fetched
+ * n times: p95 of the time to the last byte.
  * Compared with the same bi reads alone: the statements the page sent (recorded once), replayed one
  * after the other (a page that runs two reads at once is compared with both in a row, a limit it can beat).
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Sql } from 'postgres';
-import { READER_ROLE } from '../bin/dashboard/reader.js';
+import { readerSession } from '../bin/dashboard/reader.js';
 import { createDashboard } from '../bin/dashboard/server.js';
 import { silentLogger } from '../warehouse/log.js';
 import { capturingClient, replayP95, sampleP95 } from './capture.js';
@@ -38,7 +39,7 @@ async function pages(sql: Sql): Promise<string[]> {
 export async function benchDashboard(ownerSql: Sql, url: string): Promise<PageRun[]> {
   const reader = capturingClient(url, {
     max: 4, onnotice: () => {},
-    connection: { application_name: 'bench:serve', role: READER_ROLE, default_transaction_read_only: true, statement_timeout: 30_000 },
+    connection: readerSession(30_000, 'bench:serve'),
   });
   const server = createDashboard({ sql: reader.sql, timeZone: 'UTC', credentials: undefined, staleAfterHours: 36, log: silentLogger });
   server.listen(0, '127.0.0.1');

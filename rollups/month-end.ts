@@ -15,6 +15,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { closedMonth, isMonthClosed, lockMonth, recordPolicyOfClosedMonth } from '../warehouse/billing/months.js';
 import { resealFrom } from '../warehouse/billing/seal.js';
+import { monthPartition } from '../warehouse/partitions.js';
 import { addDays, lastDayOfMonth } from '../warehouse/time.js';
 import { storeComplianceEvidence } from './compliance-month-end.js';
 
@@ -38,6 +39,16 @@ export async function endedMonthsIn(sql: Sql, from: string, to: string, today: s
 }
 
 export async function materialiseMonthEnd(sql: Sql, month: string, options: { force?: boolean; reason?: string } = {}): Promise<MonthEndResult> {
+  const result = await materialiseInTransaction(sql, month, options);
+  // Fresh statistics for the partition just written (autovacuum may not reach it before the next
+  // read): without them the month's device count and the billing page plan from defaults.
+  if (!result.skippedClosed && result.materialised.length > 0) {
+    await sql.unsafe(`analyze ${monthPartition('rollup.month_end_devices', month)}`);
+  }
+  return result;
+}
+
+async function materialiseInTransaction(sql: Sql, month: string, options: { force?: boolean; reason?: string }): Promise<MonthEndResult> {
   return sql.begin(async (tx) => {
     await lockMonth(tx, month, 'exclusive');
     const closed = await isMonthClosed(tx, month);

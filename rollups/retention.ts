@@ -9,7 +9,9 @@
  * (reported as held), so a short window never materialises an unfinished month.
  *
  * A day goes whole or not at all: its partitions of every daily table, its ops.source_days rows and
- * its rollup.patch_exposure_days row are detached, dropped and deleted in one transaction, after
+ * its rollup.patch_exposure_days row, patch-scope aggregates (rollup.patch_site_instance_days), their
+ * records (rollup.patch_scope_computed) and any latest-day device rows (rollup.patch_device_latest, a
+ * source that stopped publishing) are detached, dropped and deleted in one transaction, after
  * taking every lock it needs without waiting (NOWAIT, retried until the lock timeout): a BI query is
  * never queued behind retention, and a day one of whose partitions a query holds stays entirely
  * readable, is recorded in ops.retention_pending_days (bi.collection_health lists it) and is tried
@@ -242,6 +244,11 @@ export async function applyRetention(sql: Sql, plan: RetentionPlan, policy: Rete
     and ${sql.unsafe(DAILY_PARENTS.map((parent) => `to_regclass(${dayPartitionSql(parent, 'sd.snapshot_day')}) is null`).join(' and '))}`;
   await sql`delete from rollup.patch_exposure_days as e where e.snapshot_day < ${plan.sourceDaysBefore}::date
     and to_regclass(${sql.unsafe(dayPartitionSql('rollup.patch_exposure', 'e.snapshot_day'))}) is null`;
+  // Patch-scope aggregates of a day no longer held (its source-days are gone with it).
+  await sql`delete from rollup.patch_site_instance_days as m where m.snapshot_day < ${plan.sourceDaysBefore}::date
+    and not exists (select 1 from ops.source_days as sd where sd.snapshot_day = m.snapshot_day)`;
+  await sql`delete from rollup.patch_scope_computed as c where c.snapshot_day < ${plan.sourceDaysBefore}::date
+    and not exists (select 1 from ops.source_days as sd where sd.snapshot_day = c.snapshot_day)`;
   await sql`delete from ops.exception_refreshes where refreshed_at < ${plan.runsBefore}::date`;
   await deleteRunsBefore(sql, plan.runsBefore);
   return { plan: { ...plan, heldForMonthEnd: [...new Set([...plan.heldForMonthEnd, ...held])].sort() }, dropped, busy, pendingDays: pending.map((p) => p.day) };
@@ -312,6 +319,11 @@ async function dropDay(sql: Sql, conn: Sql, day: string, policy: RetentionPolicy
         for (const table of tables) await withinLockTimeout(tx, `drop table ${table.name}`, policy.lockTimeoutMs);
         await tx`delete from ops.source_days where snapshot_day = ${day}::date`;
         await tx`delete from rollup.patch_exposure_days where snapshot_day = ${day}::date`;
+        // The day's patch-scope aggregates (not partitioned: a few rows per site) go with it.
+        await tx`delete from rollup.patch_site_instance_days where snapshot_day = ${day}::date`;
+        await tx`delete from rollup.patch_scope_computed where snapshot_day = ${day}::date`;
+        await tx`delete from rollup.patch_device_latest where snapshot_day = ${day}::date`;
+        await tx`delete from rollup.patch_device_latest_computed where snapshot_day = ${day}::date`;
       });
       return { dropped: tables.map((t) => t.name) };
     } catch (error) {

@@ -7,6 +7,8 @@ import { addDays, daysBetween } from '../warehouse/time.js';
 import { rollupDailyCounts, type MissingSourceDay } from './daily.js';
 import { endedMonthsIn, materialiseMonthEnd, type MonthEndResult } from './month-end.js';
 import { rollupPatchExposure, type ExposureResult } from './patch-exposure.js';
+import { rollupPatchScope, type PatchScopeResult } from './patch-scope.js';
+import { rollupPatchDeviceLatest, type PatchDeviceLatestResult } from './patch-device-latest.js';
 
 export interface RollupResult {
   days: number;
@@ -15,6 +17,10 @@ export interface RollupResult {
   months: MonthEndResult[];
   /** Patch exposure (rollup.patch_exposure): the days (re)computed, those given and every later one or owed. */
   exposure: ExposureResult;
+  /** Patch-scope aggregates (rollup.patch_site_instance_days): the days (re)computed, those given with a patch source-day and every one owed. */
+  patchScope: PatchScopeResult;
+  /** Each patch instance's latest day, device by device (rollup.patch_device_latest): the instances (re)computed. */
+  patchDevices: PatchDeviceLatestResult;
 }
 
 export function daysOf(from: string, to: string): string[] {
@@ -26,11 +32,11 @@ export interface RollupOptions {
   force?: boolean;
   /** More months (YYYY-MM) whose month-ends to refresh, if ended: those of rollup requests, whose dailies may be gone. */
   months?: string[];
-  /** Told before each step: 'daily counts' and 'patch exposure' per day, 'month-ends' per month, then 'findings' (for a terminal's progress line). */
+  /** Told before each step: 'daily counts', 'patch exposure' and 'patch scope' per day, 'patch devices' per instance, 'month-ends' per month, then 'findings' (for a terminal's progress line). */
   onProgress?: (step: RollupStep, done: number, total: number) => void;
 }
 
-export type RollupStep = 'daily counts' | 'patch exposure' | 'month-ends' | 'findings';
+export type RollupStep = 'daily counts' | 'patch exposure' | 'patch scope' | 'patch devices' | 'month-ends' | 'findings';
 
 export async function rollupDays(sql: Sql, days: string[], options: RollupOptions): Promise<RollupResult> {
   let rows = 0;
@@ -44,6 +50,9 @@ export async function rollupDays(sql: Sql, days: string[], options: RollupOption
   // Each day's exposure follows from the day before's: from the earliest day rolled up (or owed)
   // through the latest published day, in order.
   const exposure = await rollupPatchExposure(sql, days, (done, total) => options.onProgress?.('patch exposure', done, total));
+  // Each day's patch-scope aggregates read its exposure, so they follow it; the month-ends read them.
+  const patchScope = await rollupPatchScope(sql, days, (done, total) => options.onProgress?.('patch scope', done, total));
+  const patchDevices = await rollupPatchDeviceLatest(sql, (done, total) => options.onProgress?.('patch devices', done, total));
   const wanted = new Set((options.months ?? []).filter((m) => m < options.today.slice(0, 7)));
   if (days.length > 0) {
     const sorted = [...days].sort();
@@ -54,7 +63,7 @@ export async function rollupDays(sql: Sql, days: string[], options: RollupOption
     options.onProgress?.('month-ends', index, wanted.size);
     months.push(await materialiseMonthEnd(sql, month, options.force ? { force: true } : {}));
   }
-  return { days: days.length, rows, missing, months, exposure };
+  return { days: days.length, rows, missing, months, exposure, patchScope, patchDevices };
 }
 
 /**

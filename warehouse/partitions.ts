@@ -12,6 +12,11 @@ export function dayPartition(table: string, day: string): string {
   return `${table}_${day.replaceAll('-', '')}`;
 }
 
+/** The partition of `table` that holds `month` (YYYY-MM): rollup.month_end_devices_202601. */
+export function monthPartition(table: string, month: string): string {
+  return `${table}_${month.replace('-', '')}`;
+}
+
 /** The same name as a SQL text expression, for a date expression evaluated per row (e.g. `sd.snapshot_day`). */
 export function dayPartitionSql(table: string, dayExpression: string): string {
   return `'${table}_' || to_char(${dayExpression}, 'YYYYMMDD')`;

@@ -28,7 +28,7 @@ export const UNPLACED_SCHEMAS: Readonly<Record<string, string>> = {
 export const DISTRIBUTED_TABLES = [
   'core.device_days', 'core.patch_status', 'core.device_matches', 'core.exceptions', 'core.match_keys', 'core.current_findings',
   'rollup.daily_counts', 'rollup.month_end_devices', 'rollup.month_end_counts', 'rollup.month_end_sites',
-  'rollup.patch_exposure',
+  'rollup.patch_exposure', 'rollup.patch_site_instance_days', 'rollup.patch_device_latest',
 ] as const;
 
 /** Small tables every node needs whole (sites, aliases, source roles, rules, settings, runs and their bookkeeping): reference tables. */
@@ -40,6 +40,7 @@ export const REFERENCE_TABLES = [
   'ops.source_instances', 'ops.sync_runs', 'ops.source_days', 'ops.quarantine', 'ops.billing_months', 'ops.rollup_requests',
   'ops.setting_changes', 'ops.forced_changes', 'ops.exception_refreshes', 'ops.retention_pending_days',
   'rollup.month_ends', 'rollup.closed_month_changes', 'rollup.patch_exposure_days',
+  'rollup.patch_scope_computed', 'rollup.patch_device_latest_computed',
   // A handful of conditions and the alerts about them (the estate, sources, findings): small and read whole.
   'core.alert_conditions', 'ops.alerts',
 ] as const;

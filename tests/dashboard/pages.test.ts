@@ -104,6 +104,18 @@ describe('the pages show what the bi views hold', () => {
     expect(tableOf(html, 'change-summary').rows.map((r) => [r[1], numberOf(r[2]), numberOf(r[3]), numberOf(r[7])])).toEqual(changes.map((c) => [c.source, c.added, c.removed, c.seats]));
     const [devices] = await db.sql<{ n: number }[]>`select count(*)::int as n from bi.billing_month_devices where month = ${OPEN_MONTH}`;
     expect(html).toContain(`of ${(devices?.n ?? -1).toLocaleString('en-US')}`);
+    // The totals line and the listed changes (read with the summary in one statement) are the view's too.
+    const [totals] = await db.sql<{ n: number; added: number; removed: number; moved: number; reclassified: number }[]>`
+      select count(*)::int as n, (count(*) filter (where change = 'added'))::int as added, (count(*) filter (where change = 'removed'))::int as removed,
+             (count(*) filter (where change in ('moved_in', 'moved_out')))::int as moved, (count(*) filter (where change = 'reclassified'))::int as reclassified
+      from bi.billing_changes where month = ${OPEN_MONTH}`;
+    expect(totals?.n).toBeGreaterThan(0);
+    expect(textOf(html)).toContain(`${totals?.n} change(s): ${totals?.added} added, ${totals?.removed} removed, ${totals?.moved} moved (in or out), ${totals?.reclassified} reclassified`);
+    const listed = await db.sql<{ site: string; source: string; name: string; change: string; detail: string }[]>`
+      select site, source, coalesce(hostname, vendor_id) as name, change, detail from bi.billing_changes where month = ${OPEN_MONTH}
+      order by site, change, lower(coalesce(hostname, vendor_id)), source, vendor_id limit 200`;
+    expect(tableOf(html, 'changes').rows.map((r) => [r[0], r[1], r[2], r[3], r[5]])).toEqual(listed.map((c) => [c.site, c.source, c.name, c.change, c.detail]));
+    expect((await get('/billing?month=2025-05')).status).toBe(404);
     const spare = await page(`/billing?month=${OPEN_MONTH}&status=spare&size=200`);
     const spares = await db.sql<{ reason: string; spare_rule: string | null }[]>`
       select reason, spare_rule from bi.billing_month_devices where month = ${OPEN_MONTH} and billing_status = 'spare'
@@ -247,6 +259,26 @@ describe('what every answer guarantees', () => {
       select current_user as role, current_setting('transaction_read_only') as "readOnly", current_setting('statement_timeout') as timeout`;
     expect(me).toEqual({ role: 'warehouse_reader', readOnly: 'on', timeout: '10s' });
     await expect(dashboard.reader`select count(*) from core.sites`).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('plans every statement for its values: a prepared page query never switches to its generic plan', async () => {
+    // The pages' optional filters, ($1 is null or column = $1), are dropped only by a plan that knows
+    // $1; a generic plan guesses each one selective (at 20,000 devices per source: nested loops over
+    // 60,000 rows, 4x the custom plan).
+    const session = await dashboard.reader.reserve();
+    try {
+      const [mode] = await session<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+      expect(mode?.mode).toBe('force_custom_plan');
+      for (let run = 0; run < 8; run++) {
+        await session`select count(*)::int as n from bi.devices_current as d where (${null}::int is null or d.site_id = ${null}::int) and (${null}::text is null or d.source = ${null}::text)`;
+      }
+      const plans = await session<{ custom: number; generic: number }[]>`
+        select custom_plans::int as custom, generic_plans::int as generic from pg_prepared_statements
+        where statement like '%bi.devices_current as d where%' and statement not like '%pg_prepared_statements%'`;
+      expect(plans).toEqual([{ custom: 8, generic: 0 }]);
+    } finally {
+      session.release();
+    }
   });
 
   it('never logs the database password', async () => {

@@ -50,6 +50,19 @@ describe('month-ends', () => {
     expect(await monthEnd('2026-08')).toEqual({ month_end_day: '2026-08-30', is_exact: false });
   });
 
+  it('the month partition it wrote is analyzed (the month-end reads plan from its statistics)', async () => {
+    const analyzed = async () => {
+      const [row] = await db.sql<{ analyzed: boolean; tuples: number }[]>`
+        select coalesce(s.last_analyze is not null, false) as analyzed, c.reltuples::int as tuples
+        from pg_class as c left join pg_stat_user_tables as s on s.relid = c.oid
+        where c.oid = 'rollup.month_end_devices_202606'::regclass`;
+      return row;
+    };
+    await collect('2026-06-30');
+    await rollupDays(db.sql, ['2026-06-30'], { today: '2030-01-01' });
+    expect(await analyzed()).toEqual({ analyzed: true, tuples: 40 });
+  });
+
   it('a month that has not ended is not materialised', async () => {
     await collect('2026-09-10');
     const result = await rollupDays(db.sql, ['2026-09-10'], { today: '2026-09-20' });

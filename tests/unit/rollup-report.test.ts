@@ -16,7 +16,7 @@ function captureStderr(): { text: () => string } {
 
 afterEach(() => { vi.restoreAllMocks(); });
 
-const rolled = (over: Partial<RollupResult>): RollupResult => ({ days: 1, rows: 4, missing: [], months: [], exposure: { days: [], rows: 0 }, ...over });
+const rolled = (over: Partial<RollupResult>): RollupResult => ({ days: 1, rows: 4, missing: [], months: [], exposure: { days: [], rows: 0 }, patchScope: { days: [], rows: 0 }, patchDevices: { instances: [], rows: 0 }, ...over });
 
 describe('reportRollup', () => {
   it('is silent and 0 when nothing is missing', () => {

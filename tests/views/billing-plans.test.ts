@@ -3,7 +3,8 @@
  * with month-ends for September and October 2026 and three days of November: the month in progress
  * reads only the latest day's device-day partition (the day comes from a subquery, so the partitions
  * are pruned by the init plan's bound, not at planning) and only the last month-end's partition, and
- * pairs the two sides once, not once per kind of change; bi.billing_monthly joins what belongs to a
+ * pairs the two sides once, not once per kind of change; one ended month's changes read only that
+ * month's month-end partition and the month before's; bi.billing_monthly joins what belongs to a
  * month-end (its run, whether it is closed) once per month-end, not once per site row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,21 @@ describe('the month in progress', () => {
     const found = await scans('select * from bi.billing_changes');
     expect(executed(found, 'device_days_')).toEqual([]);
     expect(found.filter((s) => s.relation === 'month_end_devices_202610')).toHaveLength(2); // as the current side and as the previous
+  });
+});
+
+describe('one ended month\'s changes', () => {
+  it('read that month\'s month-end partition and the month before\'s, each once, and no other (a filter on the text month)', async () => {
+    const [changes] = await db.sql<{ n: number }[]>`select count(*)::int as n from bi.billing_changes where month = '2026-10'`;
+    expect(changes?.n).toBeGreaterThan(0);
+    const october = await scans("select * from bi.billing_changes where month = '2026-10'");
+    expect(executed(october, 'month_end_devices_').sort()).toEqual(['month_end_devices_202609', 'month_end_devices_202610']);
+    // September is the first month-end: no month before to read.
+    const september = await scans("select * from bi.billing_changes where month = '2026-09'");
+    expect(executed(september, 'month_end_devices_')).toEqual(['month_end_devices_202609']);
+    // The billing close's read, by the month's first day, likewise.
+    const close = await scans("select * from staging.billing_change_rows where comparison = 'month_end' and month = '2026-10-01'::date");
+    expect(executed(close, 'month_end_devices_').sort()).toEqual(['month_end_devices_202609', 'month_end_devices_202610']);
   });
 });
 

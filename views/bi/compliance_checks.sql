@@ -3,7 +3,8 @@
 -- depends: staging.compliance_verdicts
 --
 -- The verdicts themselves are staging.compliance_verdicts (shared with the month-end evidence); this
--- view shows the enabled ones, with the site name.
+-- view shows the enabled ones, with the site name. Their per-device facts are materialised by the
+-- rollup (staging.patch_site_instance_days says which source-days, and how the rest are judged).
 create view bi.compliance_checks as
 select
     v.snapshot_day,
@@ -42,7 +43,7 @@ from staging.compliance_verdicts as v
 left join core.sites as s on s.site_id = v.site_id
 where v.enabled;
 
-comment on view bi.compliance_checks is 'One row per enabled compliance rule (core.compliance_rules) × scope (each site, and the whole estate) × patch source (ninjaone, pmp) × snapshot day. Site and estate rows are computed alike from per-device patch status, so site devices and counts add up to the estate; the vulnerability DB and APD rules read the PMP summary. passed is null, with a reason, whenever the data cannot decide: never a pass.';
+comment on view bi.compliance_checks is 'One row per enabled compliance rule (core.compliance_rules) × scope (each site, and the whole estate) × patch source (ninjaone, pmp) × snapshot day. Site and estate rows are computed alike from per-device patch status, so site devices and counts add up to the estate; the vulnerability DB and APD rules read the PMP summary. passed is null, with a reason, whenever the data cannot decide: never a pass. Materialised by the nightly rollup: the per-device facts are sums of the per site × source instance × day aggregates it stores (rollup.patch_site_instance_days), judged against the rules and site overrides on read, so a rule or override change applies at once; a source-day not rolled up yet, re-published, or judged by compliance settings (core.compliance_settings) or a site mapping changed since, is computed on read from its devices instead.';
 comment on column bi.compliance_checks.snapshot_day is 'Snapshot day (MSP time zone) the check was evaluated for.';
 comment on column bi.compliance_checks.scope is 'site or estate (every site of the patch source together).';
 comment on column bi.compliance_checks.site_id is 'Canonical site id; null for the estate.';

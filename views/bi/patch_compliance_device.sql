@@ -1,8 +1,6 @@
 -- one row per device per source instance (of the patch sources), at the latest published snapshot of that source instance
 -- grain: source, instance, vendor_id
--- depends: staging.source_days_latest
--- depends: staging.patch_device_days
--- depends: staging.patch_exposure
+-- depends: staging.patch_device_days_latest
 create view bi.patch_compliance_device as
 with thresholds as (
     -- core.compliance_settings; the seeded defaults stand in should an operator delete a row
@@ -16,11 +14,9 @@ with thresholds as (
     from core.compliance_settings as cs
 ),
 latest_days as (
+    -- each instance's latest day and its exposure, bounded at run time (staging.patch_device_days_latest says how)
     select pdd.*
-    from staging.patch_device_days as pdd
-    inner join staging.source_days_latest as latest
-        on latest.source_instance_id = pdd.source_instance_id
-        and latest.snapshot_day = pdd.snapshot_day
+    from staging.patch_device_days_latest as pdd
 ),
 picture as (
     -- the per-system picture's derived facts, each null when the data does not decide it
@@ -99,9 +95,9 @@ select
     pdd.missing_driver,
     pdd.missing_bios,
     pdd.installed_count,
-    pe.exposed_since,
-    pe.exposure_days,
-    coalesce(pe.exposure_is_lower_bound, false) as exposure_is_lower_bound,
+    pdd.exposed_since,
+    pdd.exposure_days,
+    coalesce(pdd.exposure_is_lower_bound, false) as exposure_is_lower_bound,
     pdd.as_of,
     pdd.domain,
     pdd.agent_status,
@@ -154,13 +150,9 @@ cross join lateral (
             else 'compliant'
         end as risk_level
 ) as rk
-inner join core.sites as s on s.site_id = pdd.site_id
-left join staging.patch_exposure as pe
-    on pe.site_id = pdd.site_id
-    and pe.snapshot_day = pdd.snapshot_day
-    and pe.device_id = pdd.device_id;
+inner join core.sites as s on s.site_id = pdd.site_id;
 
-comment on view bi.patch_compliance_device is 'One row per device per source instance of the patch sources (ninjaone, pmp), at the latest published snapshot day of that source instance: whether it is in scope for compliance and why not, its missing patches, scans and how long it has had missing critical patches; and the per-system picture (domain, agent and managed status, date added, contact status, last patch, per-kind totals, compliance percentage, risk level), with unknown_reasons saying why any of those is null. The exposure columns are materialised by the rollup (rollup.patch_exposure, each day from the day before), not windowed over history on each read: a day published but not yet rolled up has null exposure for its devices with missing critical patches.';
+comment on view bi.patch_compliance_device is 'One row per device per source instance of the patch sources (ninjaone, pmp), at the latest published snapshot day of that source instance: whether it is in scope for compliance and why not, its missing patches, scans and how long it has had missing critical patches; and the per-system picture (domain, agent and managed status, date added, contact status, last patch, per-kind totals, compliance percentage, risk level), with unknown_reasons saying why any of those is null. The exposure columns are materialised by the rollup (rollup.patch_exposure, each day from the day before), not windowed over history on each read: a day published but not yet rolled up has null exposure for its devices with missing critical patches. Everything else is judged on read from the latest day''s rows alone (the compliance settings apply at once).';
 comment on column bi.patch_compliance_device.source is 'Patch data source: ninjaone or pmp.';
 comment on column bi.patch_compliance_device.instance is 'Source instance.';
 comment on column bi.patch_compliance_device.vendor_id is 'The vendor''s device id (NinjaOne id, PMP resource_id); with source and instance, the device''s identity.';

@@ -1,25 +1,11 @@
 -- one row per site × patch source × day: explicit denominators, missing patches and scan, health and exposure facts of the in-scope devices
 -- grain: site_id, source, snapshot_day
 -- depends: staging.patch_scope_days
--- depends: staging.patch_device_days
--- depends: staging.patch_exposure
+--
+-- Every column is a sum over the day's site × source instance aggregates (staging.patch_site_instance_days),
+-- which the rollup materialises (rollup.patch_site_instance_days) and judges on read only for the
+-- source-days not rolled up, or changed, since: the exposure facts among them.
 create view bi.patch_compliance_site as
-with exposure as (
-    -- only in-scope devices count, as for every other fact of the site
-    select
-        pdd.site_id,
-        pdd.snapshot_day,
-        pdd.source,
-        count(*) filter (where pe.exposure_days > 30) as devices_exposed_over_30_days,
-        coalesce(max(pe.exposure_days), 0) as max_exposure_days
-    from staging.patch_device_days as pdd
-    inner join staging.patch_exposure as pe
-        on pe.site_id = pdd.site_id
-        and pe.snapshot_day = pdd.snapshot_day
-        and pe.device_id = pdd.device_id
-    where pdd.scope_status = 'in_scope'
-    group by pdd.site_id, pdd.snapshot_day, pdd.source
-)
 select
     psd.snapshot_day,
     psd.site_id,
@@ -54,17 +40,13 @@ select
     psd.devices_scanned_within_window,
     psd.devices_not_scanned_within_window,
     psd.devices_scan_window_unknown,
-    coalesce(ex.devices_exposed_over_30_days, 0) as devices_exposed_over_30_days,
-    coalesce(ex.max_exposure_days, 0) as max_exposure_days
+    psd.devices_exposed_over_30_days,
+    coalesce(psd.max_exposure_days, 0) as max_exposure_days
 from staging.patch_scope_days as psd
 inner join core.sites as s on s.site_id = psd.site_id
-left join exposure as ex
-    on ex.site_id = psd.site_id
-    and ex.snapshot_day = psd.snapshot_day
-    and ex.source = psd.source
 where psd.scope = 'site';
 
-comment on view bi.patch_compliance_site is 'One row per site × patch source (ninjaone, pmp) × snapshot day. Denominators are explicit: devices_total = in scope + spare + stale or offline + unknown, and only in-scope devices count towards the patch, health, scan and exposure columns. Sites add up to the estate rows of bi.compliance_checks. The exposure columns read the exposure the rollup materialises (rollup.patch_exposure, each day from the day before); everything else is computed on read from the day''s rows.';
+comment on view bi.patch_compliance_site is 'One row per site × patch source (ninjaone, pmp) × snapshot day. Denominators are explicit: devices_total = in scope + spare + stale or offline + unknown, and only in-scope devices count towards the patch, health, scan and exposure columns. Sites add up to the estate rows of bi.compliance_checks. Materialised by the nightly rollup: every column is a sum of the per site × source instance × day aggregates it stores (rollup.patch_site_instance_days, rollups/patch-scope.ts), the exposure columns from its exposure of the day (rollup.patch_exposure, each day from the day before). A source-day not rolled up yet, re-published, or judged by compliance settings (core.compliance_settings) or a site mapping changed since, is computed on read from its devices instead, so a change takes effect at once; the next rollup materialises it again.';
 comment on column bi.patch_compliance_site.snapshot_day is 'Snapshot day (MSP time zone).';
 comment on column bi.patch_compliance_site.site_id is 'Canonical site id (the unmapped site holds devices of unmapped vendor organisations).';
 comment on column bi.patch_compliance_site.site is 'Canonical site name.';

@@ -1,5 +1,8 @@
 -- one row per device per source instance per day, for the sources that report patch status: its compliance scope and scan facts
 -- (no window over history here, so a filter on snapshot_day reaches the partitions; exposure is staging.patch_exposure)
+-- Judged on read, by the compliance settings of the moment. Read through staging.patch_device_days_latest
+-- (each instance's latest day) and staging.patch_site_instance_days_computed (per site × instance ×
+-- day, materialised by the rollup into rollup.patch_site_instance_days), never whole on a bi read.
 create view staging.patch_device_days as
 with settings as (
     -- the seeded defaults stand in should an operator delete a setting row

@@ -48,7 +48,9 @@ select
     sum(x.devices_scan_outcome_unknown)::bigint as devices_scan_outcome_unknown,
     sum(x.devices_scanned_within_window)::bigint as devices_scanned_within_window,
     sum(x.devices_not_scanned_within_window)::bigint as devices_not_scanned_within_window,
-    sum(x.devices_scan_window_unknown)::bigint as devices_scan_window_unknown
+    sum(x.devices_scan_window_unknown)::bigint as devices_scan_window_unknown,
+    sum(x.devices_exposed_over_30_days)::bigint as devices_exposed_over_30_days,
+    max(x.max_exposure_days) as max_exposure_days
 from staging.patch_site_instance_days as x
 group by x.site_id, x.snapshot_day, x.source
 union all
@@ -95,6 +97,8 @@ select
     sum(x.devices_scan_outcome_unknown)::bigint as devices_scan_outcome_unknown,
     sum(x.devices_scanned_within_window)::bigint as devices_scanned_within_window,
     sum(x.devices_not_scanned_within_window)::bigint as devices_not_scanned_within_window,
-    sum(x.devices_scan_window_unknown)::bigint as devices_scan_window_unknown
+    sum(x.devices_scan_window_unknown)::bigint as devices_scan_window_unknown,
+    sum(x.devices_exposed_over_30_days)::bigint as devices_exposed_over_30_days,
+    max(x.max_exposure_days) as max_exposure_days
 from staging.patch_site_instance_days as x
 group by x.snapshot_day, x.source;

@@ -1,5 +1,5 @@
 /** Month-end bookkeeping (the per-device month-end rows and the daily counts are partitioned: created by hand-written migrations, see index.ts). */
-import { bigint, boolean, check, date, index, integer, numeric, pgSchema, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, numeric, pgSchema, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { sourceInstances } from './ops.js';
 
@@ -134,4 +134,168 @@ export const patchExposureDays = rollup.table('patch_exposure_days', {
   computedAt: timestamp({ withTimezone: true }).notNull(),
   /** Devices with a state that day: those with a patch status row, and those carried over a gap. */
   devices: integer().notNull(),
+});
+
+/**
+ * The per site × source instance × day patch-scope aggregates (issue 23), materialised by the rollup
+ * (rollups/patch-scope.ts) from the on-read definition staging.patch_site_instance_days_computed, so
+ * that bi.patch_compliance_site, bi.compliance_checks and the month-end evidence read rows instead
+ * of judging every device's scope on every day held on every read. Columns as that view's, in its
+ * order. A row counts only while its source-day's rollup.patch_scope_computed row still matches what
+ * the day is computed from (staging.patch_site_instance_days); retention deletes a day's rows with
+ * its partitions.
+ */
+const count = () => bigint({ mode: 'number' }).notNull();
+export const patchSiteInstanceDays = rollup.table('patch_site_instance_days', {
+  siteId: integer().notNull(),
+  snapshotDay: date().notNull(),
+  source: text().notNull(),
+  sourceInstanceId: integer().notNull(),
+  devicesTotal: count(),
+  devicesInScope: count(),
+  devicesSpare: count(),
+  devicesStaleOrOffline: count(),
+  devicesUnknown: count(),
+  devicesMissingCritical: count(),
+  devicesMissingImportant: count(),
+  devicesImportantUnknown: count(),
+  devicesModerateUnknown: count(),
+  devicesLowUnknown: count(),
+  devicesUnratedUnknown: count(),
+  missingCritical: count(),
+  missingImportant: count(),
+  missingModerate: count(),
+  missingLow: count(),
+  missingUnrated: count(),
+  missingOs: bigint({ mode: 'number' }),
+  missingThirdParty: bigint({ mode: 'number' }),
+  missingDriver: bigint({ mode: 'number' }),
+  missingBios: bigint({ mode: 'number' }),
+  maxCriticalOnOneDevice: integer().notNull(),
+  maxImportantOnOneDevice: integer().notNull(),
+  maxModerateOnOneDevice: integer().notNull(),
+  maxLowOnOneDevice: integer().notNull(),
+  maxUnratedOnOneDevice: integer().notNull(),
+  devicesHealthy: count(),
+  devicesVulnerable: count(),
+  devicesHighlyVulnerable: count(),
+  devicesHealthUnknown: count(),
+  devicesScanned: count(),
+  devicesNotScanned: count(),
+  devicesScanUnknown: count(),
+  devicesScanSucceeded: count(),
+  devicesScanNotSucceeded: count(),
+  devicesScanOutcomeUnknown: count(),
+  devicesScannedWithinWindow: count(),
+  devicesNotScannedWithinWindow: count(),
+  devicesScanWindowUnknown: count(),
+  /** In-scope devices with more than 30 days of missing critical patches (rollup.patch_exposure of the day). */
+  devicesExposedOver30Days: bigint('devices_exposed_over_30_days', { mode: 'number' }).notNull(),
+  /** Longest exposure among in-scope devices; null when none has an exposure row. */
+  maxExposureDays: integer(),
+}, (t) => [primaryKey({ columns: [t.siteId, t.snapshotDay, t.sourceInstanceId] }), index().on(t.snapshotDay, t.sourceInstanceId)]);
+
+/**
+ * For each patch source-day the rollup has aggregated into rollup.patch_site_instance_days: what the
+ * aggregates were computed from. They stand for the day only while all of it still holds: the same
+ * publish (published_at), the same compliance settings and time zone, the same exposure computation,
+ * and no rollup request (a re-mapping moves device-days in place) filed for the day since; otherwise
+ * the day is judged on read, and the next rollup recomputes it (rollups/patch-scope.ts).
+ */
+export const patchScopeComputed = rollup.table('patch_scope_computed', {
+  sourceInstanceId: integer().notNull(),
+  snapshotDay: date().notNull(),
+  publishedAt: timestamp({ withTimezone: true }).notNull(),
+  staleAfterDays: numeric().notNull(),
+  scanWindowDays: numeric().notNull(),
+  timeZone: text().notNull(),
+  /** rollup.patch_exposure_days.computed_at of the day (null: exposure not computed then). */
+  exposureComputedAt: timestamp({ withTimezone: true }),
+  /** The newest ops.rollup_requests id when computed (0: none): a later request covering the day voids the rows. */
+  requestsThrough: bigint({ mode: 'number' }).notNull(),
+  computedAt: timestamp({ withTimezone: true }).notNull(),
+}, (t) => [primaryKey({ columns: [t.sourceInstanceId, t.snapshotDay] })]);
+
+/**
+ * Each patch source instance's latest published day, device by device (issue 23): what
+ * staging.patch_device_days_exposed gives for that instance and day (its compliance scope, scan facts
+ * and exposure), materialised by the rollup (rollups/patch-device-latest.ts) so bi.patch_compliance_device
+ * reads one instance's rows instead of joining its device-days, patch status, devices and exposure on
+ * every read. Only the latest day is kept (no bi view reads an older day per device); columns as the
+ * view's, in its order. The rows stand only while rollup.patch_device_latest_computed matches what
+ * holds now (staging.patch_device_latest_sources); otherwise the instance is read on read.
+ */
+export const patchDeviceLatest = rollup.table('patch_device_latest', {
+  siteId: integer().notNull(),
+  snapshotDay: date().notNull(),
+  deviceId: bigint({ mode: 'number' }).notNull(),
+  sourceInstanceId: integer().notNull(),
+  source: text(),
+  instance: text(),
+  vendorId: text(),
+  displayName: text(),
+  hostname: text(),
+  deviceClass: text(),
+  isSpare: boolean(),
+  spareRuleId: text(),
+  online: boolean(),
+  lastContactAt: timestamp({ withTimezone: true }),
+  asOf: timestamp({ withTimezone: true }),
+  hasPatchStatus: boolean(),
+  scopeStatus: text(),
+  scopeReason: text(),
+  missingCritical: integer(),
+  missingImportant: integer(),
+  missingModerate: integer(),
+  missingLow: integer(),
+  missingUnrated: integer(),
+  missingOs: integer(),
+  missingThirdParty: integer(),
+  missingDriver: integer(),
+  missingBios: integer(),
+  installedCount: integer(),
+  lastScanAt: timestamp({ withTimezone: true }),
+  lastSuccessfulScanAt: timestamp({ withTimezone: true }),
+  scanStatus: text(),
+  healthStatus: text(),
+  knownHealth: text(),
+  lastSeenAt: timestamp({ withTimezone: true }),
+  daysSinceSeen: numeric(),
+  scanAgeDays: numeric(),
+  scanned: boolean(),
+  scanSucceeded: boolean(),
+  scannedWithinWindow: boolean(),
+  installedOs: integer(),
+  installedThirdParty: integer(),
+  installedDriver: integer(),
+  installedBios: integer(),
+  totalOs: integer(),
+  totalThirdParty: integer(),
+  totalDriver: integer(),
+  totalBios: integer(),
+  lastPatchedAt: timestamp({ withTimezone: true }),
+  extras: jsonb(),
+  agentVersion: text(),
+  firstSeenOn: date(),
+  exposedSince: date(),
+  exposureDays: integer(),
+  exposureIsLowerBound: boolean(),
+}, (t) => [primaryKey({ columns: [t.siteId, t.snapshotDay, t.deviceId] }), index().on(t.sourceInstanceId)]);
+
+/**
+ * For each patch source instance whose latest day's rows rollup.patch_device_latest holds: what they
+ * were computed from, as rollup.patch_scope_computed, and the instance's newest publish of any day
+ * (a back-fill of an earlier day moves a device's first_seen_on).
+ */
+export const patchDeviceLatestComputed = rollup.table('patch_device_latest_computed', {
+  sourceInstanceId: integer().primaryKey(),
+  snapshotDay: date().notNull(),
+  publishedAt: timestamp({ withTimezone: true }).notNull(),
+  publishedThrough: timestamp({ withTimezone: true }).notNull(),
+  staleAfterDays: numeric().notNull(),
+  scanWindowDays: numeric().notNull(),
+  timeZone: text().notNull(),
+  exposureComputedAt: timestamp({ withTimezone: true }),
+  requestsThrough: bigint({ mode: 'number' }).notNull(),
+  computedAt: timestamp({ withTimezone: true }).notNull(),
 });
