@@ -89,7 +89,10 @@ export const compliancePage: Route = {
     const [checks, trend, pmp] = await Promise.all([checksOf(context, day, source), missingTrend(context, source, trendMonths), pmpLatest(context)]);
     const rules = [...new Map(checks.map((c) => [c.rule_id, c])).values()];
     const scopes = [...new Map(checks.map((c) => [`${c.scope}:${c.site_id ?? ''}`, c])).values()].sort((a, b) => (a.scope === b.scope ? a.scope_name.localeCompare(b.scope_name) : a.scope === 'estate' ? -1 : 1));
-    const cell = (rule: string, scope: CheckCell) => checks.find((c) => c.rule_id === rule && c.scope === scope.scope && c.site_id === scope.site_id);
+    // One look-up per matrix cell, not a search of every check per cell (rules × scopes × checks): half the render time at 100 clients.
+    const cellKey = (rule: string, scope: string, site: number | null) => `${rule}\u0000${scope}\u0000${site ?? ''}`;
+    const cells = new Map(checks.map((c) => [cellKey(c.rule_id, c.scope, c.site_id), c]));
+    const cell = (rule: string, scope: CheckCell) => cells.get(cellKey(rule, scope.scope, scope.site_id));
     const matrix = html`<div class="scroll"><table id="compliance-matrix"><thead><tr><th scope="col">Rule</th><th scope="col">Severity</th>${scopes.map((s) => html`<th scope="col" class="vertical">${s.scope_name}</th>`)}</tr></thead><tbody>
 ${rules.map((r) => html`<tr><th scope="row" title="${r.check_description}">${r.rule_id}<br><span class="note">${r.framework}</span></th><td class="sev-${r.severity}">${r.severity}</td>${scopes.map((s) => {
   const c = cell(r.rule_id, s);
