@@ -91,18 +91,34 @@ let incremental: TestDatabase;
 let lastFleet: Machine[] = [];
 let lastDay = '';
 let full: TestDatabase;
-beforeAll(async () => { [incremental, full] = await Promise.all([testDatabase(), testDatabase()]); });
+beforeAll(async () => {
+  [incremental, full] = await Promise.all([testDatabase(), testDatabase()]);
+  // Device ids differ between the two on purpose: the comparison must never rest on the order in
+  // which a publish happens to number new devices (it may differ from one warehouse to the next).
+  await full.sql`select setval(pg_get_serial_sequence('core.devices', 'device_id'), 100000)`;
+});
 afterAll(async () => { await Promise.all([incremental?.close(), full?.close()]); });
 
-/** Everything the findings leave, without ids that depend on insertion order. */
+/**
+ * Everything the findings leave, without ids that depend on insertion order: a device is named by its
+ * vendor id (unique across the fixture's sources), since the two warehouses may number the same
+ * night's new devices in a different order.
+ */
 async function outcome(db: TestDatabase): Promise<unknown> {
   const exceptions = await db.sql`
-    select site_id, kind, subject_key, source_instance_id, device_id, subject_name, detail, status, note,
-      first_seen_on::text as first_seen_on, last_seen_on::text as last_seen_on, resolved_on::text as resolved_on, acknowledged_at is not null as acked
-    from core.exceptions order by site_id, kind, subject_key`;
+    select e.site_id, e.kind, coalesce('device:' || sd.vendor_id, e.subject_key) as subject_key, e.source_instance_id, d.vendor_id as device,
+      e.subject_name, e.detail, e.status, e.note,
+      e.first_seen_on::text as first_seen_on, e.last_seen_on::text as last_seen_on, e.resolved_on::text as resolved_on, e.acknowledged_at is not null as acked
+    from core.exceptions as e
+    left join core.devices as d on d.device_id = e.device_id
+    left join core.devices as sd on 'device:' || sd.device_id = e.subject_key
+    order by 1, 2, 3`;
   const picture = await db.sql`
-    select site_id, device_id, source_instance_id, billing_status, is_spare, host_key, rmm_device_id, rmm_site_id, match_rule, ambiguity
-    from core.device_matches order by site_id, device_id`;
+    select m.site_id, d.vendor_id as device, m.source_instance_id, m.billing_status, m.is_spare, m.host_key, r.vendor_id as rmm_device, m.rmm_site_id, m.match_rule, m.ambiguity
+    from core.device_matches as m
+    join core.devices as d on d.device_id = m.device_id
+    left join core.devices as r on r.device_id = m.rmm_device_id
+    order by m.site_id, d.vendor_id`;
   const coverage = await db.sql`select * from bi.coverage order by site_id`;
   return { exceptions, picture, coverage };
 }
@@ -126,14 +142,16 @@ it('gives the findings of a full re-judgement after every night of random churn'
     expect(await outcome(incremental)).toEqual(await outcome(full));
     expect({ ...inc, mode: null, fullBecause: null, changed: null, rematched: null })
       .toEqual({ ...ref, mode: null, fullBecause: null, changed: null, rematched: null });
-    // Acknowledge the same finding in both (an open one, picked by its identity).
-    const open = await incremental.sql<{ site_id: number; kind: string; subject_key: string }[]>`
-      select site_id, kind, subject_key from core.exceptions where status = 'open' order by site_id, kind, subject_key`;
+    // Acknowledge the same finding in both (an open one, picked by its identity: a device by its vendor id).
+    const identity = (db: TestDatabase) => db.sql<{ id: number; site_id: number; kind: string; subject: string }[]>`
+      select e.exception_id::int as id, e.site_id, e.kind, coalesce('device:' || d.vendor_id, e.subject_key) as subject
+      from core.exceptions as e left join core.devices as d on 'device:' || d.device_id = e.subject_key
+      where e.status = 'open' order by 2, 3, 4`;
+    const open = await identity(incremental);
     if (open.length > 0) {
       const target = open[Math.floor(rnd() * open.length)];
       for (const db of [incremental, full]) {
-        const [row] = await db.sql<{ id: number }[]>`
-          select exception_id::int as id from core.exceptions where site_id = ${target?.site_id as number} and kind = ${target?.kind as string} and subject_key = ${target?.subject_key as string}`;
+        const row = (await identity(db)).find((r) => r.site_id === target?.site_id && r.kind === target?.kind && r.subject === target?.subject);
         await acknowledgeException(db.sql, row?.id as number, `night ${night}`);
       }
     }
